@@ -1,0 +1,1 @@
+//! strata.toml, environments, env files and URL rules (to be written)

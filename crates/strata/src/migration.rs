@@ -1,0 +1,1 @@
+//! migration (to be written)

@@ -1,0 +1,1 @@
+//! SQL text: statement splitting on PostgreSQL lexical rules, error positions (to be written)
