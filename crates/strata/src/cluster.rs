@@ -1,1 +1,5 @@
-//! cluster (to be written)
+//! TEMPORARY shim until the cluster branch lands.
+/// placeholder
+#[derive(Debug, thiserror::Error)]
+#[error("cluster")]
+pub struct ClusterError;

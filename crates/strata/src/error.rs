@@ -1,1 +1,326 @@
-//! error (to be written)
+//! The library's one error type.
+//!
+//! Every fallible function returns [`Error`]. Variants carry typed fields
+//! (path, version, line, SQLSTATE) so callers can act on them, and predicates
+//! such as [`Error::is_lock_timeout`] so callers need not match on variants.
+//! Messages are lowercase, name the file/line/key involved and say what to do
+//! next when that is known. A variant either prints its source or returns it
+//! from `source()`, never both. No message ever contains a password: URLs are
+//! stored redacted.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::plan::Problem;
+
+/// Everything that can go wrong in strata.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// strata.toml, environment or URL problem (exit 2).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
+    /// The local cluster could not be found, initialised or started.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+
+    /// Reading a file or folder failed.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The migrations folder does not exist.
+    #[error("migrations folder {} does not exist (create it, or fix `migrations` in strata.toml)", path.display())]
+    NoMigrationsDir {
+        /// The folder.
+        path: PathBuf,
+    },
+
+    /// A `.sql` file whose name follows no pattern of SPEC §2.1.
+    #[error("{}: {reason}", path.display())]
+    InvalidFileName {
+        /// The file.
+        path: PathBuf,
+        /// Why, and the patterns that are accepted.
+        reason: String,
+    },
+
+    /// Two files with the same version (`V1` and `V001`, say).
+    #[error("duplicate version {version}: {} and {}", first.display(), second.display())]
+    DuplicateVersion {
+        /// The normalized version.
+        version: String,
+        /// The first file.
+        first: PathBuf,
+        /// The second file.
+        second: PathBuf,
+    },
+
+    /// A down/undo file with no versioned migration of the same version.
+    #[error("{}: no versioned migration {version} to undo", path.display())]
+    OrphanDown {
+        /// The down or undo file.
+        path: PathBuf,
+        /// Its version.
+        version: String,
+    },
+
+    /// A file that is not valid UTF-8.
+    #[error("{}: invalid UTF-8 at byte {offset} (migrations must be UTF-8; a BOM is allowed)", path.display())]
+    InvalidUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first invalid byte.
+        offset: u64,
+    },
+
+    /// A file containing a NUL byte (PostgreSQL cannot receive it in a query).
+    #[error("{}: NUL byte at byte {offset} (is this a binary or UTF-16 file?)", path.display())]
+    NulByte {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the NUL.
+        offset: u64,
+    },
+
+    /// A migration with no statement (only whitespace and comments).
+    #[error("{}: migration is empty (no SQL statement, only whitespace or comments)", path.display())]
+    EmptyMigration {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// Misplaced `-- migrate:up` / `-- migrate:down` markers.
+    #[error("{}:{line}: {message}", path.display())]
+    Section {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the marker.
+        line: u32,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// Several problems with migration files, each its own error.
+    #[error("{}", join_lines(.0))]
+    InvalidMigrations(Vec<Error>),
+
+    /// Connecting failed.
+    #[error("cannot connect to {url}")]
+    Connect {
+        /// The redacted URL.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+
+    /// A query of strata's own (history, lock) failed.
+    #[error("{context}")]
+    Db {
+        /// What strata was doing.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+
+    /// A migration's SQL failed.
+    #[error(transparent)]
+    Sql(Box<SqlError>),
+
+    /// Another strata held the migration lock for longer than `--lock-wait`.
+    #[error("timed out after {}s waiting for the migration lock{}", waited.as_secs_f32().round(), holder.as_ref().map(|h| format!(", held by {h}")).unwrap_or_default())]
+    LockTimeout {
+        /// How long strata waited.
+        waited: Duration,
+        /// Who held it when strata gave up.
+        holder: Option<LockHolder>,
+    },
+
+    /// `migrate` refused to start because of the state of the history (exit 3).
+    #[error("migrate refused, nothing was applied:\n{}", join_problems(.problems))]
+    Refused {
+        /// One entry per problem, each naming the command that resolves it.
+        problems: Vec<Problem>,
+    },
+
+    /// A request that cannot be honoured (e.g. a no-transaction migration in
+    /// `--single-transaction` mode).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn join_lines(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn join_problems(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn db(context: impl Into<String>, source: tokio_postgres::Error) -> Self {
+        Error::Db {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True when strata gave up waiting for the migration lock (exit 4).
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(self, Error::LockTimeout { .. })
+    }
+
+    /// True for configuration and usage problems (exit 2).
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            Error::Config(_) | Error::NoMigrationsDir { .. } | Error::Invalid(_)
+        )
+    }
+
+    /// True when checks found problems: invalid migration files or a refused
+    /// migrate (exit 3).
+    pub fn is_check_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Refused { .. }
+                | Error::InvalidMigrations(_)
+                | Error::InvalidFileName { .. }
+                | Error::DuplicateVersion { .. }
+                | Error::OrphanDown { .. }
+                | Error::InvalidUtf8 { .. }
+                | Error::NulByte { .. }
+                | Error::EmptyMigration { .. }
+                | Error::Section { .. }
+        )
+    }
+
+    /// The SQL error of a failed migration, if this is one.
+    pub fn as_sql(&self) -> Option<&SqlError> {
+        match self {
+            Error::Sql(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The session holding the migration lock, from `pg_stat_activity`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockHolder {
+    /// Backend pid.
+    pub pid: i32,
+    /// Its `application_name`.
+    pub application_name: String,
+    /// When that session started (it is strata's dedicated lock connection).
+    pub since: String,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pid {} ({}) since {}",
+            self.pid, self.application_name, self.since
+        )
+    }
+}
+
+/// A migration's SQL failed: where in the file, and what PostgreSQL said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    /// The migration's file name.
+    pub script: String,
+    /// The file on disk, when there is one.
+    pub path: Option<PathBuf>,
+    /// 1-based line in the file, from PostgreSQL's error position.
+    pub line: Option<u32>,
+    /// 1-based column (characters).
+    pub column: Option<u32>,
+    /// The text of that line.
+    pub line_text: Option<String>,
+    /// SQLSTATE, e.g. `42P01`.
+    pub code: String,
+    /// PostgreSQL's primary message.
+    pub message: String,
+    /// DETAIL.
+    pub detail: Option<String>,
+    /// HINT.
+    pub hint: Option<String>,
+    /// CONTEXT (`where`), e.g. the PL/pgSQL line.
+    pub context: Option<String>,
+    /// For a no-transaction migration: how many statements succeeded before this one.
+    pub statements_succeeded: Option<usize>,
+    /// What the user should do next, when strata knows.
+    pub next_step: Option<String>,
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.script)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {} (SQLSTATE {})", self.message, self.code)?;
+        if let (Some(l), Some(text)) = (self.line, &self.line_text) {
+            let gutter = l.to_string().len();
+            write!(f, "\n {l} | {text}")?;
+            if let Some(c) = self.column {
+                // Tabs keep their width so the caret lines up.
+                let pad: String = text
+                    .chars()
+                    .take(c.saturating_sub(1) as usize)
+                    .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+                    .collect();
+                write!(f, "\n {:gutter$} | {pad}^", "")?;
+            }
+        }
+        if let Some(d) = &self.detail {
+            write!(f, "\n  detail: {d}")?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        if let Some(c) = &self.context {
+            write!(f, "\n  context: {}", c.replace('\n', "\n    "))?;
+        }
+        if let Some(n) = self.statements_succeeded {
+            write!(
+                f,
+                "\n  {n} statement(s) before this one succeeded and stay applied (no transaction)"
+            )?;
+        }
+        if let Some(s) = &self.next_step {
+            write!(f, "\n  {s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SqlError {}

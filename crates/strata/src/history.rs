@@ -1,1 +1,336 @@
-//! history (to be written)
+//! The history table (SPEC §3): its DDL, its rows, and the queries on it.
+//!
+//! The table is an append-only audit log. strata reads it once per run with a
+//! single query and writes one row per migration, in the same transaction as
+//! the migration itself. [`AppliedMigration`] is a row; it is deliberately a
+//! different type from [`crate::migration::Migration`], a file.
+
+use std::fmt;
+
+use tokio_postgres::Client;
+use tokio_postgres::types::Type;
+
+use crate::error::Error;
+
+/// A schema-qualified table name, rendered with quoted identifiers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TableName {
+    /// Schema (`public` by default).
+    pub schema: String,
+    /// Table.
+    pub name: String,
+}
+
+impl TableName {
+    /// Parses `schema.table` or `table` (schema `public`).
+    ///
+    /// ```
+    /// let t = strata::history::TableName::parse("app.history").unwrap();
+    /// assert_eq!(t.quoted(), "\"app\".\"history\"");
+    /// ```
+    pub fn parse(s: &str) -> Option<TableName> {
+        let (schema, name) = match s.split_once('.') {
+            Some((s, n)) => (s, n),
+            None => ("public", s),
+        };
+        let ok = |p: &str| !p.is_empty() && p.len() <= 63 && !p.contains('.');
+        (ok(schema) && ok(name)).then(|| TableName {
+            schema: schema.into(),
+            name: name.into(),
+        })
+    }
+
+    /// `"schema"."table"`, safe to put in SQL.
+    pub fn quoted(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+impl Default for TableName {
+    fn default() -> Self {
+        TableName {
+            schema: "public".into(),
+            name: "strata_schema_history".into(),
+        }
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// Quotes an SQL identifier (doubling embedded quotes).
+pub fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The `kind` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// A versioned migration was applied (or failed).
+    Versioned,
+    /// A repeatable migration was applied.
+    Repeatable,
+    /// A version was rolled back.
+    Undo,
+    /// The database was marked as being at a version.
+    Baseline,
+}
+
+impl RowKind {
+    /// The text stored in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowKind::Versioned => "versioned",
+            RowKind::Repeatable => "repeatable",
+            RowKind::Undo => "undo",
+            RowKind::Baseline => "baseline",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RowKind> {
+        Some(match s {
+            "versioned" => RowKind::Versioned,
+            "repeatable" => RowKind::Repeatable,
+            "undo" => RowKind::Undo,
+            "baseline" => RowKind::Baseline,
+            _ => return None,
+        })
+    }
+}
+
+/// One row of the history table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppliedMigration {
+    /// 1, 2, 3 … in order of execution.
+    pub installed_rank: i32,
+    /// Normalized version; None for repeatables.
+    pub version: Option<String>,
+    /// Description.
+    pub description: String,
+    /// What happened.
+    pub kind: RowKind,
+    /// File name.
+    pub script: String,
+    /// Lowercase hex SHA-256, None for baseline rows.
+    pub checksum: Option<String>,
+    /// `current_user` at the time.
+    pub applied_by: String,
+    /// When, RFC 3339 in UTC.
+    pub applied_at: String,
+    /// Wall time of the script.
+    pub execution_ms: i32,
+    /// False only for a failed no-transaction migration.
+    pub success: bool,
+    /// For a failed no-transaction migration: statements that succeeded.
+    pub progress: Option<serde_json::Value>,
+}
+
+/// `CREATE TABLE` for the history table (and its schema).
+pub fn create_sql(table: &TableName) -> String {
+    format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {t} (
+    installed_rank integer PRIMARY KEY,
+    version text,
+    description text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('versioned', 'repeatable', 'undo', 'baseline')),
+    script text NOT NULL,
+    checksum text,
+    applied_by text NOT NULL DEFAULT current_user,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    execution_ms integer NOT NULL,
+    success boolean NOT NULL,
+    progress jsonb
+);",
+        schema = quote_ident(&table.schema),
+        t = table.quoted()
+    )
+}
+
+fn select_sql(table: &TableName) -> String {
+    format!(
+        "SELECT installed_rank, version, description, kind, script, checksum, applied_by, \
+         to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms, success, progress \
+         FROM {} ORDER BY installed_rank",
+        table.quoted()
+    )
+}
+
+/// The statement that records a migration. Parameters: version, description,
+/// kind, script, checksum, execution_ms (NULL = measure on the server: the
+/// time since the transaction began), success, progress.
+///
+/// The rank is computed from the table itself; strata holds the migration
+/// lock, so no other writer can interleave.
+pub fn insert_sql(table: &TableName) -> String {
+    format!(
+        "INSERT INTO {t} (installed_rank, version, description, kind, script, checksum, applied_by, applied_at, \
+         execution_ms, success, progress) \
+         SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, now(), \
+         coalesce($6, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer), $7, $8 FROM {t}",
+        t = table.quoted()
+    )
+}
+
+/// Parameter types of [`insert_sql`], for a prepare-free typed query.
+pub const INSERT_TYPES: [Type; 8] = [
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT4,
+    Type::BOOL,
+    Type::JSONB,
+];
+
+/// Values of one history row to insert.
+#[derive(Clone, Debug)]
+pub struct NewRow<'a> {
+    /// Normalized version, None for repeatables.
+    pub version: Option<String>,
+    /// Description.
+    pub description: &'a str,
+    /// Kind.
+    pub kind: RowKind,
+    /// File name.
+    pub script: &'a str,
+    /// Checksum hex.
+    pub checksum: Option<String>,
+    /// Measured client-side, or None to measure on the server.
+    pub execution_ms: Option<i32>,
+    /// Success.
+    pub success: bool,
+    /// Progress of a failed no-transaction migration.
+    pub progress: Option<serde_json::Value>,
+}
+
+/// Inserts one row with a single prepare-free round trip.
+///
+/// # Errors
+/// [`Error::Db`].
+pub async fn insert(
+    client: &Client,
+    table: &TableName,
+    row: &NewRow<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    let sql = insert_sql(table);
+    client
+        .query_typed(
+            &sql,
+            &[
+                (&row.version, Type::TEXT),
+                (&row.description, Type::TEXT),
+                (&row.kind.as_str(), Type::TEXT),
+                (&row.script, Type::TEXT),
+                (&row.checksum, Type::TEXT),
+                (&row.execution_ms, Type::INT4),
+                (&row.success, Type::BOOL),
+                (&row.progress, Type::JSONB),
+            ],
+        )
+        .await
+        .map(|_| ())
+}
+
+/// Reads the whole history in one round trip. A missing table is an empty history.
+///
+/// # Errors
+/// [`Error::Db`] for anything but a missing table.
+pub async fn read(client: &Client, table: &TableName) -> Result<Vec<AppliedMigration>, Error> {
+    let rows = match client.query_typed(&select_sql(table), &[]).await {
+        Ok(rows) => rows,
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+            return Ok(Vec::new());
+        }
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::INVALID_SCHEMA_NAME) => {
+            return Ok(Vec::new());
+        }
+        Err(e) => {
+            return Err(Error::db(
+                format!("cannot read the history table {table}"),
+                e,
+            ));
+        }
+    };
+    let ctx = |e| Error::db(format!("unexpected row in the history table {table}"), e);
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind: String = r.try_get(3).map_err(ctx)?;
+        out.push(AppliedMigration {
+            installed_rank: r.try_get(0).map_err(ctx)?,
+            version: r.try_get(1).map_err(ctx)?,
+            description: r.try_get(2).map_err(ctx)?,
+            kind: RowKind::parse(&kind).unwrap_or(RowKind::Versioned),
+            script: r.try_get(4).map_err(ctx)?,
+            checksum: r.try_get(5).map_err(ctx)?,
+            applied_by: r.try_get(6).map_err(ctx)?,
+            applied_at: r
+                .try_get::<_, Option<String>>(7)
+                .map_err(ctx)?
+                .unwrap_or_default(),
+            execution_ms: r.try_get(8).map_err(ctx)?,
+            success: r.try_get(9).map_err(ctx)?,
+            progress: r.try_get(10).map_err(ctx)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Creates the history table (and its schema) if missing.
+///
+/// Looks in the catalog first, so a role without `CREATE` on the database can
+/// still migrate once the table exists.
+///
+/// # Errors
+/// [`Error::Db`].
+pub async fn ensure(client: &Client, table: &TableName) -> Result<(), Error> {
+    let exists = client
+        .query_typed(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[(&table.quoted(), Type::TEXT)],
+        )
+        .await
+        .map_err(|e| Error::db(format!("cannot look up the history table {table}"), e))?;
+    let exists: bool = exists
+        .first()
+        .and_then(|r| r.try_get(0).ok())
+        .unwrap_or(false);
+    if !exists {
+        client
+            .batch_execute(&create_sql(table))
+            .await
+            .map_err(|e| Error::db(format!("cannot create the history table {table}"), e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names() {
+        assert_eq!(
+            TableName::parse("x").unwrap(),
+            TableName {
+                schema: "public".into(),
+                name: "x".into()
+            }
+        );
+        assert_eq!(TableName::parse("a.b").unwrap().quoted(), "\"a\".\"b\"");
+        assert_eq!(
+            TableName::parse("we\"ird").unwrap().quoted(),
+            "\"public\".\"we\"\"ird\""
+        );
+        assert!(TableName::parse("a.b.c").is_none());
+        assert!(TableName::parse("").is_none());
+        assert_eq!(
+            TableName::default().to_string(),
+            "public.strata_schema_history"
+        );
+    }
+}

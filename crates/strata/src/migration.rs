@@ -1,1 +1,940 @@
-//! migration (to be written)
+//! Migration files on disk: names, versions, sections, directives and checksums.
+//!
+//! This module owns what a single `.sql` file *is* (SPEC §2): which of the five
+//! naming patterns it follows, its normalized [`Version`], where its up and down
+//! parts lie, which directives it carries and its [`Checksum`]. It reads a file
+//! once, line by line, in bounded memory, so a 200 MB migration costs no more
+//! than its longest line. Collecting a folder of files is [`crate::source`]'s job.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+/// A migration version: one or more numbers separated by `.` or `_`.
+///
+/// Versions compare numerically part by part (`2 < 10`), missing parts count
+/// as zero, so `V1` and `V001` are the same version. The normalized form drops
+/// leading zeros and joins the parts with `.` (`V2_01` is `2.1`).
+///
+/// ```
+/// use strata::migration::Version;
+/// let a: Version = "002".parse().unwrap();
+/// let b: Version = "10".parse().unwrap();
+/// assert!(a < b);
+/// assert_eq!(a.to_string(), "2");
+/// assert_eq!("2_1".parse::<Version>().unwrap().to_string(), "2.1");
+/// ```
+#[derive(Clone, Eq)]
+pub struct Version {
+    parts: Vec<String>,
+}
+
+impl Version {
+    /// The parts without leading zeros.
+    pub fn parts(&self) -> &[String] {
+        &self.parts
+    }
+}
+
+impl std::str::FromStr for Version {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err("empty version".into());
+        }
+        let mut parts = Vec::new();
+        for part in s.split(['.', '_']) {
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "`{s}` is not a version (numbers separated by `.` or `_`)"
+                ));
+            }
+            let trimmed = part.trim_start_matches('0');
+            parts.push(if trimmed.is_empty() {
+                "0".to_owned()
+            } else {
+                trimmed.to_owned()
+            });
+        }
+        Ok(Version { parts })
+    }
+}
+
+fn cmp_part(a: &str, b: &str) -> Ordering {
+    // Parts carry no leading zeros, so a longer part is a larger number.
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let n = self.parts.len().max(other.parts.len());
+        for i in 0..n {
+            let a = self.parts.get(i).map_or("0", String::as_str);
+            let b = other.parts.get(i).map_or("0", String::as_str);
+            match cmp_part(a, b) {
+                Ordering::Equal => continue,
+                o => return o,
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal versions must hash alike: ignore trailing zero parts.
+        let mut n = self.parts.len();
+        while n > 1 && self.parts[n - 1] == "0" {
+            n -= 1;
+        }
+        self.parts[..n].hash(state);
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.parts.join("."))
+    }
+}
+
+impl fmt::Debug for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Version({self})")
+    }
+}
+
+/// SHA-256 of a migration's content after removing a UTF-8 BOM and turning
+/// CRLF into LF (SPEC §2.3); for a file with a down section, of the up part only.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Checksum(pub [u8; 32]);
+
+impl Checksum {
+    /// Parses 64 lowercase or uppercase hex digits.
+    pub fn from_hex(s: &str) -> Option<Checksum> {
+        if s.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+            let hi = (chunk[0] as char).to_digit(16)?;
+            let lo = (chunk[1] as char).to_digit(16)?;
+            out[i] = (hi * 16 + lo) as u8;
+        }
+        Some(Checksum(out))
+    }
+
+    /// The checksum of an in-memory text, as [`Migration`] would compute it for
+    /// a file without a down section.
+    pub fn of(text: &[u8]) -> Checksum {
+        let mut h = NormalizingHasher::default();
+        let text = text.strip_prefix(BOM).unwrap_or(text);
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            h.line(line);
+        }
+        h.finish()
+    }
+}
+
+impl fmt::Display for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Checksum({self})")
+    }
+}
+
+#[derive(Default)]
+struct NormalizingHasher(Sha256);
+
+impl NormalizingHasher {
+    /// Feeds one line (with its terminator, if any), turning CRLF into LF.
+    fn line(&mut self, line: &[u8]) {
+        match line.strip_suffix(b"\r\n") {
+            Some(body) => {
+                self.0.update(body);
+                self.0.update(b"\n");
+            }
+            None => self.0.update(line),
+        }
+    }
+
+    fn finish(self) -> Checksum {
+        Checksum(self.0.finalize().into())
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What a migration file does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MigrationKind {
+    /// `V<version>__…`, `<digits>_….sql`, `<digits>_….up.sql`: applied once, in version order.
+    Versioned,
+    /// `R__…`: re-applied whenever its checksum changes, after all versioned ones.
+    Repeatable,
+}
+
+impl MigrationKind {
+    /// The name used in the history table's `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationKind::Versioned => "versioned",
+            MigrationKind::Repeatable => "repeatable",
+        }
+    }
+}
+
+/// What a file name says, before the file is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileName {
+    /// A versioned migration; `paired_down` is true for `<digits>_x.up.sql`.
+    Versioned {
+        /// Its version.
+        version: Version,
+        /// Its description, `_` shown as space.
+        description: String,
+        /// True for the `.up.sql` half of a pair.
+        up_of_pair: bool,
+    },
+    /// `U<version>__x.sql`: the undo script of that version.
+    Undo {
+        /// The version it undoes.
+        version: Version,
+        /// Its description.
+        description: String,
+    },
+    /// `<digits>_x.down.sql`: the down half of a pair.
+    Down {
+        /// The version it reverses.
+        version: Version,
+        /// Its description.
+        description: String,
+    },
+    /// `R__x.sql`.
+    Repeatable {
+        /// Its description.
+        description: String,
+    },
+}
+
+impl FileName {
+    /// Classifies a file name (without directory). `Ok(None)` for files that are
+    /// not `.sql` (ignored); `Err(reason)` for a `.sql` file that follows no
+    /// pattern of SPEC §2.1 — such a file is never skipped silently.
+    ///
+    /// ```
+    /// use strata::migration::FileName;
+    /// assert!(matches!(FileName::parse("V001__users.sql"), Ok(Some(FileName::Versioned { .. }))));
+    /// assert!(matches!(FileName::parse("README.md"), Ok(None)));
+    /// assert!(FileName::parse("V1_users.sql").is_err());
+    /// ```
+    pub fn parse(name: &str) -> Result<Option<FileName>, String> {
+        let Some(stem) = name.strip_suffix(".sql") else {
+            return Ok(None);
+        };
+        let describe = |d: &str| d.replace('_', " ");
+        if let Some(rest) = stem.strip_prefix("R__") {
+            if rest.is_empty() {
+                return Err(
+                    "a repeatable migration needs a description: `R__<description>.sql`".into(),
+                );
+            }
+            return Ok(Some(FileName::Repeatable {
+                description: describe(rest),
+            }));
+        }
+        for (prefix, undo) in [('V', false), ('U', true)] {
+            if let Some(rest) = stem.strip_prefix(prefix)
+                && rest.starts_with(|c: char| c.is_ascii_digit())
+            {
+                let Some((ver, desc)) = rest.split_once("__") else {
+                    return Err(format!(
+                        "expected `{prefix}<version>__<description>.sql` (two underscores after the version)"
+                    ));
+                };
+                let version: Version = ver.parse()?;
+                let description = describe(desc);
+                return Ok(Some(if undo {
+                    FileName::Undo {
+                        version,
+                        description,
+                    }
+                } else {
+                    FileName::Versioned {
+                        version,
+                        description,
+                        up_of_pair: false,
+                    }
+                }));
+            }
+        }
+        let digits = stem.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && stem.as_bytes().get(digits) == Some(&b'_') {
+            let version: Version = stem[..digits].parse()?;
+            let rest = &stem[digits + 1..];
+            let (desc, half) = if let Some(d) = rest.strip_suffix(".up") {
+                (d, Some(true))
+            } else if let Some(d) = rest.strip_suffix(".down") {
+                (d, Some(false))
+            } else {
+                (rest, None)
+            };
+            if desc.is_empty() {
+                return Err(
+                    "expected `<digits>_<description>.sql`: the description is empty".into(),
+                );
+            }
+            let description = describe(desc);
+            return Ok(Some(match half {
+                Some(false) => FileName::Down {
+                    version,
+                    description,
+                },
+                Some(true) => FileName::Versioned {
+                    version,
+                    description,
+                    up_of_pair: true,
+                },
+                None => FileName::Versioned {
+                    version,
+                    description,
+                    up_of_pair: false,
+                },
+            }));
+        }
+        Err("not a migration name: use `V<version>__<description>.sql`, `U<version>__<description>.sql`, \
+             `R__<description>.sql`, `<digits>_<description>.sql` or `<digits>_<description>.up.sql`/`.down.sql`"
+            .into())
+    }
+}
+
+/// A byte range of a migration's content that is run as one script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Byte offset of the first byte (after any BOM).
+    pub start: u64,
+    /// Byte offset just past the last byte.
+    pub end: u64,
+    /// 1-based line of `start`.
+    pub line: u32,
+    /// Run outside a transaction, statement by statement.
+    pub no_transaction: bool,
+}
+
+/// Where a migration's down part lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownPart {
+    /// A `-- migrate:down` / `-- Down Migration` section of the same file.
+    InFile(Part),
+    /// A `U<version>__…sql` or `….down.sql` file.
+    File(Box<Migration>),
+}
+
+/// Where a migration's bytes come from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Content {
+    /// A file on disk.
+    File(PathBuf),
+    /// Bytes embedded in the application binary.
+    Static(&'static [u8]),
+}
+
+impl fmt::Debug for Content {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Content::File(p) => write!(f, "File({})", p.display()),
+            Content::Static(b) => write!(f, "Static({} bytes)", b.len()),
+        }
+    }
+}
+
+impl Content {
+    /// Opens the content for reading.
+    ///
+    /// # Errors
+    /// An I/O error naming the file.
+    pub fn open(&self) -> Result<Box<dyn BufRead + Send + '_>, Error> {
+        match self {
+            Content::File(p) => {
+                let f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
+                Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, f)))
+            }
+            Content::Static(b) => Ok(Box::new(*b)),
+        }
+    }
+
+    /// Opens the byte range of `part` for reading.
+    ///
+    /// # Errors
+    /// An I/O error naming the file.
+    pub fn open_part(&self, part: &Part) -> Result<Box<dyn BufRead + Send + '_>, Error> {
+        use std::io::{Read, Seek, SeekFrom};
+        match self {
+            Content::File(p) => {
+                let mut f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
+                f.seek(SeekFrom::Start(part.start))
+                    .map_err(|e| Error::io(p, e))?;
+                Ok(Box::new(std::io::BufReader::with_capacity(
+                    64 * 1024,
+                    f.take(part.end - part.start),
+                )))
+            }
+            Content::Static(b) => {
+                let s = usize::try_from(part.start)
+                    .unwrap_or(usize::MAX)
+                    .min(b.len());
+                let e = usize::try_from(part.end).unwrap_or(usize::MAX).min(b.len());
+                Ok(Box::new(&b[s..e]))
+            }
+        }
+    }
+
+    /// Reads the range of `part` into memory.
+    ///
+    /// # Errors
+    /// An I/O error naming the file, or invalid UTF-8 (already rejected when the
+    /// file was scanned, so only if it changed since).
+    pub fn read_part(&self, part: &Part, script: &str) -> Result<String, Error> {
+        let mut buf = Vec::with_capacity(usize::try_from(part.end - part.start).unwrap_or(0));
+        self.open_part(part)?
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(Path::new(script), e))?;
+        String::from_utf8(buf).map_err(|e| Error::InvalidUtf8 {
+            path: PathBuf::from(script),
+            offset: part.start + e.utf8_error().valid_up_to() as u64,
+        })
+    }
+}
+
+/// A migration file as found on disk (or embedded), before any database is consulted.
+///
+/// See [`crate::history::AppliedMigration`] for a row of the history table:
+/// the two are deliberately separate types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migration {
+    /// File name relative to the migrations folder (the history's `script`).
+    pub script: String,
+    /// Where the bytes are.
+    pub content: Content,
+    /// Versioned or repeatable.
+    pub kind: MigrationKind,
+    /// The version (None for repeatable migrations).
+    pub version: Option<Version>,
+    /// From the file name, `_` shown as space.
+    pub description: String,
+    /// SPEC §2.3.
+    pub checksum: Checksum,
+    /// The part `migrate` runs.
+    pub up: Part,
+    /// The part `rollback` runs, if any.
+    pub down: Option<DownPart>,
+    /// Lint rules suppressed by `-- strata:allow`.
+    pub allow: Vec<String>,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl Migration {
+    /// True when the up part runs outside a transaction.
+    pub fn no_transaction(&self) -> bool {
+        self.up.no_transaction
+    }
+
+    /// A short label: `V004` style for versioned, the description for repeatables.
+    pub fn label(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{v}"),
+            None => format!("R {}", self.description),
+        }
+    }
+}
+
+/// Section markers recognised in a file.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Marker {
+    Up { no_transaction: bool },
+    Down { no_transaction: bool },
+}
+
+fn marker(line: &str) -> Option<Marker> {
+    let t = line.trim();
+    let body = t.strip_prefix("--")?.trim();
+    let lower = body.to_ascii_lowercase();
+    let opts_no_tx = |rest: &str| rest.split_whitespace().any(|o| o == "transaction:false");
+    if let Some(rest) = lower.strip_prefix("migrate:up") {
+        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+            return Some(Marker::Up {
+                no_transaction: opts_no_tx(rest),
+            });
+        }
+    }
+    if let Some(rest) = lower.strip_prefix("migrate:down") {
+        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+            return Some(Marker::Down {
+                no_transaction: opts_no_tx(rest),
+            });
+        }
+    }
+    match lower.as_str() {
+        "up migration" => Some(Marker::Up {
+            no_transaction: false,
+        }),
+        "down migration" => Some(Marker::Down {
+            no_transaction: false,
+        }),
+        _ => None,
+    }
+}
+
+enum Directive {
+    NoTransaction,
+    Allow(Vec<String>),
+}
+
+fn directive(line: &str) -> Option<Directive> {
+    let body = line.trim().strip_prefix("--")?.trim();
+    let rest = body.strip_prefix("strata:")?;
+    if rest.trim() == "no-transaction" {
+        return Some(Directive::NoTransaction);
+    }
+    let rules = rest.strip_prefix("allow")?;
+    Some(Directive::Allow(
+        rules
+            .split([',', ' ', '\t'])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    ))
+}
+
+/// Per-section state while scanning.
+struct SectionScan {
+    part: Part,
+    /// Still in the leading blank/comment lines where directives are read.
+    in_header: bool,
+    /// Text seen so far while no statement has been found (bounded: only leading trivia).
+    pending: String,
+    has_statement: bool,
+}
+
+impl SectionScan {
+    fn new(start: u64, line: u32, no_transaction: bool) -> Self {
+        SectionScan {
+            part: Part {
+                start,
+                end: start,
+                line,
+                no_transaction,
+            },
+            in_header: true,
+            pending: String::new(),
+            has_statement: false,
+        }
+    }
+
+    fn feed(&mut self, text: &str) {
+        if self.has_statement {
+            return;
+        }
+        self.pending.push_str(text);
+        let t = text.trim();
+        if !t.is_empty() && !t.starts_with("--") {
+            // Only now can a statement have started; the lexer decides.
+            self.has_statement = crate::sql::first_statement(&self.pending).is_some();
+        }
+        if self.has_statement {
+            self.pending = String::new();
+        }
+    }
+}
+
+/// Reads a migration's content once: validates encoding, finds sections and
+/// directives, and computes the checksum.
+///
+/// `script` names the file in errors. Lines are read one at a time, so memory
+/// is bounded by the longest line.
+///
+/// # Errors
+/// [`Error::InvalidUtf8`], [`Error::NulByte`] with the byte offset,
+/// [`Error::Section`] for misplaced markers, [`Error::EmptyMigration`].
+pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error> {
+    let mut hasher = NormalizingHasher::default();
+    let mut buf = Vec::with_capacity(256);
+    let mut offset: u64 = 0;
+    let mut line_no: u32 = 0;
+    let mut up: Option<SectionScan> = None;
+    let mut down: Option<SectionScan> = None;
+    let mut saw_up_marker = false;
+    let mut allow = Vec::new();
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let mut line: &[u8] = &buf;
+        let line_start = offset;
+        offset += n as u64;
+        let mut content_start = line_start;
+        if line_no == 1 && line.starts_with(BOM) {
+            line = &line[BOM.len()..];
+            content_start += BOM.len() as u64;
+        }
+        if let Some(i) = line.iter().position(|b| *b == 0) {
+            return Err(Error::NulByte {
+                path: path.to_owned(),
+                offset: content_start + i as u64,
+            });
+        }
+        let text = std::str::from_utf8(line).map_err(|e| Error::InvalidUtf8 {
+            path: path.to_owned(),
+            offset: content_start + e.valid_up_to() as u64,
+        })?;
+        let up_section = up.get_or_insert_with(|| SectionScan::new(content_start, line_no, false));
+        let mark = marker(text);
+        if down.is_none() && !matches!(mark, Some(Marker::Down { .. })) {
+            hasher.line(line);
+        }
+        match mark {
+            Some(Marker::Up { no_transaction }) => {
+                if saw_up_marker || down.is_some() {
+                    return Err(Error::Section {
+                        path: path.to_owned(),
+                        line: line_no,
+                        message: if down.is_some() {
+                            "an up marker after the down marker".into()
+                        } else {
+                            "a second up marker".into()
+                        },
+                    });
+                }
+                saw_up_marker = true;
+                up_section.part.no_transaction |= no_transaction;
+                up_section.part.end = offset;
+                continue;
+            }
+            Some(Marker::Down { no_transaction }) => {
+                if down.is_some() {
+                    return Err(Error::Section {
+                        path: path.to_owned(),
+                        line: line_no,
+                        message: "a second down marker".into(),
+                    });
+                }
+                let mut d = SectionScan::new(content_start, line_no, no_transaction);
+                d.part.end = offset;
+                down = Some(d);
+                continue;
+            }
+            None => {}
+        }
+        let section = match down.as_mut() {
+            Some(d) => d,
+            None => up_section,
+        };
+        if section.in_header {
+            let t = text.trim();
+            if t.is_empty() || t.starts_with("--") {
+                match directive(text) {
+                    Some(Directive::NoTransaction) => {
+                        section.part.no_transaction = true;
+                    }
+                    Some(Directive::Allow(rules)) => allow.extend(rules),
+                    None => {}
+                }
+            } else {
+                section.in_header = false;
+            }
+        }
+        section.feed(text);
+        section.part.end = offset;
+    }
+    let Some(mut up) = up else {
+        return Err(Error::EmptyMigration {
+            path: path.to_owned(),
+        });
+    };
+    if let Some(d) = &down {
+        up.part.end = d.part.start;
+    }
+    if !up.has_statement {
+        return Err(Error::EmptyMigration {
+            path: path.to_owned(),
+        });
+    }
+    Ok(ScannedFile {
+        checksum: hasher.finish(),
+        up: up.part,
+        down: down.filter(|d| d.has_statement).map(|d| d.part),
+        allow,
+        size: offset,
+    })
+}
+
+/// What [`scan`] learns about a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScannedFile {
+    /// SPEC §2.3.
+    pub checksum: Checksum,
+    /// The part `migrate` runs.
+    pub up: Part,
+    /// An in-file down section with at least one statement.
+    pub down: Option<Part>,
+    /// Rules named by `-- strata:allow`.
+    pub allow: Vec<String>,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        s.parse().unwrap()
+    }
+
+    fn scan_str(s: &str) -> Result<ScannedFile, Error> {
+        scan(&mut s.as_bytes(), Path::new("x.sql"))
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(v("2") < v("10"));
+        assert!(v("1.2") < v("1.10"));
+        assert!(v("1_9") < v("2"));
+        assert_eq!(v("001"), v("1"));
+        assert_eq!(v("1.0"), v("1"));
+        assert!(v("20251019120000") > v("20250101"));
+        assert_eq!(v("0002_01").to_string(), "2.1");
+        assert_eq!(v("000").to_string(), "0");
+        assert!("1..2".parse::<Version>().is_err());
+        assert!("1a".parse::<Version>().is_err());
+    }
+
+    #[test]
+    fn versions_hash_like_they_compare() {
+        use std::collections::HashSet;
+        let set: HashSet<Version> = [v("1"), v("001"), v("1.0")].into_iter().collect();
+        assert_eq!(set.len(), 1);
+    }
+
+    #[test]
+    fn all_five_name_patterns() {
+        let p = |n| FileName::parse(n).unwrap().unwrap();
+        assert_eq!(
+            p("V001__create_users.sql"),
+            FileName::Versioned {
+                version: v("1"),
+                description: "create users".into(),
+                up_of_pair: false
+            }
+        );
+        assert_eq!(
+            p("V1.2__x.sql"),
+            FileName::Versioned {
+                version: v("1.2"),
+                description: "x".into(),
+                up_of_pair: false
+            }
+        );
+        assert_eq!(
+            p("U001__create_users.sql"),
+            FileName::Undo {
+                version: v("1"),
+                description: "create users".into()
+            }
+        );
+        assert_eq!(
+            p("R__views.sql"),
+            FileName::Repeatable {
+                description: "views".into()
+            }
+        );
+        assert_eq!(
+            p("20251019120000_add_users.sql"),
+            FileName::Versioned {
+                version: v("20251019120000"),
+                description: "add users".into(),
+                up_of_pair: false
+            }
+        );
+        assert_eq!(
+            p("20250101_users.up.sql"),
+            FileName::Versioned {
+                version: v("20250101"),
+                description: "users".into(),
+                up_of_pair: true
+            }
+        );
+        assert_eq!(
+            p("20250101_users.down.sql"),
+            FileName::Down {
+                version: v("20250101"),
+                description: "users".into()
+            }
+        );
+        assert_eq!(FileName::parse("notes.txt"), Ok(None));
+    }
+
+    #[test]
+    fn misnamed_sql_files_are_errors() {
+        for bad in [
+            "V1_x.sql",
+            "V__x.sql",
+            "v1__x.sql",
+            "init.sql",
+            "R_x.sql",
+            "R__.sql",
+            "1_.sql",
+            "V1.a__x.sql",
+            "001.sql",
+        ] {
+            assert!(FileName::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn crlf_and_bom_give_the_same_checksum() {
+        let lf = "CREATE TABLE a (id int);\nSELECT 1;\n";
+        let crlf = "CREATE TABLE a (id int);\r\nSELECT 1;\r\n";
+        let bom = format!("\u{feff}{crlf}");
+        let a = scan_str(lf).unwrap().checksum;
+        assert_eq!(a, scan_str(crlf).unwrap().checksum);
+        assert_eq!(a, scan_str(&bom).unwrap().checksum);
+        assert_eq!(a, Checksum::of(bom.as_bytes()));
+        assert_ne!(
+            a,
+            scan_str("CREATE TABLE a (id int);\nSELECT 2;\n")
+                .unwrap()
+                .checksum
+        );
+        // sha256("CREATE TABLE a (id int);\nSELECT 1;\n") — fixed so the format can never drift
+        assert_eq!(a.to_string().len(), 64);
+        assert_eq!(Checksum::from_hex(&a.to_string()), Some(a));
+    }
+
+    #[test]
+    fn checksum_is_sha256_of_normalized_text() {
+        // sha256 of the empty string, a well-known value
+        assert_eq!(
+            Checksum::of(b"").to_string(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(Checksum::of(b"\xEF\xBB\xBF"), Checksum::of(b""));
+    }
+
+    #[test]
+    fn dbmate_sections_and_checksum_of_up_only() {
+        let f = "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n";
+        let s = scan_str(f).unwrap();
+        assert_eq!(
+            s.up,
+            Part {
+                start: 0,
+                end: 40,
+                line: 1,
+                no_transaction: false
+            }
+        );
+        assert_eq!(&f[40..], "-- migrate:down\nDROP TABLE a;\n");
+        let down = s.down.unwrap();
+        assert_eq!(down.line, 4);
+        assert_eq!(down.start, 40);
+        assert_eq!(down.end as usize, f.len());
+        let other_down = f.replace("DROP TABLE a;", "DROP TABLE a CASCADE;");
+        assert_eq!(scan_str(&other_down).unwrap().checksum, s.checksum);
+        assert_eq!(s.checksum, Checksum::of(&f.as_bytes()[..40]));
+    }
+
+    #[test]
+    fn node_pg_migrate_sections() {
+        let f = "-- Up Migration\nCREATE TABLE a (id int);\n-- Down Migration\nDROP TABLE a;\n";
+        let s = scan_str(f).unwrap();
+        assert_eq!(s.down.unwrap().line, 3);
+    }
+
+    #[test]
+    fn misplaced_markers_name_the_line() {
+        let e = scan_str("-- migrate:down\nDROP TABLE a;\n-- migrate:up\nSELECT 1;\n").unwrap_err();
+        assert!(matches!(e, Error::Section { line: 3, .. }), "{e:?}");
+        let e = scan_str("-- migrate:up\nSELECT 1;\n-- migrate:up\n").unwrap_err();
+        assert!(matches!(e, Error::Section { line: 3, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn no_transaction_directives() {
+        for f in [
+            "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+            "\u{feff}-- strata:no-transaction\r\nCREATE INDEX CONCURRENTLY i ON t (a);\r\n",
+            "\n\n  \n-- a comment\n-- strata:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+            "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n",
+        ] {
+            assert!(scan_str(f).unwrap().up.no_transaction, "{f:?}");
+        }
+        // after the first statement it is just a comment
+        let late = "SELECT 1;\n-- strata:no-transaction\nSELECT 2;\n";
+        assert!(!scan_str(late).unwrap().up.no_transaction);
+        let down_only = "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\nSELECT 2;\n";
+        let s = scan_str(down_only).unwrap();
+        assert!(!s.up.no_transaction);
+        assert!(s.down.unwrap().no_transaction);
+    }
+
+    #[test]
+    fn allow_directive() {
+        let s = scan_str("-- strata:allow ban-drop-column, require-concurrent-index\nSELECT 1;\n")
+            .unwrap();
+        assert_eq!(s.allow, vec!["ban-drop-column", "require-concurrent-index"]);
+    }
+
+    #[test]
+    fn bad_encoding_and_empty_files() {
+        let e = scan(&mut &b"SELECT 1;\nSELECT '\xff';\n"[..], Path::new("x.sql")).unwrap_err();
+        assert!(matches!(e, Error::InvalidUtf8 { offset: 18, .. }), "{e:?}");
+        let e = scan(&mut &b"SELECT 1;\0\n"[..], Path::new("x.sql")).unwrap_err();
+        assert!(matches!(e, Error::NulByte { offset: 9, .. }), "{e:?}");
+        for empty in [
+            "",
+            "\n\n",
+            "-- nothing\n",
+            "/* a\n block */\n",
+            "\u{feff}",
+            "-- migrate:up\n-- migrate:down\nDROP TABLE a;\n",
+        ] {
+            assert!(
+                matches!(scan_str(empty), Err(Error::EmptyMigration { .. })),
+                "{empty:?}"
+            );
+        }
+    }
+}

@@ -1,1 +1,603 @@
-//! plan (to be written)
+//! The pure heart of strata: migration files + history rows → states and a plan.
+//!
+//! No I/O happens here. `status`, `validate`, `verify`, `migrate --dry-run` and
+//! `migrate` all read the same [`Plan`], so what `status` shows is exactly
+//! what `migrate` would do. States are those of SPEC §4.1.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::history::{AppliedMigration, RowKind};
+use crate::migration::{Migration, MigrationKind, Version};
+
+/// The state of one migration (SPEC §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Applied, checksum matches.
+    Applied,
+    /// Not applied yet (or rolled back), or a new/changed repeatable.
+    Pending,
+    /// The latest row has success = false.
+    Failed,
+    /// Applied, but the file's checksum differs.
+    Modified,
+    /// Applied, but the file is gone.
+    Missing,
+    /// Pending, but a higher version is already applied.
+    OutOfOrder,
+    /// The baseline version itself.
+    Baseline,
+    /// Below the baseline: never applied, and never will be.
+    BelowBaseline,
+    /// Pending, but beyond `--target`.
+    AboveTarget,
+}
+
+impl State {
+    /// The name used in output and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Failed => "failed",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::OutOfOrder => "out_of_order",
+            State::Baseline => "baseline",
+            State::BelowBaseline => "below_baseline",
+            State::AboveTarget => "above_target",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One line of `status`: a file, a history row, or both.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Its state.
+    pub state: State,
+    /// Normalized version (None for repeatables).
+    pub version: Option<String>,
+    /// Description.
+    pub description: String,
+    /// `versioned` or `repeatable` (or `baseline` for a baseline row).
+    pub kind: &'static str,
+    /// File name (from the history when the file is missing).
+    pub script: String,
+    /// Index into the migration list, when the file exists.
+    pub migration: Option<usize>,
+    /// The file's checksum.
+    pub checksum: Option<String>,
+    /// The latest relevant history row.
+    pub applied: Option<AppliedMigration>,
+}
+
+impl Entry {
+    /// The checksum recorded in the history, when it differs from the file's.
+    pub fn applied_checksum(&self) -> Option<&str> {
+        self.applied.as_ref().and_then(|a| a.checksum.as_deref())
+    }
+}
+
+/// Why a run cannot proceed, or why `verify` fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The state that is a problem.
+    pub state: State,
+    /// The file (or the history's script name).
+    pub script: String,
+    /// The version, if any.
+    pub version: Option<String>,
+    /// What is wrong and what resolves it.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.script, self.message)
+    }
+}
+
+/// Options that change the plan.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Apply nothing beyond this version.
+    pub target: Option<Version>,
+    /// Apply pending versions below the highest applied one.
+    pub allow_out_of_order: bool,
+}
+
+/// States of every migration and what `migrate` would run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Every file and every history-only version, in execution order.
+    pub entries: Vec<Entry>,
+    /// Indices into the migration list, in the order `migrate` runs them.
+    pub to_apply: Vec<usize>,
+    /// What keeps `migrate` from running (empty when it may run).
+    pub blockers: Vec<Problem>,
+}
+
+impl Plan {
+    /// Compares files with history rows.
+    pub fn new(migrations: &[Migration], history: &[AppliedMigration], opts: &PlanOptions) -> Plan {
+        // The latest row per version decides its state; repeatables go by description.
+        let mut latest: HashMap<Version, &AppliedMigration> = HashMap::new();
+        let mut latest_repeatable: HashMap<&str, &AppliedMigration> = HashMap::new();
+        let mut baseline: Option<(Version, &AppliedMigration)> = None;
+        for row in history {
+            match (
+                row.kind,
+                row.version
+                    .as_deref()
+                    .and_then(|v| v.parse::<Version>().ok()),
+            ) {
+                (RowKind::Repeatable, _) => {
+                    latest_repeatable.insert(row.description.as_str(), row);
+                }
+                (kind, Some(v)) => {
+                    if kind == RowKind::Baseline {
+                        baseline = Some((v.clone(), row));
+                    }
+                    latest.insert(v, row);
+                }
+                (_, None) => {}
+            }
+        }
+        let is_applied = |row: &AppliedMigration| {
+            row.success && matches!(row.kind, RowKind::Versioned | RowKind::Baseline)
+        };
+        let highest_applied: Option<Version> = latest
+            .iter()
+            .filter(|(_, r)| is_applied(r))
+            .map(|(v, _)| v.clone())
+            .max();
+
+        let mut entries = Vec::new();
+        let mut to_apply = Vec::new();
+        let mut blockers = Vec::new();
+        let mut seen: HashMap<Version, ()> = HashMap::new();
+
+        let problem =
+            |state: State, script: &str, version: Option<String>, message: String| Problem {
+                state,
+                script: script.to_owned(),
+                version,
+                message,
+            };
+
+        for (i, m) in migrations.iter().enumerate() {
+            let checksum = m.checksum.to_string();
+            if m.kind == MigrationKind::Repeatable {
+                let row = latest_repeatable.get(m.description.as_str()).copied();
+                let state = match row {
+                    Some(r) if !r.success => State::Failed,
+                    Some(r) if r.checksum.as_deref() == Some(checksum.as_str()) => State::Applied,
+                    _ => State::Pending,
+                };
+                if state == State::Failed {
+                    blockers.push(problem(
+                        state,
+                        &m.script,
+                        None,
+                        format!("failed; fix the file, then run `strata repair` to remove the failed row, then `strata migrate`"),
+                    ));
+                }
+                if state == State::Pending {
+                    to_apply.push(i);
+                }
+                entries.push(Entry {
+                    state,
+                    version: None,
+                    description: m.description.clone(),
+                    kind: m.kind.as_str(),
+                    script: m.script.clone(),
+                    migration: Some(i),
+                    checksum: Some(checksum),
+                    applied: row.cloned(),
+                });
+                continue;
+            }
+            let Some(v) = m.version.clone() else { continue };
+            seen.insert(v.clone(), ());
+            let row = latest.get(&v).copied();
+            let vs = v.to_string();
+            let state = match row {
+                Some(r) if r.kind == RowKind::Baseline => State::Baseline,
+                Some(r) if r.kind == RowKind::Versioned && !r.success => State::Failed,
+                Some(r) if r.kind == RowKind::Versioned => {
+                    if r.checksum.as_deref() == Some(checksum.as_str()) {
+                        State::Applied
+                    } else {
+                        State::Modified
+                    }
+                }
+                // Never applied, or rolled back (latest row is an undo).
+                _ => match &baseline {
+                    Some((b, _)) if v < *b => State::BelowBaseline,
+                    _ if opts.target.as_ref().is_some_and(|t| v > *t) => State::AboveTarget,
+                    _ if highest_applied.as_ref().is_some_and(|h| v < *h) => State::OutOfOrder,
+                    _ => State::Pending,
+                },
+            };
+            match state {
+                State::Failed => blockers.push(problem(
+                    state,
+                    &m.script,
+                    Some(vs.clone()),
+                    "failed (no-transaction migration); fix the file, then run `strata repair` to remove the failed row, then `strata migrate`".into(),
+                )),
+                State::Modified => blockers.push(problem(
+                    state,
+                    &m.script,
+                    Some(vs.clone()),
+                    format!(
+                        "modified after it was applied (checksum {} in history, {} on disk); restore the file, \
+                         or run `strata repair --accept-checksums` if the change is intended",
+                        short(row.and_then(|r| r.checksum.as_deref()).unwrap_or("none")),
+                        short(&checksum)
+                    ),
+                )),
+                State::OutOfOrder if !opts.allow_out_of_order => blockers.push(problem(
+                    state,
+                    &m.script,
+                    Some(vs.clone()),
+                    format!(
+                        "pending, but version {} is already applied; run `strata migrate --allow-out-of-order` to apply it anyway",
+                        highest_applied.as_ref().map(ToString::to_string).unwrap_or_default()
+                    ),
+                )),
+                _ => {}
+            }
+            if matches!(state, State::Pending)
+                || (state == State::OutOfOrder && opts.allow_out_of_order)
+            {
+                to_apply.push(i);
+            }
+            entries.push(Entry {
+                state,
+                version: Some(vs),
+                description: m.description.clone(),
+                kind: m.kind.as_str(),
+                script: m.script.clone(),
+                migration: Some(i),
+                checksum: Some(checksum),
+                applied: row.cloned(),
+            });
+        }
+
+        // Applied versions whose file is gone.
+        let mut missing: Vec<(&Version, &AppliedMigration)> = latest
+            .iter()
+            .filter(|(v, r)| {
+                !seen.contains_key(*v) && r.kind != RowKind::Undo && r.kind != RowKind::Baseline
+            })
+            .map(|(v, r)| (v, *r))
+            .collect();
+        missing.sort_by(|a, b| a.0.cmp(b.0));
+        for (v, r) in missing {
+            let state = if r.success {
+                State::Missing
+            } else {
+                State::Failed
+            };
+            blockers.push(problem(
+                state,
+                &r.script,
+                Some(v.to_string()),
+                if r.success {
+                    format!("applied, but the file is gone; restore {} (e.g. from version control)", r.script)
+                } else {
+                    "failed, and the file is gone; restore it, or run `strata repair` to remove the failed row".into()
+                },
+            ));
+            entries.push(Entry {
+                state,
+                version: Some(v.to_string()),
+                description: r.description.clone(),
+                kind: "versioned",
+                script: r.script.clone(),
+                migration: None,
+                checksum: None,
+                applied: Some(r.clone()),
+            });
+        }
+        // A baseline row without a file of that version still shows.
+        if let Some((v, r)) = &baseline {
+            if !seen.contains_key(v) && latest.get(v).is_some_and(|l| l.kind == RowKind::Baseline) {
+                entries.push(Entry {
+                    state: State::Baseline,
+                    version: Some(v.to_string()),
+                    description: r.description.clone(),
+                    kind: "baseline",
+                    script: r.script.clone(),
+                    migration: None,
+                    checksum: None,
+                    applied: Some((*r).clone()),
+                });
+            }
+        }
+        // Keep status in version order: history-only rows slot in by version.
+        entries.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+        // Versioned first in version order, then repeatables in description order.
+        to_apply.sort_by(|a, b| {
+            let (ma, mb) = (&migrations[*a], &migrations[*b]);
+            (ma.kind, &ma.version, &ma.description).cmp(&(mb.kind, &mb.version, &mb.description))
+        });
+        Plan {
+            entries,
+            to_apply,
+            blockers,
+        }
+    }
+
+    /// Entries in a given state.
+    pub fn count(&self, state: State) -> usize {
+        self.entries.iter().filter(|e| e.state == state).count()
+    }
+
+    /// What `verify` reports: every file applied with a matching checksum and
+    /// nothing failed. Rows whose file is gone do not fail `verify` — the
+    /// database may legitimately be ahead of an application during a rolling
+    /// deploy — but they are reported by `status` and block `migrate`.
+    pub fn incompatibilities(&self) -> Vec<Problem> {
+        self.entries
+            .iter()
+            .filter_map(|e| {
+                let message = match e.state {
+                    State::Applied | State::Baseline | State::BelowBaseline | State::Missing => return None,
+                    State::Pending if e.kind == "repeatable" && e.applied.is_some() => {
+                        "changed since it was applied (repeatable); run `strata migrate`".to_owned()
+                    }
+                    State::Pending | State::AboveTarget => "not applied; run `strata migrate`".to_owned(),
+                    State::OutOfOrder => {
+                        "not applied, and a higher version is; run `strata migrate --allow-out-of-order`".to_owned()
+                    }
+                    State::Failed => "failed; fix it, run `strata repair`, then `strata migrate`".to_owned(),
+                    State::Modified => format!(
+                        "checksum differs from the applied one ({} applied, {} on disk); restore the file or run `strata repair --accept-checksums`",
+                        short(e.applied_checksum().unwrap_or("none")),
+                        short(e.checksum.as_deref().unwrap_or("none"))
+                    ),
+                };
+                Some(Problem { state: e.state, script: e.script.clone(), version: e.version.clone(), message })
+            })
+            .collect()
+    }
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
+fn order_key(e: &Entry) -> (u8, Option<Version>, String) {
+    match &e.version {
+        Some(v) => (0, v.parse().ok(), String::new()),
+        None => (1, None, e.description.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::{Checksum, Content, Part};
+
+    fn file(name: &str, body: &str) -> Migration {
+        let kind = if name.starts_with('R') {
+            MigrationKind::Repeatable
+        } else {
+            MigrationKind::Versioned
+        };
+        let version = name
+            .strip_prefix('V')
+            .and_then(|r| r.split_once("__"))
+            .map(|(v, _)| v.parse().unwrap());
+        let description = name
+            .split_once("__")
+            .unwrap()
+            .1
+            .trim_end_matches(".sql")
+            .to_owned();
+        Migration {
+            script: name.into(),
+            content: Content::Static(b""),
+            kind,
+            version,
+            description,
+            checksum: Checksum::of(body.as_bytes()),
+            up: Part {
+                start: 0,
+                end: 0,
+                line: 1,
+                no_transaction: false,
+            },
+            down: None,
+            allow: vec![],
+            size: 0,
+        }
+    }
+
+    fn row(rank: i32, kind: RowKind, m: &Migration, success: bool) -> AppliedMigration {
+        AppliedMigration {
+            installed_rank: rank,
+            version: m.version.as_ref().map(ToString::to_string),
+            description: m.description.clone(),
+            kind,
+            script: m.script.clone(),
+            checksum: Some(m.checksum.to_string()),
+            applied_by: "me".into(),
+            applied_at: "2026-11-21T10:00:00Z".into(),
+            execution_ms: 1,
+            success,
+            progress: None,
+        }
+    }
+
+    fn states(p: &Plan) -> Vec<(String, State)> {
+        p.entries
+            .iter()
+            .map(|e| (e.script.clone(), e.state))
+            .collect()
+    }
+
+    #[test]
+    fn fresh_database_everything_pending_in_order() {
+        let files = vec![
+            file("V1__a.sql", "a"),
+            file("V2__b.sql", "b"),
+            file("R__v.sql", "v"),
+        ];
+        let p = Plan::new(&files, &[], &PlanOptions::default());
+        assert_eq!(p.to_apply, vec![0, 1, 2]);
+        assert!(p.blockers.is_empty());
+        assert_eq!(p.count(State::Pending), 3);
+    }
+
+    #[test]
+    fn applied_modified_missing() {
+        let a = file("V1__a.sql", "a");
+        let b = file("V2__b.sql", "b");
+        let gone = file("V3__gone.sql", "c");
+        let history = vec![
+            row(1, RowKind::Versioned, &a, true),
+            row(2, RowKind::Versioned, &b, true),
+            row(3, RowKind::Versioned, &gone, true),
+        ];
+        let edited_b = file("V2__b.sql", "b edited");
+        let p = Plan::new(&[a, edited_b], &history, &PlanOptions::default());
+        assert_eq!(
+            states(&p),
+            vec![
+                ("V1__a.sql".into(), State::Applied),
+                ("V2__b.sql".into(), State::Modified),
+                ("V3__gone.sql".into(), State::Missing)
+            ]
+        );
+        assert_eq!(p.blockers.len(), 2);
+        assert!(
+            p.blockers[0]
+                .message
+                .contains("strata repair --accept-checksums")
+        );
+        assert!(p.blockers[1].message.contains("restore"));
+        // verify: modified is a problem, missing is not
+        assert_eq!(p.incompatibilities().len(), 1);
+    }
+
+    #[test]
+    fn failed_blocks_and_names_repair() {
+        let a = file("V1__a.sql", "a");
+        let p = Plan::new(
+            &[a.clone()],
+            &[row(1, RowKind::Versioned, &a, false)],
+            &PlanOptions::default(),
+        );
+        assert_eq!(p.entries[0].state, State::Failed);
+        assert!(p.blockers[0].message.contains("strata repair"));
+        assert!(p.to_apply.is_empty());
+    }
+
+    #[test]
+    fn out_of_order_refused_unless_allowed() {
+        let a = file("V1__a.sql", "a");
+        let b = file("V2__b.sql", "b");
+        let c = file("V3__c.sql", "c");
+        let history = vec![
+            row(1, RowKind::Versioned, &a, true),
+            row(2, RowKind::Versioned, &c, true),
+        ];
+        let files = [a, b, c];
+        let p = Plan::new(&files, &history, &PlanOptions::default());
+        assert_eq!(p.entries[1].state, State::OutOfOrder);
+        assert_eq!(p.blockers.len(), 1);
+        assert!(p.blockers[0].message.contains("--allow-out-of-order"));
+        let p = Plan::new(
+            &files,
+            &history,
+            &PlanOptions {
+                allow_out_of_order: true,
+                ..Default::default()
+            },
+        );
+        assert!(p.blockers.is_empty());
+        assert_eq!(p.to_apply, vec![1]);
+    }
+
+    #[test]
+    fn target_and_above_target() {
+        let files = vec![
+            file("V1__a.sql", "a"),
+            file("V2__b.sql", "b"),
+            file("V10__c.sql", "c"),
+        ];
+        let opts = PlanOptions {
+            target: Some("2".parse().unwrap()),
+            ..Default::default()
+        };
+        let p = Plan::new(&files, &[], &opts);
+        assert_eq!(p.to_apply, vec![0, 1]);
+        assert_eq!(p.entries[2].state, State::AboveTarget);
+    }
+
+    #[test]
+    fn undo_makes_a_version_pending_again() {
+        let a = file("V1__a.sql", "a");
+        let history = vec![
+            row(1, RowKind::Versioned, &a, true),
+            row(2, RowKind::Undo, &a, true),
+        ];
+        let p = Plan::new(&[a], &history, &PlanOptions::default());
+        assert_eq!(p.entries[0].state, State::Pending);
+        assert_eq!(p.to_apply, vec![0]);
+    }
+
+    #[test]
+    fn baseline_and_below_baseline() {
+        let files = vec![
+            file("V1__a.sql", "a"),
+            file("V2__b.sql", "b"),
+            file("V3__c.sql", "c"),
+        ];
+        let mut base = row(1, RowKind::Baseline, &files[1], true);
+        base.checksum = None;
+        let p = Plan::new(&files, &[base], &PlanOptions::default());
+        assert_eq!(
+            states(&p).into_iter().map(|s| s.1).collect::<Vec<_>>(),
+            vec![State::BelowBaseline, State::Baseline, State::Pending]
+        );
+        assert_eq!(p.to_apply, vec![2]);
+        assert!(p.blockers.is_empty());
+    }
+
+    #[test]
+    fn repeatables_rerun_when_changed() {
+        let v = file("R__views.sql", "v1");
+        let history = vec![row(1, RowKind::Repeatable, &v, true)];
+        let p = Plan::new(&[v.clone()], &history, &PlanOptions::default());
+        assert_eq!(p.entries[0].state, State::Applied);
+        assert!(p.to_apply.is_empty());
+        let changed = file("R__views.sql", "v2");
+        let p = Plan::new(&[changed], &history, &PlanOptions::default());
+        assert_eq!(p.entries[0].state, State::Pending);
+        assert_eq!(p.incompatibilities().len(), 1);
+    }
+
+    #[test]
+    fn versions_normalize_across_naming_styles() {
+        // V001 applied, then the file renamed to V1: the same version.
+        let old = file("V001__a.sql", "a");
+        let new = file("V1__a.sql", "a");
+        let p = Plan::new(
+            &[new],
+            &[row(1, RowKind::Versioned, &old, true)],
+            &PlanOptions::default(),
+        );
+        assert_eq!(p.entries.len(), 1);
+        assert_eq!(p.entries[0].state, State::Applied);
+    }
+}

@@ -1,1 +1,343 @@
-//! source (to be written)
+//! Where migrations come from: a folder on disk, or files embedded in the binary.
+//!
+//! A source turns a set of named byte blobs into an ordered, validated list of
+//! [`Migration`]s: versioned ones in version order, then repeatables in
+//! description order, each with its down part attached (an in-file section, a
+//! `U<version>__` file or a `.down.sql` file). It collects *every* file problem
+//! rather than stopping at the first, so `strata validate` can list them all,
+//! and it never skips a `.sql` file silently.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::migration::{Content, DownPart, FileName, Migration, MigrationKind, Version, scan};
+
+/// The migrations of one database, ordered for execution.
+#[derive(Clone, Debug, Default)]
+pub struct Migrations {
+    /// Versioned migrations in version order, then repeatables by description.
+    pub list: Vec<Migration>,
+    /// Things worth knowing that are not errors (e.g. `ls` order differs from
+    /// execution order).
+    pub warnings: Vec<String>,
+}
+
+impl Migrations {
+    /// Reads every `*.sql` file in `dir` (not recursively: sub-folders are other
+    /// databases' migrations in the multi-database layout).
+    ///
+    /// # Errors
+    /// [`Error::NoMigrationsDir`] when the folder is missing;
+    /// [`Error::InvalidMigrations`] listing every bad file (misnamed, duplicate
+    /// version, bad encoding, empty, orphan down file).
+    pub fn from_dir(dir: &Path) -> Result<Migrations, Error> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NoMigrationsDir {
+                    path: dir.to_owned(),
+                });
+            }
+            Err(e) => return Err(Error::io(dir, e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                if entry.path().extension().is_some_and(|e| e == "sql") {
+                    return Err(Error::InvalidFileName {
+                        path: entry.path(),
+                        reason: "file name is not valid UTF-8".into(),
+                    });
+                }
+                continue;
+            };
+            if !name.ends_with(".sql") {
+                continue;
+            }
+            let path = entry.path();
+            if path.is_dir() {
+                continue;
+            }
+            files.push((name.to_owned(), Content::File(path)));
+        }
+        Migrations::from_files(dir, files)
+    }
+
+    /// Builds the list from `(file name, content)` pairs, e.g. files embedded
+    /// with `include_bytes!`. `base` is only used to name files in errors.
+    ///
+    /// # Errors
+    /// As [`Migrations::from_dir`].
+    pub fn from_files(base: &Path, mut files: Vec<(String, Content)>) -> Result<Migrations, Error> {
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut errors = Vec::new();
+        let mut versioned: BTreeMap<Version, Migration> = BTreeMap::new();
+        let mut repeatable: BTreeMap<String, Migration> = BTreeMap::new();
+        let mut downs: Vec<(Version, Migration)> = Vec::new();
+        let lexicographic: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+
+        for (name, content) in files {
+            let path = base.join(&name);
+            let parsed = match FileName::parse(&name) {
+                Ok(Some(p)) => p,
+                Ok(None) => continue,
+                Err(reason) => {
+                    errors.push(Error::InvalidFileName { path, reason });
+                    continue;
+                }
+            };
+            let scanned = match content.open().and_then(|mut r| scan(&mut r, &path)) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let (kind, version, description, is_down) = match parsed {
+                FileName::Versioned {
+                    version,
+                    description,
+                    ..
+                } => (MigrationKind::Versioned, Some(version), description, false),
+                FileName::Repeatable { description } => {
+                    (MigrationKind::Repeatable, None, description, false)
+                }
+                FileName::Undo {
+                    version,
+                    description,
+                }
+                | FileName::Down {
+                    version,
+                    description,
+                } => (MigrationKind::Versioned, Some(version), description, true),
+            };
+            let migration = Migration {
+                script: name.clone(),
+                content,
+                kind,
+                version: version.clone(),
+                description,
+                checksum: scanned.checksum,
+                up: scanned.up,
+                down: scanned.down.map(DownPart::InFile),
+                allow: scanned.allow,
+                size: scanned.size,
+            };
+            match (version, is_down) {
+                (Some(v), true) => downs.push((v, migration)),
+                (Some(v), false) => {
+                    if let Some(existing) = versioned.get(&v) {
+                        errors.push(Error::DuplicateVersion {
+                            version: v.to_string(),
+                            first: base.join(&existing.script),
+                            second: path,
+                        });
+                    } else {
+                        versioned.insert(v, migration);
+                    }
+                }
+                (None, _) => {
+                    if let Some(existing) = repeatable.get(&migration.description) {
+                        errors.push(Error::InvalidFileName {
+                            path,
+                            reason: format!(
+                                "same description as {}: repeatable migrations are identified by description",
+                                existing.script
+                            ),
+                        });
+                    } else {
+                        repeatable.insert(migration.description.clone(), migration);
+                    }
+                }
+            }
+        }
+
+        for (v, down) in downs {
+            let path = base.join(&down.script);
+            match versioned.get_mut(&v) {
+                None => errors.push(Error::OrphanDown {
+                    path,
+                    version: v.to_string(),
+                }),
+                Some(up) => match &up.down {
+                    Some(DownPart::InFile(_)) => errors.push(Error::InvalidFileName {
+                        path,
+                        reason: format!("{} already has an in-file down section", up.script),
+                    }),
+                    Some(DownPart::File(other)) => errors.push(Error::DuplicateVersion {
+                        version: v.to_string(),
+                        first: base.join(&other.script),
+                        second: path,
+                    }),
+                    None => {
+                        let mut down = down;
+                        down.down = None;
+                        up.down = Some(DownPart::File(Box::new(down)));
+                    }
+                },
+            }
+        }
+
+        if !errors.is_empty() {
+            return Err(if errors.len() == 1 {
+                errors.remove(0)
+            } else {
+                Error::InvalidMigrations(errors)
+            });
+        }
+
+        let mut list: Vec<Migration> = versioned.into_values().collect();
+        let mut warnings = Vec::new();
+        // `ls` shows files in byte order; warn when that is not the execution order.
+        let in_ls_order: Vec<&String> = lexicographic
+            .iter()
+            .filter(|n| list.iter().any(|m| &&m.script == n))
+            .collect();
+        if let Some((i, _)) = list
+            .iter()
+            .zip(&in_ls_order)
+            .enumerate()
+            .find(|(_, (m, n))| m.script != ***n)
+        {
+            warnings.push(format!(
+                "file-name order differs from execution order: `{}` runs before `{}`, but `ls` lists `{}` first; \
+                 zero-pad versions to the same width so both orders agree",
+                list[i].script, in_ls_order[i], in_ls_order[i]
+            ));
+        }
+        list.extend(repeatable.into_values());
+        Ok(Migrations { list, warnings })
+    }
+
+    /// The versioned migrations, in version order.
+    pub fn versioned(&self) -> impl Iterator<Item = &Migration> {
+        self.list
+            .iter()
+            .filter(|m| m.kind == MigrationKind::Versioned)
+    }
+
+    /// The repeatable migrations, by description.
+    pub fn repeatable(&self) -> impl Iterator<Item = &Migration> {
+        self.list
+            .iter()
+            .filter(|m| m.kind == MigrationKind::Repeatable)
+    }
+
+    /// The path of a migration for error messages.
+    pub fn path_of(m: &Migration) -> Option<PathBuf> {
+        match &m.content {
+            Content::File(p) => Some(p.clone()),
+            Content::Static(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (n, c) in files {
+            std::fs::write(d.path().join(n), c).unwrap();
+        }
+        d
+    }
+
+    fn names(m: &Migrations) -> Vec<&str> {
+        m.list.iter().map(|m| m.script.as_str()).collect()
+    }
+
+    #[test]
+    fn orders_numerically_then_repeatables() {
+        let d = dir(&[
+            ("V10__ten.sql", "SELECT 10;"),
+            ("V2__two.sql", "SELECT 2;"),
+            ("R__b.sql", "SELECT 'b';"),
+            ("R__a.sql", "SELECT 'a';"),
+            ("V1.5__one_five.sql", "SELECT 15;"),
+            ("notes.md", "ignored"),
+        ]);
+        let m = Migrations::from_dir(d.path()).unwrap();
+        assert_eq!(
+            names(&m),
+            [
+                "V1.5__one_five.sql",
+                "V2__two.sql",
+                "V10__ten.sql",
+                "R__a.sql",
+                "R__b.sql"
+            ]
+        );
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+        assert!(m.warnings[0].contains("V10__ten.sql"));
+    }
+
+    #[test]
+    fn zero_padded_names_give_no_warning() {
+        let d = dir(&[("001_init.sql", "SELECT 1;"), ("002_more.sql", "SELECT 2;")]);
+        let m = Migrations::from_dir(d.path()).unwrap();
+        assert!(m.warnings.is_empty());
+    }
+
+    #[test]
+    fn duplicate_versions_name_both_files() {
+        let d = dir(&[("V1__a.sql", "SELECT 1;"), ("V001__b.sql", "SELECT 2;")]);
+        let e = Migrations::from_dir(d.path()).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("V001__b.sql")
+                && msg.contains("V1__a.sql")
+                && msg.contains("duplicate version 1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let d = dir(&[
+            ("V1__ok.sql", "SELECT 1;"),
+            ("init.sql", "SELECT 1;"),
+            ("V2__empty.sql", "-- nothing\n"),
+            ("V3__nul.sql", "SELECT 1;\0"),
+        ]);
+        let Err(Error::InvalidMigrations(errors)) = Migrations::from_dir(d.path()) else {
+            panic!()
+        };
+        assert_eq!(errors.len(), 3, "{errors:?}");
+    }
+
+    #[test]
+    fn up_down_pairs_and_undo_files() {
+        let d = dir(&[
+            ("20250101_users.up.sql", "CREATE TABLE users (id int);"),
+            ("20250101_users.down.sql", "DROP TABLE users;"),
+            ("V2__b.sql", "CREATE TABLE b (id int);"),
+            ("U2__b.sql", "DROP TABLE b;"),
+        ]);
+        let m = Migrations::from_dir(d.path()).unwrap();
+        assert_eq!(m.list.len(), 2);
+        assert!(
+            m.list
+                .iter()
+                .all(|m| matches!(m.down, Some(DownPart::File(_))))
+        );
+        let d = dir(&[("U3__x.sql", "DROP TABLE x;")]);
+        assert!(matches!(
+            Migrations::from_dir(d.path()),
+            Err(Error::OrphanDown { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_folder_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Migrations::from_dir(&d.path().join("nope")),
+            Err(Error::NoMigrationsDir { .. })
+        ));
+    }
+}

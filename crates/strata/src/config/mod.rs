@@ -1,1 +1,5 @@
-//! strata.toml, environments, env files and URL rules (to be written)
+//! TEMPORARY shim until the config branch lands.
+/// placeholder
+#[derive(Debug, thiserror::Error)]
+#[error("config")]
+pub struct ConfigError;
