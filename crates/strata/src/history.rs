@@ -189,15 +189,15 @@ pub const INSERT_TYPES: [Type; 8] = [
 
 /// Values of one history row to insert.
 #[derive(Clone, Debug)]
-pub struct NewRow<'a> {
+pub struct NewRow {
     /// Normalized version, None for repeatables.
     pub version: Option<String>,
     /// Description.
-    pub description: &'a str,
+    pub description: String,
     /// Kind.
     pub kind: RowKind,
     /// File name.
-    pub script: &'a str,
+    pub script: String,
     /// Checksum hex.
     pub checksum: Option<String>,
     /// Measured client-side, or None to measure on the server.
@@ -215,7 +215,7 @@ pub struct NewRow<'a> {
 pub async fn insert(
     client: &Client,
     table: &TableName,
-    row: &NewRow<'_>,
+    row: &NewRow,
 ) -> Result<(), tokio_postgres::Error> {
     let sql = insert_sql(table);
     client
@@ -236,18 +236,21 @@ pub async fn insert(
         .map(|_| ())
 }
 
-/// Reads the whole history in one round trip. A missing table is an empty history.
+/// Reads the whole history in one round trip; `None` when the table does not exist.
 ///
 /// # Errors
 /// [`Error::Db`] for anything but a missing table.
-pub async fn read(client: &Client, table: &TableName) -> Result<Vec<AppliedMigration>, Error> {
+pub async fn read(
+    client: &Client,
+    table: &TableName,
+) -> Result<Option<Vec<AppliedMigration>>, Error> {
     let rows = match client.query_typed(&select_sql(table), &[]).await {
         Ok(rows) => rows,
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::INVALID_SCHEMA_NAME) => {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         Err(e) => {
             return Err(Error::db(
@@ -277,7 +280,7 @@ pub async fn read(client: &Client, table: &TableName) -> Result<Vec<AppliedMigra
             progress: r.try_get(10).map_err(ctx)?,
         });
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Creates the history table (and its schema) if missing.

@@ -1,1 +1,658 @@
-//! migrator (to be written)
+//! Running migrations: lock → read history → plan → apply → [`Report`].
+//!
+//! The migrator never prints: it emits [`Event`]s and returns a [`Report`].
+//!
+//! How a transactional migration runs (SPEC §4.2): `BEGIN`, each statement as
+//! its own simple-query message, the history `INSERT` and `COMMIT` are all
+//! written to the socket before any reply is awaited — one round trip per
+//! migration, and one commit. Sending statements separately (rather than the
+//! file as one string) costs nothing in round trips and tells strata exactly
+//! which statement failed, so even errors without a position (a unique
+//! violation, a lock timeout) name their line. If a statement fails,
+//! PostgreSQL rejects the rest of the transaction and the queued `COMMIT`
+//! becomes a rollback: nothing of the migration, and no history row, remains.
+//! Files are read statement by statement, with a bounded number in flight, so
+//! memory does not grow with the file.
+//!
+//! A no-transaction migration runs statement by statement, each awaited (a
+//! failed statement must stop the run); on failure a history row with
+//! `success = false` records how many statements succeeded and their hashes.
+//!
+//! `lock_timeout` and `statement_timeout` are set once per run for the
+//! migrating session, not with `SET LOCAL` in each transaction: the effect on
+//! every migration is the same, it also covers no-transaction migrations
+//! (where `SET LOCAL` has no effect), and it saves a statement per migration.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
+use sha2::{Digest, Sha256};
+use tokio_postgres::Client;
+use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::types::Type;
+
+use crate::error::{Error, LockHolder, SqlError};
+use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
+use crate::lock::{self, MigrationLock};
+use crate::migration::{Migration, MigrationKind};
+use crate::plan::{Plan, PlanOptions};
+use crate::source::Migrations;
+use crate::sql::{Chunk, Chunker, Location};
+
+/// How many statements may be in flight before strata waits for replies.
+const MAX_IN_FLIGHT: usize = 512;
+
+/// Options of a `migrate` run.
+#[derive(Clone, Debug)]
+pub struct MigrateOptions {
+    /// Target version and out-of-order policy.
+    pub plan: PlanOptions,
+    /// Plan only: read the history, touch nothing, take no lock.
+    pub dry_run: bool,
+    /// The whole run in one transaction.
+    pub single_transaction: bool,
+    /// How long to wait for another strata's lock before giving up.
+    pub lock_wait: Duration,
+    /// `lock_timeout` for the migrating session (PostgreSQL syntax, e.g. `10s`); None leaves the server's.
+    pub lock_timeout: Option<String>,
+    /// `statement_timeout` for the migrating session; None leaves the server's.
+    pub statement_timeout: Option<String>,
+}
+
+impl Default for MigrateOptions {
+    fn default() -> Self {
+        MigrateOptions {
+            plan: PlanOptions::default(),
+            dry_run: false,
+            single_transaction: false,
+            lock_wait: Duration::from_secs(60),
+            lock_timeout: Some("10s".into()),
+            statement_timeout: None,
+        }
+    }
+}
+
+/// Something that happened during a run, for progress display.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Another session holds the lock; strata keeps polling.
+    LockWaiting(&'a LockHolder),
+    /// The lock is held.
+    LockAcquired,
+    /// The history table did not exist and was created.
+    HistoryCreated(&'a TableName),
+    /// The plan is known.
+    Planned(&'a Plan),
+    /// A migration is about to run.
+    Started(&'a Migration),
+    /// A migration was applied (in `--single-transaction` mode, after the final commit).
+    Applied(&'a Executed),
+}
+
+/// A migration that ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// Normalized version (None for repeatables).
+    pub version: Option<String>,
+    /// File name.
+    pub script: String,
+    /// Description.
+    pub description: String,
+    /// `versioned` or `repeatable`.
+    pub kind: &'static str,
+    /// Wall time measured by strata.
+    pub execution_ms: u64,
+    /// Statements sent.
+    pub statements: usize,
+    /// Ran outside a transaction.
+    pub no_transaction: bool,
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The plan it followed.
+    pub plan: Plan,
+    /// Migrations applied, in order.
+    pub executed: Vec<Executed>,
+    /// True for `--dry-run`: nothing was changed.
+    pub dry_run: bool,
+    /// The history table was created by this run.
+    pub history_created: bool,
+}
+
+/// Runs the migrations of one database.
+#[derive(Debug)]
+pub struct Migrator<'m> {
+    migrations: &'m Migrations,
+    table: TableName,
+    options: MigrateOptions,
+}
+
+impl<'m> Migrator<'m> {
+    /// A migrator for `migrations`, recording into `table`.
+    pub fn new(migrations: &'m Migrations, table: TableName) -> Self {
+        Migrator {
+            migrations,
+            table,
+            options: MigrateOptions::default(),
+        }
+    }
+
+    /// Sets the run's options.
+    pub fn with_options(mut self, options: MigrateOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &MigrateOptions {
+        &self.options
+    }
+
+    /// Reads the history (one query, no lock) and plans: what `status` and
+    /// `verify` show.
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the history cannot be read.
+    pub async fn plan(&self, client: &Client) -> Result<(Plan, Vec<AppliedMigration>), Error> {
+        let history = history::read(client, &self.table)
+            .await?
+            .unwrap_or_default();
+        let plan = Plan::new(&self.migrations.list, &history, &self.options.plan);
+        Ok((plan, history))
+    }
+
+    /// Applies pending migrations on `client`.
+    ///
+    /// The lock is taken on `lock_client`'s session when given (recommended:
+    /// any failure then drops that connection, which releases the lock), else
+    /// on `client`'s session, released explicitly on every path.
+    ///
+    /// # Errors
+    /// [`Error::LockTimeout`], [`Error::Refused`] (nothing applied),
+    /// [`Error::Sql`] for a failed migration (it was rolled back, or, for a
+    /// no-transaction migration, recorded as failed), [`Error::Db`].
+    pub async fn run(
+        &self,
+        client: &Client,
+        lock_client: Option<Client>,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Report, Error> {
+        if self.options.dry_run {
+            let (plan, _) = self.plan(client).await?;
+            on_event(Event::Planned(&plan));
+            if !plan.blockers.is_empty() {
+                return Err(Error::Refused {
+                    problems: plan.blockers.clone(),
+                });
+            }
+            return Ok(Report {
+                plan,
+                executed: Vec::new(),
+                dry_run: true,
+                history_created: false,
+            });
+        }
+        self.set_timeouts(client).await?;
+        match lock_client {
+            Some(lc) => {
+                let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
+                let guard =
+                    MigrationLock::acquire(lc, &self.table, self.options.lock_wait, &mut on_wait)
+                        .await?;
+                on_event(Event::LockAcquired);
+                // On error, `guard` is dropped with its connection: the server releases the lock.
+                let report = self.locked(client, on_event).await?;
+                guard.release().await?;
+                Ok(report)
+            }
+            None => {
+                let key = lock::lock_key(&self.table);
+                let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
+                lock::poll(client, key, self.options.lock_wait, &mut on_wait).await?;
+                on_event(Event::LockAcquired);
+                let result = self.locked(client, on_event).await;
+                let unlocked = lock::unlock(client, key).await;
+                let report = result?;
+                unlocked?;
+                Ok(report)
+            }
+        }
+    }
+
+    async fn set_timeouts(&self, client: &Client) -> Result<(), Error> {
+        let mut sql = String::from("SELECT ");
+        let mut params: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> = Vec::new();
+        if let Some(t) = &self.options.lock_timeout {
+            params.push((t, Type::TEXT));
+            sql.push_str(&format!(
+                "set_config('lock_timeout', ${}, false)",
+                params.len()
+            ));
+        }
+        if let Some(t) = &self.options.statement_timeout {
+            if !params.is_empty() {
+                sql.push_str(", ");
+            }
+            params.push((t, Type::TEXT));
+            sql.push_str(&format!(
+                "set_config('statement_timeout', ${}, false)",
+                params.len()
+            ));
+        }
+        if params.is_empty() {
+            return Ok(());
+        }
+        client
+            .query_typed(&sql, &params)
+            .await
+            .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
+        Ok(())
+    }
+
+    async fn locked(
+        &self,
+        client: &Client,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Report, Error> {
+        let existing = history::read(client, &self.table).await?;
+        let history_created = existing.is_none();
+        let history = existing.unwrap_or_default();
+        let plan = Plan::new(&self.migrations.list, &history, &self.options.plan);
+        on_event(Event::Planned(&plan));
+        if !plan.blockers.is_empty() {
+            return Err(Error::Refused {
+                problems: plan.blockers.clone(),
+            });
+        }
+        if history_created {
+            history::ensure(client, &self.table).await?;
+            on_event(Event::HistoryCreated(&self.table));
+        }
+        let todo: Vec<&Migration> = plan
+            .to_apply
+            .iter()
+            .map(|i| &self.migrations.list[*i])
+            .collect();
+        let executed = if self.options.single_transaction {
+            if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
+                return Err(Error::Invalid(format!(
+                    "{} is a no-transaction migration and cannot run with --single-transaction; run without it",
+                    m.script
+                )));
+            }
+            self.apply_single_transaction(client, &todo, on_event)
+                .await?
+        } else {
+            let mut executed = Vec::with_capacity(todo.len());
+            for m in todo {
+                on_event(Event::Started(m));
+                let e = if m.no_transaction() {
+                    self.apply_no_transaction(client, m).await?
+                } else {
+                    self.apply_in_transaction(client, m).await?
+                };
+                on_event(Event::Applied(&e));
+                executed.push(e);
+            }
+            executed
+        };
+        Ok(Report {
+            plan,
+            executed,
+            dry_run: false,
+            history_created,
+        })
+    }
+
+    fn row(
+        &self,
+        m: &Migration,
+        execution_ms: Option<i32>,
+        success: bool,
+        progress: Option<serde_json::Value>,
+    ) -> NewRow {
+        NewRow {
+            version: m.version.as_ref().map(ToString::to_string),
+            description: m.description.clone(),
+            kind: match m.kind {
+                MigrationKind::Versioned => RowKind::Versioned,
+                MigrationKind::Repeatable => RowKind::Repeatable,
+            },
+            script: m.script.clone(),
+            checksum: Some(m.checksum.to_string()),
+            execution_ms,
+            success,
+            progress,
+        }
+    }
+
+    /// One migration in one transaction, in one round trip when it fits in flight.
+    async fn apply_in_transaction(
+        &self,
+        client: &Client,
+        m: &Migration,
+    ) -> Result<Executed, Error> {
+        let start = Instant::now();
+        let mut pipe = Pipeline::default();
+        pipe.simple(client, Tag::Control, "BEGIN".into());
+        let sent = match self.push_statements(client, m, &mut pipe).await {
+            Ok(n) => n,
+            Err(e) => {
+                pipe.simple(client, Tag::Control, "ROLLBACK".into());
+                pipe.drain(0).await;
+                return Err(e);
+            }
+        };
+        if pipe.failed() {
+            pipe.simple(client, Tag::Control, "ROLLBACK".into());
+        } else {
+            pipe.insert(client, &self.table, self.row(m, None, true, None));
+            pipe.simple(client, Tag::Control, "COMMIT".into());
+        }
+        pipe.drain(0).await;
+        if let Some((tag, e)) = pipe.first_error.take() {
+            return Err(self.failure(m, tag, e, None));
+        }
+        Ok(executed_from(m, start, sent))
+    }
+
+    /// Reads `m`'s statements and queues them; returns how many were queued.
+    /// Stops early (without error) when the pipeline reports a failure.
+    async fn push_statements<'a>(
+        &self,
+        client: &'a Client,
+        m: &Migration,
+        pipe: &mut Pipeline<'a>,
+    ) -> Result<usize, Error> {
+        let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+        let mut sent = 0;
+        while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
+            if crate::sql::is_transaction_control(&chunk.text) {
+                return Err(Error::Invalid(format!(
+                    "{}:{}:{}: transaction control (`{}`) in a transactional migration: strata runs each migration \
+                     in its own transaction; remove it, or put `-- strata:no-transaction` at the top of the file",
+                    m.script,
+                    chunk.line,
+                    chunk.column,
+                    first_words(&chunk.text)
+                )));
+            }
+            pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
+            sent += 1;
+            pipe.drain(MAX_IN_FLIGHT).await;
+            if pipe.failed() {
+                break;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// All pending migrations in one transaction; a migration's history row is
+    /// sent together with the next migration's statements.
+    async fn apply_single_transaction(
+        &self,
+        client: &Client,
+        todo: &[&Migration],
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<Executed>, Error> {
+        let mut pipe = Pipeline::default();
+        pipe.simple(client, Tag::Control, "BEGIN".into());
+        let mut executed = Vec::with_capacity(todo.len());
+        for m in todo {
+            on_event(Event::Started(m));
+            let start = Instant::now();
+            let pushed = self.push_statements(client, m, &mut pipe).await;
+            pipe.drain(0).await;
+            let sent = match pushed {
+                Ok(n) => n,
+                Err(e) => {
+                    pipe.simple(client, Tag::Control, "ROLLBACK".into());
+                    pipe.drain(0).await;
+                    return Err(e);
+                }
+            };
+            if let Some((tag, e)) = pipe.first_error.take() {
+                pipe.simple(client, Tag::Control, "ROLLBACK".into());
+                pipe.drain(0).await;
+                return Err(self.failure(m, tag, e, None));
+            }
+            let done = executed_from(m, start, sent);
+            let ms = i32::try_from(done.execution_ms).unwrap_or(i32::MAX);
+            pipe.insert(client, &self.table, self.row(m, Some(ms), true, None));
+            pipe.current = Some(m.script.clone());
+            executed.push(done);
+        }
+        pipe.simple(client, Tag::Control, "COMMIT".into());
+        pipe.drain(0).await;
+        if let Some((tag, e)) = pipe.first_error.take() {
+            let script = pipe.current.clone().unwrap_or_default();
+            let m = todo
+                .iter()
+                .find(|m| m.script == script)
+                .copied()
+                .or(todo.last().copied());
+            return Err(match m {
+                Some(m) => self.failure(m, tag, e, None),
+                None => Error::db("the single transaction failed", e),
+            });
+        }
+        for e in &executed {
+            on_event(Event::Applied(e));
+        }
+        Ok(executed)
+    }
+
+    /// Statement by statement, each its own implicit transaction.
+    async fn apply_no_transaction(
+        &self,
+        client: &Client,
+        m: &Migration,
+    ) -> Result<Executed, Error> {
+        let start = Instant::now();
+        let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+        let mut hashes: Vec<String> = Vec::new();
+        while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
+            if let Err(e) = client.batch_execute(&chunk.text).await {
+                let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
+                let progress = serde_json::json!({
+                    "statements_succeeded": hashes.len(),
+                    "statement_hashes": hashes,
+                    "failed_statement_line": chunk.line,
+                });
+                let succeeded = hashes.len();
+                let recorded = history::insert(
+                    client,
+                    &self.table,
+                    &self.row(m, Some(ms), false, Some(progress)),
+                )
+                .await;
+                let mut err = self.failure(m, Tag::Statement(Box::new(chunk)), e, Some(succeeded));
+                if let Error::Sql(s) = &mut err {
+                    s.next_step = Some(match recorded {
+                        Ok(()) => format!(
+                            "recorded as failed; fix {}, then run `strata repair` to remove the failed row, and `strata migrate`",
+                            m.script
+                        ),
+                        Err(_) => format!(
+                            "the failed run could not be recorded in {}; fix {} and re-run",
+                            self.table, m.script
+                        ),
+                    });
+                }
+                return Err(err);
+            }
+            hashes.push(statement_hash(&chunk.text));
+        }
+        let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
+        history::insert(client, &self.table, &self.row(m, Some(ms), true, None))
+            .await
+            .map_err(|e| {
+                Error::db(
+                    format!(
+                        "{} ran, but recording it in {} failed",
+                        m.script, self.table
+                    ),
+                    e,
+                )
+            })?;
+        Ok(executed_from(m, start, hashes.len()))
+    }
+
+    fn failure(
+        &self,
+        m: &Migration,
+        tag: Tag,
+        e: tokio_postgres::Error,
+        succeeded: Option<usize>,
+    ) -> Error {
+        let Some(db) = e.as_db_error() else {
+            return Error::db(format!("{}: the connection failed", m.script), e);
+        };
+        let mut err = SqlError {
+            script: m.script.clone(),
+            path: crate::source::Migrations::path_of(m),
+            line: None,
+            column: None,
+            line_text: None,
+            code: db.code().code().to_owned(),
+            message: db.message().to_owned(),
+            detail: db.detail().map(str::to_owned),
+            hint: db.hint().map(str::to_owned),
+            context: db.where_().map(str::to_owned),
+            statements_succeeded: succeeded,
+            next_step: None,
+        };
+        match tag {
+            Tag::Statement(chunk) => {
+                let loc = Location {
+                    offset: chunk.offset,
+                    line: chunk.line,
+                    column: chunk.column,
+                };
+                let pos = match db.position() {
+                    Some(ErrorPosition::Original(p)) => crate::sql::locate(&chunk.text, loc, *p),
+                    _ => None,
+                }
+                .or_else(|| crate::sql::locate(&chunk.text, loc, 1));
+                if let Some(p) = pos {
+                    err.line = Some(p.line);
+                    err.column = Some(p.column);
+                    err.line_text = Some(p.line_text);
+                }
+                if let Some(ErrorPosition::Internal { position, query }) = db.position() {
+                    let inner = format!("in the internal query at character {position}: {query}");
+                    err.context = Some(match err.context.take() {
+                        Some(c) => format!("{c}\n{inner}"),
+                        None => inner,
+                    });
+                }
+            }
+            Tag::Insert => {
+                return Error::db(
+                    format!(
+                        "{} ran, but recording it in {} failed; it was rolled back",
+                        m.script, self.table
+                    ),
+                    e,
+                );
+            }
+            Tag::Control => {}
+        }
+        Error::Sql(Box::new(err))
+    }
+}
+
+fn start_of(m: &Migration) -> Location {
+    Location {
+        offset: m.up.start,
+        line: m.up.line,
+        column: 1,
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+fn statement_hash(text: &str) -> String {
+    let d = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn executed_from(m: &Migration, start: Instant, statements: usize) -> Executed {
+    Executed {
+        version: m.version.as_ref().map(ToString::to_string),
+        script: m.script.clone(),
+        description: m.description.clone(),
+        kind: m.kind.as_str(),
+        execution_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        statements,
+        no_transaction: m.no_transaction(),
+    }
+}
+
+/// What a queued request was, to map its error.
+enum Tag {
+    Control,
+    Statement(Box<Chunk>),
+    Insert,
+}
+
+type Step<'a> = Pin<Box<dyn Future<Output = (Tag, Result<(), tokio_postgres::Error>)> + Send + 'a>>;
+
+/// Requests written to the connection without waiting for replies.
+///
+/// tokio-postgres sends a request when its future is first polled and keeps
+/// replies in order, so polling every queued future before awaiting the first
+/// reply puts them all on the wire in one flush.
+#[derive(Default)]
+struct Pipeline<'a> {
+    queue: FuturesOrdered<Step<'a>>,
+    first_error: Option<(Tag, tokio_postgres::Error)>,
+    /// The migration whose history row was queued last (single-transaction mode).
+    current: Option<String>,
+}
+
+impl<'a> Pipeline<'a> {
+    fn simple(&mut self, client: &'a Client, tag: Tag, sql: String) {
+        self.queue.push_back(Box::pin(async move {
+            let text = match &tag {
+                Tag::Statement(c) => c.text.as_str(),
+                _ => sql.as_str(),
+            };
+            let r = client.batch_execute(text).await;
+            (tag, r)
+        }));
+    }
+
+    fn insert(&mut self, client: &'a Client, table: &'a TableName, row: NewRow) {
+        self.queue.push_back(Box::pin(async move {
+            let r = history::insert(client, table, &row).await;
+            (Tag::Insert, r)
+        }));
+    }
+
+    fn failed(&self) -> bool {
+        self.first_error.is_some()
+    }
+
+    /// Awaits replies until at most `max_in_flight` remain; keeps the first error.
+    async fn drain(&mut self, max_in_flight: usize) {
+        while self.queue.len() > max_in_flight {
+            let Some((tag, r)) = self.queue.next().await else {
+                break;
+            };
+            if let Err(e) = r {
+                if self.first_error.is_none() {
+                    self.first_error = Some((tag, e));
+                }
+            }
+        }
+    }
+}
