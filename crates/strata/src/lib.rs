@@ -13,5 +13,6 @@ pub mod lock;
 pub mod migration;
 pub mod migrator;
 pub mod plan;
+pub mod scaffold;
 pub mod source;
 pub mod sql;

@@ -1,0 +1,146 @@
+//! Command-line syntax (clap). Names follow SPEC §4 exactly.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// strata: PostgreSQL databases and schema migrations, safely.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, propagate_version = true, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Use this strata.toml instead of searching for one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Environment (else STRATA_ENV, else default_env, else dev).
+    #[arg(short = 'e', long = "env", global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Only this database (repeatable; default: all, in depends_on order).
+    #[arg(long = "db", global = true, value_name = "NAME")]
+    pub db: Vec<String>,
+    /// Write one JSON document to stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more (the SQL of a dry run, connection details).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// No colour (also NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented strata.toml and migrations/ (refuses to overwrite).
+    Init,
+    /// Create the next migration file.
+    New(NewArgs),
+    /// Every migration with its state, per database.
+    #[command(alias = "info")]
+    Status(StatusArgs),
+    /// Check files (names, duplicates, encoding, empty files) and, when reachable, files vs history.
+    Validate(ValidateArgs),
+    /// Apply pending migrations.
+    Migrate(MigrateArgs),
+    /// Runtime check: exit 0 if every file is applied with a matching checksum, else 3.
+    Verify(ConnectArgs),
+    /// The embedded local cluster in .strata/.
+    Dev(DevArgs),
+}
+
+/// `strata new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the migration does (sanitized to [a-z0-9_]).
+    #[arg(required = true, num_args = 1..)]
+    pub description: Vec<String>,
+    /// Add a down section (or a .down.sql file where the folder uses pairs).
+    #[arg(long)]
+    pub reversible: bool,
+}
+
+/// Connection options.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnectArgs {
+    /// Retry a refused connection for up to SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub wait: u64,
+}
+
+/// `strata status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Show states as of this target version.
+    #[arg(long, value_name = "VERSION")]
+    pub target: Option<String>,
+}
+
+/// `strata validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Check the files only; do not connect.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `strata migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Apply nothing beyond this version.
+    #[arg(long, value_name = "VERSION")]
+    pub target: Option<String>,
+    /// Print the plan (with -v, the SQL); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run all pending migrations in one transaction.
+    #[arg(long)]
+    pub single_transaction: bool,
+    /// Seconds to wait for another strata holding the migration lock (then exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    /// Apply pending versions lower than the highest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `strata dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: DevAction,
+}
+
+/// `strata dev up|down|status`.
+#[derive(Debug, Subcommand)]
+pub enum DevAction {
+    /// Initialise (first time) and start the local cluster.
+    Up,
+    /// Stop the local cluster.
+    Down,
+    /// Whether it runs, where, and the URL of each database.
+    Status,
+}

@@ -1,0 +1,34 @@
+//! One file per command. Each takes parsed arguments, does its work through
+//! the library, and renders; none decides the exit code (main does).
+
+pub mod dev;
+pub mod init;
+pub mod migrate;
+pub mod new;
+pub mod status;
+pub mod validate;
+pub mod verify;
+
+use crate::exit::{Exit, FAILED};
+use crate::render::DbReport;
+
+/// Records a database's failure in its report and prints it now, so errors
+/// appear next to the database they belong to.
+pub(crate) fn record_failure(ctx: &crate::context::Ctx, report: &mut DbReport, err: anyhow::Error, errors: &mut Vec<anyhow::Error>) {
+    let with_name = err.context(format!("database {}", report.name));
+    ctx.out.error(&with_name);
+    report.error = Some(format!("{with_name:#}"));
+    errors.push(with_name);
+}
+
+/// The outcome of a command over several databases: success, the one
+/// failure's own exit code, or 1 when several databases failed differently.
+/// Errors were already printed, so the returned error carries no message.
+pub(crate) fn finish(errors: Vec<anyhow::Error>) -> anyhow::Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<u8> = errors.iter().map(crate::exit::code_u8).collect();
+    let code = if codes.iter().all(|c| *c == codes[0]) { codes[0] } else { FAILED };
+    Err(anyhow::Error::new(Exit { code, message: String::new() }))
+}

@@ -1,0 +1,67 @@
+//! Exit codes (SPEC §9). Only `main` decides the process's exit code; every
+//! command returns a `Result` and this module maps its error.
+
+use std::process::ExitCode;
+
+/// Success (for verify/validate: everything is in order).
+pub const OK: u8 = 0;
+/// The operation failed (SQL error, connection failure, I/O).
+pub const FAILED: u8 = 1;
+/// Usage or configuration error.
+pub const USAGE: u8 = 2;
+/// Checks found problems.
+pub const PROBLEMS: u8 = 3;
+/// Timed out waiting for the migration lock.
+pub const LOCK_TIMEOUT: u8 = 4;
+/// Refused: destructive and not allowed or not confirmed.
+pub const REFUSED: u8 = 5;
+
+/// An error that carries its own exit code (for outcomes that are not library errors).
+#[derive(Debug)]
+pub struct Exit {
+    /// The code.
+    pub code: u8,
+    /// The message, already complete; empty when the output said it all.
+    pub message: String,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// Shorthand for an [`Exit`] error.
+pub fn exit(code: u8, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Exit { code, message: message.into() })
+}
+
+/// The exit code for an error chain.
+pub fn code_of(err: &anyhow::Error) -> ExitCode {
+    ExitCode::from(code_u8(err))
+}
+
+pub(crate) fn code_u8(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Exit>() {
+            return e.code;
+        }
+        if let Some(e) = cause.downcast_ref::<strata::error::Error>() {
+            return if e.is_lock_timeout() {
+                LOCK_TIMEOUT
+            } else if e.is_config() {
+                USAGE
+            } else if e.is_check_failure() {
+                PROBLEMS
+            } else {
+                FAILED
+            };
+        }
+        if cause.downcast_ref::<strata::config::ConfigError>().is_some() {
+            return USAGE;
+        }
+    }
+    FAILED
+}

@@ -1,0 +1,145 @@
+//! Where output goes: results to stdout, progress/warnings/errors to stderr,
+//! JSON as exactly one document on stdout. Every line passes through
+//! [`scrub`], which replaces every secret the CLI has seen (URL passwords)
+//! with `***` — a second line of defence behind the library's redacted types,
+//! covering driver messages too. A closed pipe is not an error: writes to a
+//! closed stdout are dropped (ripgrep's behaviour), never a panic.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remembers a secret so it never appears in output.
+pub fn add_secret(secret: &str) {
+    // Very short secrets would scrub ordinary words; they are still never
+    // printed by the library's redacted URL types.
+    if secret.len() < 3 {
+        return;
+    }
+    if let Ok(mut s) = SECRETS.lock() {
+        if !s.iter().any(|x| x == secret) {
+            s.push(secret.to_owned());
+            // Longest first, so a secret containing another is replaced whole.
+            s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        }
+    }
+}
+
+/// Replaces every known secret (and its percent-encoded form) with `***`.
+pub fn scrub(text: &str) -> String {
+    let mut out = text.to_owned();
+    if let Ok(secrets) = SECRETS.lock() {
+        for s in secrets.iter() {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "***");
+            }
+            let enc = percent_encode(s);
+            if enc != *s && out.contains(enc.as_str()) {
+                out = out.replace(enc.as_str(), "***");
+            }
+        }
+    }
+    out
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Output settings for one invocation.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// `--json`.
+    pub json: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--verbose`.
+    pub verbose: bool,
+    /// Colour on stderr.
+    pub color: bool,
+    /// stderr is a terminal (progress bars allowed).
+    pub stderr_tty: bool,
+}
+
+impl Output {
+    /// From the global flags and the environment.
+    pub fn new(json: bool, quiet: bool, verbose: bool, no_color: bool) -> Output {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let color = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stderr_tty;
+        Output { json, quiet, verbose, color, stderr_tty }
+    }
+
+    /// A result line on stdout (suppressed under `--json` and `--quiet`).
+    pub fn result(&self, text: &str) {
+        if self.json || self.quiet {
+            return;
+        }
+        let _ = writeln!(std::io::stdout().lock(), "{}", scrub(text));
+    }
+
+    /// A progress/info line on stderr (suppressed under `--quiet`).
+    pub fn info(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        let _ = writeln!(std::io::stderr().lock(), "{}", scrub(text));
+    }
+
+    /// A warning on stderr (suppressed under `--quiet`).
+    pub fn warn(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        let prefix = if self.color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+        let _ = writeln!(std::io::stderr().lock(), "{prefix}: {}", scrub(text));
+    }
+
+    /// The one JSON document on stdout.
+    pub fn json(&self, value: &serde_json::Value) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
+        let _ = writeln!(std::io::stdout().lock(), "{}", scrub(&text));
+    }
+
+    /// An error with its whole chain, on stderr.
+    pub fn error(&self, err: &anyhow::Error) {
+        let mut text = String::new();
+        let mut first = true;
+        for cause in err.chain() {
+            let msg = cause.to_string();
+            if msg.is_empty() {
+                continue;
+            }
+            if first {
+                text.push_str(&msg);
+                first = false;
+            } else {
+                text.push_str(&format!("\n  caused by: {msg}"));
+            }
+        }
+        if text.is_empty() {
+            return;
+        }
+        let prefix = if self.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        let _ = writeln!(std::io::stderr().lock(), "{prefix}: {}", scrub(&text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubs_plain_and_encoded_secrets() {
+        add_secret("s3cr3t@pw");
+        assert_eq!(scrub("postgres://u:s3cr3t%40pw@h/db and s3cr3t@pw"), "postgres://u:***@h/db and ***");
+    }
+}

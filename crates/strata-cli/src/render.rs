@@ -1,0 +1,229 @@
+//! Rendering results: human tables and the JSON document of SPEC §10.
+//!
+//! Commands build one [`DbReport`] per database and hand the lot to these
+//! functions; nothing here touches a database.
+
+use serde_json::{Value, json};
+use strata::migrator::Executed;
+use strata::plan::{Plan, Problem, State};
+
+/// What a command learnt about one database.
+#[derive(Debug, Default)]
+pub struct DbReport {
+    /// Logical name from strata.toml.
+    pub name: String,
+    /// Redacted URL, when known.
+    pub url: Option<String>,
+    /// History table, `schema.table`.
+    pub table: String,
+    /// The plan, when the database was reached.
+    pub plan: Option<Plan>,
+    /// Migrations applied by this run.
+    pub executed: Vec<Executed>,
+    /// Problems found (verify/validate/refusals).
+    pub problems: Vec<Problem>,
+    /// File-level problems (validate).
+    pub file_errors: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// Why this database failed, if it did.
+    pub error: Option<String>,
+    /// Skipped because a database it depends on failed.
+    pub skipped: Option<String>,
+}
+
+impl DbReport {
+    /// Counts of applied (incl. baseline) and pending entries.
+    pub fn counts(&self) -> (usize, usize) {
+        match &self.plan {
+            Some(p) => (
+                p.count(State::Applied) + p.count(State::Baseline),
+                p.count(State::Pending) + p.count(State::OutOfOrder) + p.count(State::AboveTarget),
+            ),
+            None => (0, 0),
+        }
+    }
+
+    /// `ok`, `failed` or `skipped`, for summaries.
+    pub fn outcome(&self) -> &'static str {
+        if self.skipped.is_some() {
+            "skipped"
+        } else if self.error.is_some() {
+            "failed"
+        } else {
+            "ok"
+        }
+    }
+}
+
+/// The SPEC §10 document.
+pub fn json_document(env: &str, reports: &[DbReport], with_executed: bool) -> Value {
+    let dbs: Vec<Value> = reports.iter().map(|r| db_json(r, with_executed)).collect();
+    json!({ "env": env, "databases": dbs })
+}
+
+fn db_json(r: &DbReport, with_executed: bool) -> Value {
+    let (applied, pending) = r.counts();
+    let migrations: Vec<Value> = r
+        .plan
+        .as_ref()
+        .map(|p| {
+            p.entries
+                .iter()
+                .map(|e| {
+                    let a = e.applied.as_ref();
+                    let mut m = json!({
+                        "version": e.version,
+                        "description": e.description,
+                        "kind": e.kind,
+                        "script": e.script,
+                        "state": e.state.as_str(),
+                        "checksum": e.checksum,
+                        "applied_at": a.filter(|_| applied_state(e.state)).map(|a| a.applied_at.clone()),
+                        "execution_ms": a.filter(|_| applied_state(e.state)).map(|a| a.execution_ms),
+                    });
+                    if e.state == State::Modified {
+                        m["applied_checksum"] = json!(e.applied_checksum());
+                    }
+                    m
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let problems: Vec<Value> = r
+        .problems
+        .iter()
+        .map(|p| json!({"script": p.script, "version": p.version, "state": p.state.as_str(), "message": p.message}))
+        .chain(r.file_errors.iter().map(|e| json!({"script": null, "version": null, "state": "invalid", "message": e})))
+        .collect();
+    let mut v = json!({
+        "name": r.name,
+        "url": r.url,
+        "history_table": r.table,
+        "migrations": migrations,
+        "applied": applied,
+        "pending": pending,
+        "problems": problems,
+        "status": r.outcome(),
+    });
+    if !r.warnings.is_empty() {
+        v["warnings"] = json!(r.warnings);
+    }
+    if let Some(e) = &r.error {
+        v["error"] = json!(e);
+    }
+    if let Some(s) = &r.skipped {
+        v["skipped"] = json!(s);
+    }
+    if with_executed {
+        v["executed"] = r
+            .executed
+            .iter()
+            .map(|x| json!({"version": x.version, "script": x.script, "execution_ms": x.execution_ms}))
+            .collect();
+    }
+    v
+}
+
+fn applied_state(s: State) -> bool {
+    matches!(s, State::Applied | State::Modified | State::Baseline | State::Missing | State::Failed)
+}
+
+/// The header line naming a database.
+pub fn header(r: &DbReport) -> String {
+    match &r.url {
+        Some(u) => format!("{}  {}  ({})", r.name, u, r.table),
+        None => format!("{}  ({})", r.name, r.table),
+    }
+}
+
+/// `strata status` for one database.
+pub fn status_table(r: &DbReport, color: bool) -> String {
+    let mut out = header(r);
+    let Some(plan) = &r.plan else { return out };
+    let rows: Vec<[String; 5]> = plan
+        .entries
+        .iter()
+        .map(|e| {
+            let a = e.applied.as_ref().filter(|_| applied_state(e.state));
+            [
+                e.version.clone().unwrap_or_else(|| "R".into()),
+                e.description.clone(),
+                e.state.as_str().to_owned(),
+                a.map(|a| a.applied_at.replace('T', " ").trim_end_matches('Z').to_owned()).unwrap_or_default(),
+                a.map(|a| format!("{} ms", a.execution_ms)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let titles = ["VERSION", "DESCRIPTION", "STATE", "APPLIED AT (UTC)", "TIME"];
+    let mut w = titles.map(str::len);
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: [&str; 5], state: Option<State>| {
+        let mut s = String::from("  ");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = w[i].saturating_sub(c.chars().count());
+            let cell = match (i, state, color) {
+                (2, Some(st), true) => format!("{}{c}\x1b[0m", state_color(st)),
+                _ => (*c).to_owned(),
+            };
+            s.push_str(&cell);
+            if i < 4 {
+                s.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    if !rows.is_empty() {
+        out.push('\n');
+        out.push_str(&line(titles, None));
+    }
+    for (row, e) in rows.iter().zip(&plan.entries) {
+        out.push('\n');
+        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]], Some(e.state)));
+        if e.state == State::Modified {
+            out.push_str(&format!(
+                "\n      checksum applied {}\n      checksum on disk {}",
+                e.applied_checksum().unwrap_or("none"),
+                e.checksum.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary(r));
+    out
+}
+
+/// `3 applied, 1 pending` plus any other states present.
+pub fn summary(r: &DbReport) -> String {
+    let Some(plan) = &r.plan else { return String::new() };
+    let (applied, pending) = r.counts();
+    let mut parts = vec![format!("{applied} applied"), format!("{pending} pending")];
+    for st in [State::Failed, State::Modified, State::Missing, State::OutOfOrder, State::BelowBaseline, State::AboveTarget] {
+        let n = plan.count(st);
+        if n > 0 {
+            parts.push(format!("{n} {}", st.as_str().replace('_', " ")));
+        }
+    }
+    format!("  {}", parts.join(", "))
+}
+
+fn state_color(s: State) -> &'static str {
+    match s {
+        State::Applied | State::Baseline => "\x1b[32m",
+        State::Pending | State::AboveTarget | State::BelowBaseline => "\x1b[36m",
+        State::Failed | State::Modified | State::Missing | State::OutOfOrder => "\x1b[31m",
+    }
+}
+
+/// One line per applied migration: `applied V004 add orders (12 ms)`.
+pub fn executed_line(e: &Executed) -> String {
+    let label = match &e.version {
+        Some(v) => format!("V{v}"),
+        None => "R".to_owned(),
+    };
+    format!("applied {label} {} ({} ms)", e.description, e.execution_ms)
+}
