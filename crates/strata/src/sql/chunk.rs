@@ -6,7 +6,8 @@ use std::io::{self, BufRead};
 
 /// squawk-lexer decides where a token ends by peeking at most two characters
 /// past it (`U&'`, `1..2`, `1e+5`, `''`). A token is final once that many
-/// characters follow it in the buffer; four leaves a margin.
+/// characters follow it in the buffer (or input has ended); four leaves a
+/// margin should a later lexer peek further.
 const LOOKAHEAD_CHARS: usize = 4;
 
 /// Below this the buffer's spare capacity is not worth giving back.
@@ -234,8 +235,8 @@ impl<R: BufRead> Chunker<R> {
         self.last_content_end = self.last_content_end.saturating_sub(cut);
         // Give back what one huge statement made the buffer grow to.
         let keep = self.buf.len().max(self.target).max(MIN_CAPACITY);
-        if self.buf.capacity() > 4 * keep {
-            self.buf.shrink_to(2 * keep);
+        if self.buf.capacity() > keep.saturating_mul(4) {
+            self.buf.shrink_to(keep.saturating_mul(2));
         }
     }
 
