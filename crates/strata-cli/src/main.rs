@@ -1,1 +1,61 @@
-fn main() {}
+//! The `strata` binary: parse, run, map the outcome to an exit code.
+
+mod cli;
+mod commands;
+mod context;
+mod exit;
+mod output;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::context::Ctx;
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let g = &cli.global;
+    let out = Output::new(g.json, g.quiet, g.verbose, g.no_color);
+    match run(&cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            exit::code_of(&e)
+        }
+    }
+}
+
+fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
+    if let Command::Init = cli.command {
+        return commands::init::run(&cli.global, out);
+    }
+    let ctx = Ctx::load(&cli.global, out.clone())?;
+    if let Command::New(args) = &cli.command {
+        return commands::new::run(&ctx, args);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    rt.block_on(async {
+        match &cli.command {
+            Command::Status(a) => commands::status::run(&ctx, a).await,
+            Command::Validate(a) => commands::validate::run(&ctx, a).await,
+            Command::Migrate(a) => commands::migrate::run(&ctx, a).await,
+            Command::Verify(a) => commands::verify::run(&ctx, a).await,
+            Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
+            Command::Init | Command::New(_) => Ok(()),
+        }
+    })
+}

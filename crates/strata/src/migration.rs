@@ -565,8 +565,10 @@ impl SectionScan {
         self.pending.push_str(text);
         let t = text.trim();
         if !t.is_empty() && !t.starts_with("--") {
-            // Only now can a statement have started; the lexer decides.
-            self.has_statement = crate::sql::first_statement(&self.pending).is_some();
+            // Only now can a statement have started; the lexer decides. A block
+            // comment still open at the end of this line is not a statement yet.
+            self.has_statement = crate::sql::first_statement(&self.pending)
+                .is_some_and(|st| !self.pending[st.start..].starts_with("/*"));
         }
         if self.has_statement {
             self.pending = String::new();
@@ -686,6 +688,8 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
     if let Some(d) = &down {
         up.part.end = d.part.start;
     }
+    // Still open at the end of the file: PostgreSQL will report it, so it counts.
+    up.has_statement |= crate::sql::first_statement(&up.pending).is_some();
     if !up.has_statement {
         return Err(Error::EmptyMigration {
             path: path.to_owned(),

@@ -1,0 +1,62 @@
+//! `strata dev up|down|status`: the embedded local cluster (SPEC §6).
+
+use anyhow::Result;
+use serde_json::json;
+use strata::cluster::{ClusterStatus, StartOptions};
+
+use crate::cli::DevAction;
+use crate::context::{Ctx, blocking, local_cluster};
+
+/// Runs `strata dev`.
+pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
+    let cluster = local_cluster(ctx.project.root())?;
+    let dir = cluster.dir().to_owned();
+    match action {
+        DevAction::Up => {
+            let info = blocking(move || cluster.start(&StartOptions::default())).await?;
+            ctx.out.result(&format!("local cluster running on 127.0.0.1:{} (pid {}, data {})", info.port, info.pid, info.data_dir.display()));
+            print_urls(ctx, |db| info.url(db));
+        }
+        DevAction::Down => {
+            let stopped = blocking(move || cluster.stop()).await?;
+            ctx.out.result(if stopped { "local cluster stopped" } else { "local cluster was not running" });
+        }
+        DevAction::Status => {
+            let status = blocking(move || cluster.status()).await?;
+            match &status {
+                ClusterStatus::Running(info) => {
+                    if ctx.out.json {
+                        let dbs: Vec<_> = ctx
+                            .databases()?
+                            .iter()
+                            .map(|d| json!({"name": d.name, "url": info.url(&format!("{}_{}", d.name, ctx.env.name))}))
+                            .collect();
+                        ctx.out.json(&json!({"running": true, "port": info.port, "pid": info.pid, "data_dir": info.data_dir, "databases": dbs}));
+                    } else {
+                        ctx.out.result(&format!("running on 127.0.0.1:{} (pid {}, data {})", info.port, info.pid, info.data_dir.display()));
+                        print_urls(ctx, |db| info.url(db));
+                    }
+                }
+                _ => {
+                    if ctx.out.json {
+                        ctx.out.json(&json!({"running": false, "dir": dir}));
+                    } else {
+                        ctx.out.result(&format!("not running (cluster dir {}); start it with `strata dev up`", dir.display()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_urls(ctx: &Ctx, url: impl Fn(&str) -> String) {
+    if ctx.out.json {
+        return;
+    }
+    if let Ok(dbs) = ctx.databases() {
+        for d in dbs {
+            ctx.out.result(&format!("  {}: {}", d.name, url(&format!("{}_{}", d.name, ctx.env.name))));
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `strata migrate`: apply pending migrations, database by database in
+//! `depends_on` order. A failed database stops its dependents (reported as
+//! skipped); independent databases still run.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use strata::migration::Version;
+use strata::migrator::{Event, MigrateOptions, Migrator};
+use strata::plan::PlanOptions;
+
+use super::{finish, record_failure};
+use crate::cli::MigrateArgs;
+use crate::context::Ctx;
+use crate::exit::{USAGE, exit};
+use crate::render::{DbReport, executed_line, json_document};
+
+/// Parses a `--target` version.
+pub fn parse_target(s: &str) -> Result<Version> {
+    let v = s.strip_prefix(['V', 'v']).unwrap_or(s);
+    v.parse::<Version>().map_err(|e| exit(USAGE, format!("--target {s}: {e}")))
+}
+
+/// Runs `strata migrate`.
+pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
+    let target = args.target.as_deref().map(parse_target).transpose()?;
+    let mut reports: Vec<DbReport> = Vec::new();
+    let mut errors = Vec::new();
+    let mut failed: HashSet<String> = HashSet::new();
+    for db in ctx.databases()? {
+        let mut r = DbReport { name: db.name.clone(), table: ctx.table(db).to_string(), ..Default::default() };
+        if let Some(dep) = db.depends_on.iter().find(|d| failed.contains(*d)) {
+            let why = format!("skipped: it depends on {dep}, which failed");
+            ctx.out.warn(&format!("database {}: {why}", r.name));
+            r.skipped = Some(why);
+            failed.insert(db.name.clone());
+            reports.push(r);
+            continue;
+        }
+        let opts = MigrateOptions {
+            plan: PlanOptions { target: target.clone(), allow_out_of_order: args.allow_out_of_order },
+            dry_run: args.dry_run,
+            single_transaction: args.single_transaction,
+            lock_wait: Duration::from_secs(args.lock_wait),
+            lock_timeout: ctx.env.spec.lock_timeout.as_duration().map(|_| ctx.env.spec.lock_timeout.as_setting()),
+            statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
+        };
+        let result = migrate_one(ctx, db, opts, &mut r).await;
+        if let Err(e) = result {
+            failed.insert(db.name.clone());
+            record_failure(ctx, &mut r, e, &mut errors);
+        }
+        reports.push(r);
+    }
+    if ctx.out.json {
+        ctx.out.json(&json_document(&ctx.env.name, &reports, true));
+    } else if reports.len() > 1 {
+        ctx.out.info("summary:");
+        for r in &reports {
+            let detail = match (r.outcome(), &r.skipped) {
+                ("skipped", Some(s)) => s.clone(),
+                ("failed", _) => "failed".to_owned(),
+                _ => format!("{} applied", r.executed.len()),
+            };
+            ctx.out.info(&format!("  {}: {detail}", r.name));
+        }
+    }
+    finish(errors)
+}
+
+async fn migrate_one(ctx: &Ctx, db: &strata::config::DatabaseConfig, opts: MigrateOptions, r: &mut DbReport) -> Result<()> {
+    let migrations = ctx.migrations(db)?;
+    for w in &migrations.warnings {
+        ctx.out.warn(&format!("{}: {w}", db.name));
+    }
+    let endpoint = ctx.endpoint(db).await?;
+    r.url = Some(endpoint.redacted.clone());
+    let wait = Duration::from_secs(0);
+    let dry_run = opts.dry_run;
+    // The lock lives on its own connection; both open concurrently.
+    let (client, lock_client) = if dry_run {
+        (ctx.connect(&endpoint, wait).await?, None)
+    } else {
+        let (a, b) = tokio::join!(ctx.connect(&endpoint, wait), ctx.connect(&endpoint, wait));
+        (a?, Some(b?))
+    };
+    let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
+    let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
+    let mut bar: Option<ProgressBar> = None;
+    let out = ctx.out.clone();
+    let name = db.name.clone();
+    let mut on_event = |ev: Event<'_>| match ev {
+        Event::LockWaiting(h) => out.info(&format!("{name}: waiting for the migration lock, held by {h}")),
+        Event::HistoryCreated(t) => {
+            if out.verbose {
+                out.info(&format!("{name}: created history table {t}"))
+            }
+        }
+        Event::Planned(plan) => {
+            if show_progress && !plan.to_apply.is_empty() && !dry_run {
+                let pb = ProgressBar::new(plan.to_apply.len() as u64);
+                pb.set_style(
+                    ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                pb.set_prefix(name.clone());
+                bar = Some(pb);
+            }
+        }
+        Event::Started(m) => {
+            if let Some(pb) = &bar {
+                pb.set_message(m.script.clone());
+            }
+        }
+        Event::Applied(e) => {
+            let line = format!("{name}: {}", executed_line(e));
+            match &bar {
+                Some(pb) => {
+                    pb.suspend(|| out.result(&line));
+                    pb.inc(1);
+                }
+                None => out.result(&line),
+            }
+        }
+        _ => {}
+    };
+    let result = migrator.run(&client, lock_client, &mut on_event).await;
+    if let Some(pb) = bar.take() {
+        pb.finish_and_clear();
+    }
+    let report = result?;
+    r.executed = report.executed.clone();
+    if report.dry_run {
+        if report.plan.to_apply.is_empty() {
+            ctx.out.result(&format!("{}: up to date, nothing to apply", db.name));
+        }
+        for i in &report.plan.to_apply {
+            let m = &migrations.list[*i];
+            let label = m.version.as_ref().map_or_else(|| "R".to_owned(), |v| format!("V{v}"));
+            let tx = if m.no_transaction() { " (no transaction)" } else { "" };
+            ctx.out.result(&format!("{}: would apply {label} {}{tx}  [{}]", db.name, m.description, m.script));
+            if ctx.out.verbose {
+                let sql = m.content.read_part(&m.up, &m.script)?;
+                ctx.out.result(sql.trim_end());
+            }
+        }
+    } else if report.executed.is_empty() {
+        let current = report
+            .plan
+            .entries
+            .iter()
+            .rev()
+            .find(|e| matches!(e.state, strata::plan::State::Applied | strata::plan::State::Baseline))
+            .and_then(|e| e.version.clone());
+        ctx.out.result(&format!(
+            "{}: up to date{}",
+            db.name,
+            current.map(|v| format!(" (version {v})")).unwrap_or_default()
+        ));
+    } else {
+        let total: u64 = report.executed.iter().map(|e| e.execution_ms).sum();
+        ctx.out.info(&format!("{}: {} migration(s) applied ({total} ms)", db.name, report.executed.len()));
+    }
+    r.problems = report.plan.blockers.clone();
+    r.plan = Some(report.plan);
+    Ok(())
+}
