@@ -44,6 +44,7 @@ mod env;
 mod envfile;
 mod error;
 mod file;
+mod order;
 mod policy;
 mod project;
 mod table;

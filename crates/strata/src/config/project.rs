@@ -28,6 +28,7 @@ use super::env::{
 };
 use super::error::{ConfigError, Location};
 use super::file::{self, RawDatabase, RawEnvironment, RawFile, invalid_value};
+use super::order;
 use super::table::{TableName, check_identifier};
 use super::timeout::Timeout;
 
@@ -281,7 +282,7 @@ impl Builder<'_> {
             }
             databases.push(self.database(&name, db, several, &history_table)?);
         }
-        let databases = self.order(databases, &dep_locations)?;
+        let databases = order::order(databases, &dep_locations, self.path)?;
 
         let mut environments = Vec::new();
         for (name, span, env) in in_declaration_order(raw.environments.unwrap_or_default()) {
@@ -426,90 +427,6 @@ impl Builder<'_> {
             )),
         };
         parsed.map_err(|m| self.invalid(v.span(), m))
-    }
-
-    /// Orders databases so each comes after its `depends_on`, ties broken by
-    /// declaration order (Kahn's algorithm, always taking the earliest
-    /// declared ready database).
-    fn order(
-        &self,
-        databases: Vec<DatabaseConfig>,
-        dep_locations: &[(String, String, Location)],
-    ) -> Result<Vec<DatabaseConfig>, ConfigError> {
-        let names: Vec<&str> = databases.iter().map(|d| d.name.as_str()).collect();
-        for db in &databases {
-            if let Some(dep) = db.depends_on.iter().find(|d| !names.contains(&d.as_str())) {
-                let at = dep_locations
-                    .iter()
-                    .find(|(d, n, _)| *d == db.name && n == dep)
-                    .map(|(_, _, at)| *at)
-                    .unwrap_or_default();
-                return Err(ConfigError::UnknownDependency {
-                    path: self.path.to_owned(),
-                    line: at.line,
-                    column: at.column,
-                    database: db.name.clone(),
-                    dependency: dep.clone(),
-                });
-            }
-        }
-        let mut done = vec![false; databases.len()];
-        let mut order = Vec::with_capacity(databases.len());
-        while order.len() < databases.len() {
-            let ready = (0..databases.len()).find(|&i| {
-                !done[i]
-                    && databases[i]
-                        .depends_on
-                        .iter()
-                        .all(|d| names.iter().position(|n| n == d).is_some_and(|j| done[j]))
-            });
-            match ready {
-                Some(i) => {
-                    done[i] = true;
-                    order.push(i);
-                }
-                None => {
-                    return Err(ConfigError::DependencyCycle {
-                        path: self.path.to_owned(),
-                        cycle: find_cycle(&databases, &done),
-                    });
-                }
-            }
-        }
-        let mut slots: Vec<Option<DatabaseConfig>> = databases.into_iter().map(Some).collect();
-        Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
-    }
-}
-
-/// Follows unmet dependencies from the first unplaced database until a name
-/// repeats; returns that loop, first name repeated at the end.
-fn find_cycle(databases: &[DatabaseConfig], done: &[bool]) -> Vec<String> {
-    let index = |name: &str| databases.iter().position(|d| d.name == name);
-    let Some(mut current) = (0..databases.len()).find(|&i| !done[i]) else {
-        return Vec::new();
-    };
-    let mut path: Vec<usize> = Vec::new();
-    loop {
-        if let Some(pos) = path.iter().position(|&p| p == current) {
-            let mut cycle: Vec<String> = path[pos..]
-                .iter()
-                .map(|&i| databases[i].name.clone())
-                .collect();
-            cycle.push(databases[current].name.clone());
-            return cycle;
-        }
-        path.push(current);
-        // Every unplaced database has at least one unplaced dependency,
-        // otherwise it would have been ready.
-        match databases[current]
-            .depends_on
-            .iter()
-            .filter_map(|d| index(d))
-            .find(|&j| !done[j])
-        {
-            Some(next) => current = next,
-            None => return path.iter().map(|&i| databases[i].name.clone()).collect(),
-        }
     }
 }
 
