@@ -761,6 +761,20 @@ mod tests {
     }
 
     #[test]
+    fn display_parses_back_to_the_same_url() {
+        for text in [
+            "postgres://app@db.example.com:6543/orders?sslmode=verify-full&application_name=my%20api&connect_timeout=7&options=-c%20x%3Dy",
+            "postgres://u@[::1]:5433/db?hostaddr=::1",
+            "postgres://postgres@:5433/app?host=/var/run/postgresql",
+            "postgres://%2Ftmp%2Fsock/app",
+            "postgres://us%3Aer@h/d%2Fb?sslrootcert=/etc/ssl/ca%26.pem",
+        ] {
+            let u = url(text);
+            assert_eq!(url(&u.to_string()), u, "{text} -> {u}");
+        }
+    }
+
+    #[test]
     fn redact_url_like_values() {
         assert_eq!(
             redact_url_like("redis://u:hunter2@cache:6379/0"),
