@@ -1,0 +1,345 @@
+//! URL policy: the rules an environment puts on the URLs it may reach
+//! (`allowed_hosts`, `database_pattern`, `require_tls`), checked before any
+//! connection is opened.
+//!
+//! Every configured rule is evaluated, so `strata env` can show them all;
+//! [`PolicyReport::into_result`] turns the first failure into a
+//! [`ConfigError::PolicyViolation`].
+//!
+//! A URL that connects through a Unix socket (a socket directory as host, or
+//! no host at all) counts as host `localhost`: a socket is always on the
+//! local machine, so `allowed_hosts = ["localhost"]` admits it and a list of
+//! remote hosts does not.
+
+use std::fmt;
+
+use super::env::Environment;
+use super::error::ConfigError;
+use super::url::DbUrl;
+
+/// The host a Unix-socket URL is checked as.
+pub const SOCKET_HOST: &str = "localhost";
+
+/// One of the environment's URL rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PolicyRule {
+    /// `allowed_hosts`: the URL host must be one of these.
+    AllowedHosts,
+    /// `database_pattern`: the database name must match this glob.
+    DatabasePattern,
+    /// `require_tls`: `sslmode` must be `require`, `verify-ca` or `verify-full`.
+    RequireTls,
+}
+
+impl PolicyRule {
+    /// The strata.toml key of the rule.
+    pub fn key(self) -> &'static str {
+        match self {
+            PolicyRule::AllowedHosts => "allowed_hosts",
+            PolicyRule::DatabasePattern => "database_pattern",
+            PolicyRule::RequireTls => "require_tls",
+        }
+    }
+}
+
+impl fmt::Display for PolicyRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// The result of one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyCheck {
+    /// The rule.
+    pub rule: PolicyRule,
+    /// Whether the URL satisfies it.
+    pub passed: bool,
+    /// What was compared, e.g. "host `db.internal` is not in allowed_hosts \[localhost\]".
+    pub message: String,
+}
+
+/// The results of every rule the environment configures, in the order
+/// `allowed_hosts`, `database_pattern`, `require_tls`. Rules the environment
+/// does not set are absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyReport {
+    /// The environment the rules come from.
+    pub env: String,
+    /// The URL, password redacted.
+    pub url: String,
+    /// One entry per configured rule.
+    pub checks: Vec<PolicyCheck>,
+}
+
+impl PolicyReport {
+    /// Whether every check passed (also when there are none).
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
+    }
+
+    /// The first failed check.
+    pub fn first_violation(&self) -> Option<&PolicyCheck> {
+        self.checks.iter().find(|c| !c.passed)
+    }
+
+    /// `Ok` when every check passed.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::PolicyViolation`] for the first failed check, naming the
+    /// rule, the environment and the redacted URL.
+    pub fn to_result(&self) -> Result<(), ConfigError> {
+        match self.first_violation() {
+            None => Ok(()),
+            Some(check) => Err(ConfigError::PolicyViolation {
+                rule: check.rule,
+                env: self.env.clone(),
+                url: self.url.clone(),
+                message: check.message.clone(),
+            }),
+        }
+    }
+
+    /// Consuming form of [`PolicyReport::to_result`].
+    ///
+    /// # Errors
+    ///
+    /// As [`PolicyReport::to_result`].
+    pub fn into_result(self) -> Result<(), ConfigError> {
+        self.to_result()
+    }
+}
+
+/// Which rules apply to a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlRole {
+    /// The database's own URL: every rule.
+    Database,
+    /// A server-level admin URL (`admin_url_env`): `allowed_hosts` and
+    /// `require_tls` only, since it names a maintenance database.
+    Admin,
+}
+
+/// Checks `url` against every rule `env` configures.
+pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> PolicyReport {
+    let mut checks = Vec::new();
+
+    if let Some(allowed) = &env.allowed_hosts {
+        let host = policy_host(url);
+        let passed = allowed
+            .iter()
+            .any(|a| normalize_host(a).eq_ignore_ascii_case(&host));
+        let socket = if url.is_unix_socket() {
+            " (a Unix socket counts as localhost)"
+        } else {
+            ""
+        };
+        let message = if passed {
+            format!("host `{host}`{socket} is allowed")
+        } else {
+            format!(
+                "host `{host}`{socket} is not in allowed_hosts [{}]",
+                allowed.join(", ")
+            )
+        };
+        checks.push(PolicyCheck {
+            rule: PolicyRule::AllowedHosts,
+            passed,
+            message,
+        });
+    }
+
+    if let (Some(pattern), UrlRole::Database) = (&env.database_pattern, role) {
+        let db = url.database();
+        let passed = pattern.is_match(db);
+        let verb = if passed { "matches" } else { "does not match" };
+        checks.push(PolicyCheck {
+            rule: PolicyRule::DatabasePattern,
+            passed,
+            message: format!("database `{db}` {verb} `{}`", pattern.as_str()),
+        });
+    }
+
+    if env.require_tls {
+        let (passed, message) = match url.ssl_mode() {
+            Some(mode) if mode.requires_tls() => (true, format!("sslmode={mode} requires TLS")),
+            Some(mode) => (
+                false,
+                format!(
+                    "sslmode={mode} does not guarantee TLS: use sslmode=require, verify-ca or verify-full"
+                ),
+            ),
+            None => (
+                false,
+                "no sslmode in the URL (libpq defaults to prefer): add sslmode=require, verify-ca or verify-full".to_owned(),
+            ),
+        };
+        checks.push(PolicyCheck {
+            rule: PolicyRule::RequireTls,
+            passed,
+            message,
+        });
+    }
+
+    PolicyReport {
+        env: env.name.clone(),
+        url: url.redacted(),
+        checks,
+    }
+}
+
+/// The host compared against `allowed_hosts`.
+fn policy_host(url: &DbUrl) -> String {
+    if url.is_unix_socket() {
+        return SOCKET_HOST.to_owned();
+    }
+    url.host()
+        .map_or_else(|| SOCKET_HOST.to_owned(), normalize_host)
+}
+
+/// Hosts compare case-insensitively, IPv6 with or without brackets.
+fn normalize_host(host: &str) -> String {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic
+mod tests {
+    use super::*;
+    use crate::config::env::DatabasePattern;
+
+    fn env() -> Environment {
+        Environment::undeclared("prod")
+    }
+
+    fn url(s: &str) -> DbUrl {
+        DbUrl::parse(s).unwrap()
+    }
+
+    #[test]
+    fn no_rules_no_checks() {
+        let r = check_url_policy(
+            &env(),
+            &url("postgres://u:pw@anywhere/db"),
+            UrlRole::Database,
+        );
+        assert!(r.checks.is_empty());
+        assert!(r.passed());
+        assert!(r.to_result().is_ok());
+    }
+
+    #[test]
+    fn allowed_hosts() {
+        let mut e = env();
+        e.allowed_hosts = Some(vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()]);
+        for ok in [
+            "postgres://u@localhost/db",
+            "postgres://u@LOCALHOST/db",
+            "postgres://u@127.0.0.1/db",
+            "postgres://u@[::1]/db",
+            "postgres://u@/db?host=/var/run/postgresql",
+            "postgres:///db",
+        ] {
+            let r = check_url_policy(&e, &url(ok), UrlRole::Database);
+            assert!(r.passed(), "{ok}: {r:?}");
+            assert_eq!(r.checks.len(), 1);
+        }
+        let r = check_url_policy(
+            &e,
+            &url("postgres://u:hunter2@db.prod.internal/db"),
+            UrlRole::Database,
+        );
+        assert!(!r.passed());
+        let err = r.to_result().unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("allowed_hosts"), "{msg}");
+        assert!(msg.contains("`prod`"), "{msg}");
+        assert!(
+            msg.contains("postgres://u:***@db.prod.internal/db"),
+            "{msg}"
+        );
+        assert!(!msg.contains("hunter2"), "{msg}");
+        assert!(matches!(
+            err,
+            ConfigError::PolicyViolation { rule: PolicyRule::AllowedHosts, ref env, .. } if env == "prod"
+        ));
+
+        // A socket only passes when localhost is allowed.
+        e.allowed_hosts = Some(vec!["db.prod.internal".into()]);
+        let r = check_url_policy(&e, &url("postgres:///db?host=/tmp"), UrlRole::Database);
+        assert!(!r.passed());
+        assert!(r.checks[0].message.contains("Unix socket"), "{r:?}");
+    }
+
+    #[test]
+    fn database_pattern() {
+        let mut e = env();
+        e.database_pattern = Some(DatabasePattern::new("*_prod").unwrap());
+        let r = check_url_policy(&e, &url("postgres://h/shop_prod"), UrlRole::Database);
+        assert!(r.passed(), "{r:?}");
+        let r = check_url_policy(&e, &url("postgres://h/shop_dev"), UrlRole::Database);
+        assert!(!r.passed());
+        assert_eq!(r.checks[0].rule, PolicyRule::DatabasePattern);
+        assert!(r.checks[0].message.contains("shop_dev"));
+        // Not applied to admin URLs, which name the maintenance database.
+        let r = check_url_policy(&e, &url("postgres://h/postgres"), UrlRole::Admin);
+        assert!(r.checks.is_empty());
+    }
+
+    #[test]
+    fn require_tls() {
+        let mut e = env();
+        e.require_tls = true;
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let r = check_url_policy(
+                &e,
+                &url(&format!("postgres://h/db?sslmode={mode}")),
+                UrlRole::Database,
+            );
+            assert!(r.passed(), "{mode}");
+        }
+        for text in [
+            "postgres://h/db?sslmode=disable",
+            "postgres://h/db?sslmode=allow",
+            "postgres://h/db?sslmode=prefer",
+            "postgres://h/db",
+        ] {
+            let r = check_url_policy(&e, &url(text), UrlRole::Admin);
+            assert!(!r.passed(), "{text}");
+            assert_eq!(
+                r.first_violation().map(|c| c.rule),
+                Some(PolicyRule::RequireTls)
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_is_reported() {
+        let mut e = env();
+        e.allowed_hosts = Some(vec!["localhost".into()]);
+        e.database_pattern = Some(DatabasePattern::new("*_prod").unwrap());
+        e.require_tls = true;
+        let r = check_url_policy(
+            &e,
+            &url("postgres://remote/x_prod?sslmode=disable"),
+            UrlRole::Database,
+        );
+        let summary: Vec<_> = r.checks.iter().map(|c| (c.rule, c.passed)).collect();
+        assert_eq!(
+            summary,
+            [
+                (PolicyRule::AllowedHosts, false),
+                (PolicyRule::DatabasePattern, true),
+                (PolicyRule::RequireTls, false),
+            ]
+        );
+        assert_eq!(
+            r.first_violation().map(|c| c.rule),
+            Some(PolicyRule::AllowedHosts)
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! A database resolved in an environment: its URL (if set), where the URL
+//! came from, and the URL policy results. Nothing here connects.
+
+use super::env::{Origin, ResolvedEnv};
+use super::error::ConfigError;
+use super::policy::{PolicyReport, UrlRole, check_url_policy};
+use super::project::DatabaseConfig;
+use super::url::DbUrl;
+
+/// The maintenance database [`Target::admin_url`] falls back to.
+pub const MAINTENANCE_DATABASE: &str = "postgres";
+
+/// One database in one environment, ready for the command to connect.
+///
+/// When `url` is `None` the `url_env` variable is unset (or empty): if
+/// [`Target::local_cluster`] is true the caller starts the embedded cluster
+/// and derives the URL (then checks it with
+/// [`check_url_policy`](super::check_url_policy)); otherwise
+/// [`Target::require_url`] gives the error to show.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Target<'a> {
+    /// The database's configuration.
+    pub db: &'a DatabaseConfig,
+    /// The environment's name.
+    pub env: String,
+    /// The URL from `url_env`, if set.
+    pub url: Option<DbUrl>,
+    /// Where `url` came from.
+    pub origin: Option<Origin>,
+    /// The environment's URL rules applied to `url` (`None` without a URL).
+    pub policy: Option<PolicyReport>,
+    /// The URL from `admin_url_env`, if configured and set, with its origin.
+    pub admin: Option<(DbUrl, Origin)>,
+    /// The rules applied to the admin URL (`allowed_hosts`, `require_tls`).
+    pub admin_policy: Option<PolicyReport>,
+    /// The environment's `local_cluster` setting.
+    pub local_cluster: bool,
+}
+
+impl Target<'_> {
+    /// Whether the command should use the embedded local cluster: the URL
+    /// variable is unset and the environment allows it.
+    pub fn uses_local_cluster(&self) -> bool {
+        self.url.is_none() && self.local_cluster
+    }
+
+    /// The URL, or the error explaining how to provide one.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::UrlNotSet`] when the variable is unset.
+    pub fn require_url(&self) -> Result<&DbUrl, ConfigError> {
+        self.url.as_ref().ok_or_else(|| ConfigError::UrlNotSet {
+            var: self.db.url_env.clone(),
+            env: self.env.clone(),
+        })
+    }
+
+    /// Every policy check (database URL, then admin URL) as a result.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::PolicyViolation`] for the first failed rule.
+    pub fn check_policy(&self) -> Result<(), ConfigError> {
+        for report in self.policy.iter().chain(self.admin_policy.iter()) {
+            report.to_result()?;
+        }
+        Ok(())
+    }
+
+    /// Server-level credentials for `db create` / `db drop`: the admin URL
+    /// if configured and set, else the database URL with database
+    /// `postgres`. `None` when neither is available (the caller may then try
+    /// `PG*` variables or the local cluster).
+    pub fn admin_url(&self) -> Option<DbUrl> {
+        match &self.admin {
+            Some((url, _)) => Some(url.clone()),
+            None => self
+                .url
+                .as_ref()
+                .map(|u| u.with_database(MAINTENANCE_DATABASE)),
+        }
+    }
+}
+
+/// Resolves `db` in `env`: reads and parses its URL variables and runs the
+/// policy checks (reported, not enforced: see [`Target::check_policy`]).
+///
+/// # Errors
+///
+/// [`ConfigError::InvalidUrl`] when a set variable does not hold a valid
+/// PostgreSQL URL (the message names the variable and its origin, never
+/// the value).
+pub fn resolve_target<'a>(
+    db: &'a DatabaseConfig,
+    env: &ResolvedEnv,
+) -> Result<Target<'a>, ConfigError> {
+    let read =
+        |var: &str, role: UrlRole| -> Result<Option<(DbUrl, Origin, PolicyReport)>, ConfigError> {
+            let Some((value, origin)) = env.get_non_empty(var) else {
+                return Ok(None);
+            };
+            let url = DbUrl::parse(value).map_err(|reason| ConfigError::InvalidUrl {
+                var: var.to_owned(),
+                origin: Some(origin.clone()),
+                reason,
+            })?;
+            let policy = check_url_policy(&env.spec, &url, role);
+            Ok(Some((url, origin.clone(), policy)))
+        };
+
+    let (url, origin, policy) = match read(&db.url_env, UrlRole::Database)? {
+        Some((u, o, p)) => (Some(u), Some(o), Some(p)),
+        None => (None, None, None),
+    };
+    let (admin, admin_policy) = match &db.admin_url_env {
+        Some(var) => match read(var, UrlRole::Admin)? {
+            Some((u, o, p)) => (Some((u, o)), Some(p)),
+            None => (None, None),
+        },
+        None => (None, None),
+    };
+    Ok(Target {
+        db,
+        env: env.name.clone(),
+        url,
+        origin,
+        policy,
+        admin,
+        admin_policy,
+        local_cluster: env.spec.local_cluster,
+    })
+}
