@@ -5,61 +5,12 @@
 //! the migration itself. [`AppliedMigration`] is a row; it is deliberately a
 //! different type from [`crate::migration::Migration`], a file.
 
-use std::fmt;
-
 use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
 use crate::error::Error;
 
-/// A schema-qualified table name, rendered with quoted identifiers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TableName {
-    /// Schema (`public` by default).
-    pub schema: String,
-    /// Table.
-    pub name: String,
-}
-
-impl TableName {
-    /// Parses `schema.table` or `table` (schema `public`).
-    ///
-    /// ```
-    /// let t = strata::history::TableName::parse("app.history").unwrap();
-    /// assert_eq!(t.quoted(), "\"app\".\"history\"");
-    /// ```
-    pub fn parse(s: &str) -> Option<TableName> {
-        let (schema, name) = match s.split_once('.') {
-            Some((s, n)) => (s, n),
-            None => ("public", s),
-        };
-        let ok = |p: &str| !p.is_empty() && p.len() <= 63 && !p.contains('.');
-        (ok(schema) && ok(name)).then(|| TableName {
-            schema: schema.into(),
-            name: name.into(),
-        })
-    }
-
-    /// `"schema"."table"`, safe to put in SQL.
-    pub fn quoted(&self) -> String {
-        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
-    }
-}
-
-impl Default for TableName {
-    fn default() -> Self {
-        TableName {
-            schema: "public".into(),
-            name: "strata_schema_history".into(),
-        }
-    }
-}
-
-impl fmt::Display for TableName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
-    }
-}
+pub use crate::config::TableName;
 
 /// Quotes an SQL identifier (doubling embedded quotes).
 pub fn quote_ident(s: &str) -> String {
@@ -316,24 +267,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn table_names() {
-        assert_eq!(
-            TableName::parse("x").unwrap(),
-            TableName {
-                schema: "public".into(),
-                name: "x".into()
-            }
-        );
-        assert_eq!(TableName::parse("a.b").unwrap().quoted(), "\"a\".\"b\"");
-        assert_eq!(
-            TableName::parse("we\"ird").unwrap().quoted(),
-            "\"public\".\"we\"\"ird\""
-        );
-        assert!(TableName::parse("a.b.c").is_none());
-        assert!(TableName::parse("").is_none());
-        assert_eq!(
-            TableName::default().to_string(),
-            "public.strata_schema_history"
-        );
+    fn quoting() {
+        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(TableName::default().quoted(), "\"public\".\"strata_schema_history\"");
     }
 }

@@ -92,7 +92,7 @@ pub fn next_migration(
     let mut max: Option<Version> = None;
     for name in existing {
         let Ok(Some(parsed)) = FileName::parse(name) else { continue };
-        let (FileName::Versioned { version, up_of_pair, .. }) = parsed else { continue };
+        let FileName::Versioned { version, up_of_pair, .. } = parsed else { continue };
         let digits: String = name.chars().skip_while(|c| *c == 'V').take_while(|c| c.is_ascii_digit()).collect();
         let s = if name.starts_with('V') {
             Style::Flyway { width: digits.len() }

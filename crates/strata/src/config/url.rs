@@ -288,6 +288,12 @@ impl DbUrl {
         self.password.is_some()
     }
 
+    /// The password itself, for handing to the driver or registering with an
+    /// output scrubber. Never print it.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
     /// A copy with `password` set: the seam for `.pgpass` / `PGPASSWORD`.
     pub fn with_password(&self, password: impl Into<String>) -> DbUrl {
         DbUrl {
