@@ -1,1 +1,0 @@
-//! cluster (to be written)
