@@ -1,0 +1,589 @@
+//! The embedded local PostgreSQL cluster (SPEC §6): finding the server
+//! binaries ([`PgBinaries`]), `initdb` on first use, and starting, stopping
+//! and inspecting a server that listens only on 127.0.0.1
+//! ([`LocalCluster`]). `strata dev` keeps one in `.strata/cluster/`; the test
+//! kit keeps throwaway ones in temporary directories.
+//!
+//! Layout of a cluster directory:
+//!
+//! ```text
+//! <dir>/data/          PGDATA, created by initdb (superuser `postgres`, trust auth, UTF8, locale C)
+//! <dir>/run/           the unix-socket directory (unless too long: see below)
+//! <dir>/postgres.log   the server log (appended to)
+//! <dir>/last_port      the port of the last start, reused when still free
+//! <dir>/socket_dir     only when the socket lives in a fallback directory under /tmp
+//! ```
+//!
+//! Decisions:
+//!
+//! - **Root.** PostgreSQL refuses to run as root, so when strata runs as root
+//!   the programs run as the `postgres` system user and the cluster
+//!   directory is handed to it (`chown`). strata does not fall back to
+//!   anything else: with no `postgres` user the error is
+//!   [`ClusterError::NoPostgresUser`], and when that user cannot enter a
+//!   directory above the cluster (a project under `/root`, mode 700) the
+//!   error is [`ClusterError::NotTraversable`], naming the directory and the
+//!   `chmod o+x` that fixes it. Moving the data elsewhere silently would
+//!   surprise more than it helps.
+//! - **Port.** A free port is picked by binding 127.0.0.1:0; the last port is
+//!   preferred when still free, so URLs survive restarts. If the start fails
+//!   because the port was taken in the meantime, another port is tried.
+//! - **Socket.** Unix-socket paths are limited to ~103–107 bytes; when
+//!   `<dir>/run` is too long the socket goes to a fresh `/tmp/strata-sock-*`
+//!   directory, recorded in `<dir>/socket_dir` and removed on [`LocalCluster::stop`].
+//!   strata itself always connects over TCP.
+//! - **Blocking.** The API is synchronous: it runs `initdb` and `pg_ctl` and
+//!   waits for them (seconds at most). Call it from `spawn_blocking` inside
+//!   an async runtime if blocking a worker matters.
+//! - **Crashes.** A stale `postmaster.pid` left by a killed server is
+//!   handled by `pg_ctl`/`postgres` themselves; [`LocalCluster::start`]
+//!   also retries briefly while the dead server's shared memory is released.
+
+mod binaries;
+mod error;
+mod net;
+mod pidfile;
+mod user;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+pub use binaries::PgBinaries;
+pub use error::ClusterError;
+
+use pidfile::PidFile;
+use user::ServerUser;
+
+/// The superuser `initdb` creates, and the user in every URL.
+pub const SUPERUSER: &str = "postgres";
+
+/// How long `pg_ctl` waits for the server to start or stop, in seconds.
+const PG_CTL_TIMEOUT_SECS: &str = "60";
+
+/// How many times a start is retried after a transient failure (port taken,
+/// shared memory of a killed server not yet released).
+const START_ATTEMPTS: usize = 5;
+
+/// How the server is started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartOptions {
+    /// `false` turns off `fsync`, `synchronous_commit` and
+    /// `full_page_writes`: much faster, and a crash of the machine may
+    /// corrupt the cluster. For tests and throwaway data only.
+    pub durable: bool,
+    /// The server's `max_connections`.
+    pub max_connections: u32,
+    /// A fixed port. `None` picks a free one (preferring the last one used).
+    /// With a fixed port a conflict is an error, not a retry.
+    pub port: Option<u16>,
+}
+
+impl Default for StartOptions {
+    /// Durable, 100 connections, any free port: what `strata dev` uses.
+    fn default() -> Self {
+        StartOptions {
+            durable: true,
+            max_connections: 100,
+            port: None,
+        }
+    }
+}
+
+impl StartOptions {
+    /// Options for a throwaway test cluster: not durable, 200 connections
+    /// (tests run in parallel, each with a pool), any free port.
+    pub fn for_tests() -> Self {
+        StartOptions {
+            durable: false,
+            max_connections: 200,
+            port: None,
+        }
+    }
+}
+
+/// How [`LocalCluster::stop_with`] shuts the server down (`pg_ctl stop -m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownMode {
+    /// Wait for every client to disconnect.
+    Smart,
+    /// Disconnect clients, roll back their transactions, shut down cleanly.
+    Fast,
+    /// Abort every process at once; recovery runs at the next start.
+    Immediate,
+}
+
+impl ShutdownMode {
+    fn as_arg(self) -> &'static str {
+        match self {
+            ShutdownMode::Smart => "smart",
+            ShutdownMode::Fast => "fast",
+            ShutdownMode::Immediate => "immediate",
+        }
+    }
+}
+
+/// A running server, as read from its `postmaster.pid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterInfo {
+    /// The postmaster's process id.
+    pub pid: u32,
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+    /// The data directory (PGDATA).
+    pub data_dir: PathBuf,
+    /// The unix-socket directory, when the server has reported it.
+    pub socket_dir: Option<PathBuf>,
+    /// The server log file.
+    pub log_file: PathBuf,
+}
+
+impl ClusterInfo {
+    /// `postgres://postgres@127.0.0.1:<port>/<database>`, the database name
+    /// percent-encoded.
+    pub fn url(&self, database: &str) -> String {
+        let db = percent_encoding::utf8_percent_encode(database, PATH_SEGMENT);
+        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+/// Characters escaped in the database part of a URL.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Whether a cluster exists and runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterStatus {
+    /// `initdb` has not run yet.
+    NotInitialized,
+    /// Initialized, no server running.
+    Stopped,
+    /// A server is running.
+    Running(ClusterInfo),
+}
+
+impl ClusterStatus {
+    /// True for [`ClusterStatus::Running`].
+    pub fn is_running(&self) -> bool {
+        matches!(self, ClusterStatus::Running(_))
+    }
+
+    /// The running server, if any.
+    pub fn info(&self) -> Option<&ClusterInfo> {
+        match self {
+            ClusterStatus::Running(info) => Some(info),
+            _ => None,
+        }
+    }
+}
+
+/// A PostgreSQL cluster living in one directory, run by this machine's
+/// server binaries. See the [module docs](self) for the layout and the
+/// decisions behind it.
+#[derive(Debug, Clone)]
+pub struct LocalCluster {
+    dir: PathBuf,
+    bins: PgBinaries,
+    user: ServerUser,
+}
+
+impl LocalCluster {
+    /// A cluster in `dir` (made absolute; nothing is created yet).
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::NoPostgresUser`] when running as root without a
+    /// `postgres` system user; [`ClusterError::Io`] when the current
+    /// directory is needed to make `dir` absolute and cannot be read.
+    pub fn new(dir: impl AsRef<Path>, bins: PgBinaries) -> Result<Self, ClusterError> {
+        let dir = dir.as_ref();
+        let dir = std::path::absolute(dir).map_err(|e| ClusterError::io("resolve", dir, e))?;
+        Ok(LocalCluster {
+            dir,
+            bins,
+            user: ServerUser::detect()?,
+        })
+    }
+
+    /// The cluster directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The data directory, `<dir>/data`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The server log, `<dir>/postgres.log`.
+    pub fn log_file(&self) -> PathBuf {
+        self.dir.join("postgres.log")
+    }
+
+    /// The binaries this cluster runs.
+    pub fn binaries(&self) -> &PgBinaries {
+        &self.bins
+    }
+
+    /// The operating-system user the server runs as: `Some("postgres")`
+    /// when strata runs as root, `None` for the current user.
+    pub fn server_user(&self) -> Option<&str> {
+        match &self.user {
+            ServerUser::Current => None,
+            ServerUser::Switch { name, .. } => Some(name),
+        }
+    }
+
+    /// True once `initdb` has completed (`data/PG_VERSION` exists).
+    pub fn is_initialized(&self) -> bool {
+        self.data_dir().join("PG_VERSION").is_file()
+    }
+
+    /// Runs `initdb` unless the cluster is already initialized; returns
+    /// whether it ran. Durable: `initdb` syncs its files to disk.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::NotTraversable`] as root when `postgres` cannot reach
+    /// the directory; [`ClusterError::InitdbFailed`] with initdb's output;
+    /// [`ClusterError::Io`] / [`ClusterError::Spawn`].
+    pub fn init(&self) -> Result<bool, ClusterError> {
+        self.init_inner(true)
+    }
+
+    fn init_inner(&self, sync: bool) -> Result<bool, ClusterError> {
+        if self.is_initialized() {
+            return Ok(false);
+        }
+        self.prepare_dir()?;
+        let data_dir = self.data_dir();
+        let mut cmd = self.command(&self.bins.initdb());
+        cmd.arg("-D").arg(&data_dir).args([
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]);
+        if !sync {
+            cmd.arg("--no-sync");
+        }
+        let out = run(cmd, &self.bins.initdb())?;
+        if out.status.success() {
+            return Ok(true);
+        }
+        // Someone else may have initialized it concurrently.
+        if self.is_initialized() {
+            return Ok(false);
+        }
+        Err(ClusterError::InitdbFailed {
+            data_dir,
+            status: out.status.to_string(),
+            output: combined_output(&out),
+        })
+    }
+
+    /// Starts the server (running `initdb` first if needed) and returns where
+    /// it listens. Starting a running cluster is a no-op returning its info.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::StartFailed`] with the server log of this attempt;
+    /// the errors of [`init`](Self::init).
+    pub fn start(&self, opts: &StartOptions) -> Result<ClusterInfo, ClusterError> {
+        self.init_inner(opts.durable)?;
+        if let ClusterStatus::Running(info) = self.status()? {
+            return Ok(info);
+        }
+        self.prepare_dir()?;
+        let socket_dir = net::prepare_socket_dir(&self.dir, &self.dir.join("run"), &self.user)?;
+
+        let mut last_failure = None;
+        for attempt in 0..START_ATTEMPTS {
+            let port = match opts.port {
+                Some(port) => port,
+                None => match (attempt, net::reusable_last_port(&self.dir)) {
+                    (0, Some(port)) => port,
+                    _ => net::pick_free_port()?,
+                },
+            };
+            let log_offset = file_len(&self.log_file());
+            let out = self.pg_ctl_start(opts, port, &socket_dir)?;
+            if out.status.success() {
+                let record = self.dir.join(net::LAST_PORT_RECORD);
+                std::fs::write(&record, port.to_string())
+                    .map_err(|e| ClusterError::io("write", &record, e))?;
+                return match self.status()? {
+                    ClusterStatus::Running(info) => Ok(info),
+                    _ => Err(self.start_failed(log_offset, &out)),
+                };
+            }
+            // Lost a race with another starter of this same cluster?
+            if let ClusterStatus::Running(info) = self.status()? {
+                return Ok(info);
+            }
+            let log = read_from(&self.log_file(), log_offset);
+            let port_taken = opts.port.is_none()
+                && (log.contains("Address already in use") || !net::port_is_free(port));
+            // After a kill -9 the old server's children may still hold its
+            // shared memory for a moment.
+            let shmem_busy = log.contains("pre-existing shared memory block");
+            last_failure = Some(self.start_failed(log_offset, &out));
+            if !(port_taken || shmem_busy) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200 * (attempt as u64 + 1)));
+        }
+        net::remove_fallback_socket_dir(&self.dir);
+        Err(last_failure.unwrap_or_else(|| ClusterError::StartFailed {
+            data_dir: self.data_dir(),
+            log_file: self.log_file(),
+            log_tail: String::new(),
+        }))
+    }
+
+    fn pg_ctl_start(
+        &self,
+        opts: &StartOptions,
+        port: u16,
+        socket_dir: &Path,
+    ) -> Result<Output, ClusterError> {
+        let mut server_opts = vec![
+            "-p".to_owned(),
+            port.to_string(),
+            "-k".to_owned(),
+            socket_dir.to_string_lossy().into_owned(),
+            "-c".to_owned(),
+            "listen_addresses=127.0.0.1".to_owned(),
+            "-c".to_owned(),
+            format!("max_connections={}", opts.max_connections),
+        ];
+        if !opts.durable {
+            for setting in [
+                "fsync=off",
+                "synchronous_commit=off",
+                "full_page_writes=off",
+            ] {
+                server_opts.push("-c".to_owned());
+                server_opts.push(setting.to_owned());
+            }
+        }
+        // pg_ctl hands -o to `/bin/sh -c "exec postgres …"`, so quote for sh.
+        let server_opts = server_opts
+            .iter()
+            .map(|s| shell_quote(s))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = self.command(&self.bins.pg_ctl());
+        cmd.args(["start", "-w", "-t", PG_CTL_TIMEOUT_SECS, "-D"])
+            .arg(self.data_dir())
+            .arg("-l")
+            .arg(self.log_file())
+            .arg("-o")
+            .arg(server_opts);
+        run(cmd, &self.bins.pg_ctl())
+    }
+
+    fn start_failed(&self, log_offset: u64, out: &Output) -> ClusterError {
+        let log = read_from(&self.log_file(), log_offset);
+        let mut tail: Vec<&str> = log.lines().rev().take(30).collect();
+        tail.reverse();
+        let mut log_tail = tail.join("\n");
+        if log_tail.trim().is_empty() {
+            log_tail = combined_output(out);
+        }
+        ClusterError::StartFailed {
+            data_dir: self.data_dir(),
+            log_file: self.log_file(),
+            log_tail,
+        }
+    }
+
+    /// Stops the server with [`ShutdownMode::Fast`]; returns whether it was
+    /// running.
+    ///
+    /// # Errors
+    ///
+    /// As [`stop_with`](Self::stop_with).
+    pub fn stop(&self) -> Result<bool, ClusterError> {
+        self.stop_with(ShutdownMode::Fast)
+    }
+
+    /// Stops the server (`pg_ctl stop -m <mode>`, waiting up to 60 s) and
+    /// removes a fallback socket directory; returns whether it was running.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::PgCtlFailed`] when the server is still running after
+    /// pg_ctl gave up.
+    pub fn stop_with(&self, mode: ShutdownMode) -> Result<bool, ClusterError> {
+        if !self.status()?.is_running() {
+            net::remove_fallback_socket_dir(&self.dir);
+            return Ok(false);
+        }
+        let mut cmd = self.command(&self.bins.pg_ctl());
+        cmd.args([
+            "stop",
+            "-w",
+            "-t",
+            PG_CTL_TIMEOUT_SECS,
+            "-m",
+            mode.as_arg(),
+            "-D",
+        ])
+        .arg(self.data_dir());
+        let out = run(cmd, &self.bins.pg_ctl())?;
+        if !out.status.success() && self.status()?.is_running() {
+            return Err(ClusterError::PgCtlFailed {
+                command: "stop",
+                data_dir: self.data_dir(),
+                status: out.status.to_string(),
+                output: combined_output(&out),
+            });
+        }
+        net::remove_fallback_socket_dir(&self.dir);
+        Ok(true)
+    }
+
+    /// Whether the cluster is initialized and running, and where it listens
+    /// (`pg_ctl status`, then `data/postmaster.pid`).
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::PgCtlFailed`] when pg_ctl cannot tell;
+    /// [`ClusterError::MalformedPidFile`]; [`ClusterError::NotTraversable`].
+    pub fn status(&self) -> Result<ClusterStatus, ClusterError> {
+        if !self.is_initialized() {
+            return Ok(ClusterStatus::NotInitialized);
+        }
+        self.user.check_traversable(&self.dir)?;
+        let mut cmd = self.command(&self.bins.pg_ctl());
+        cmd.arg("status").arg("-D").arg(self.data_dir());
+        let out = run(cmd, &self.bins.pg_ctl())?;
+        // pg_ctl status: 0 running, 3 not running, 4 no accessible data dir.
+        match out.status.code() {
+            Some(0) => {}
+            Some(3) => return Ok(ClusterStatus::Stopped),
+            Some(4) if !self.is_initialized() => return Ok(ClusterStatus::NotInitialized),
+            _ => {
+                return Err(ClusterError::PgCtlFailed {
+                    command: "status",
+                    data_dir: self.data_dir(),
+                    status: out.status.to_string(),
+                    output: combined_output(&out),
+                });
+            }
+        }
+        let pid_path = self.data_dir().join("postmaster.pid");
+        match PidFile::read(&pid_path)? {
+            Some(pid) => Ok(ClusterStatus::Running(ClusterInfo {
+                pid: pid.pid,
+                port: pid.port,
+                data_dir: self.data_dir(),
+                socket_dir: pid.socket_dir,
+                log_file: self.log_file(),
+            })),
+            // Stopped between pg_ctl's look and ours.
+            None => Ok(ClusterStatus::Stopped),
+        }
+    }
+
+    /// True when the server is running. Errors count as not running.
+    pub fn is_running(&self) -> bool {
+        self.status().is_ok_and(|s| s.is_running())
+    }
+
+    /// `postgres://postgres@127.0.0.1:<port>/<database>` of the running
+    /// server.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::NotRunning`] when it is not running; the errors of
+    /// [`status`](Self::status).
+    pub fn url(&self, database: &str) -> Result<String, ClusterError> {
+        match self.status()? {
+            ClusterStatus::Running(info) => Ok(info.url(database)),
+            _ => Err(ClusterError::NotRunning {
+                data_dir: self.data_dir(),
+            }),
+        }
+    }
+
+    /// Creates the cluster directory and hands it to the server user.
+    fn prepare_dir(&self) -> Result<(), ClusterError> {
+        self.user.check_traversable(&self.dir)?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| ClusterError::io("create directory", &self.dir, e))?;
+        self.user.take_ownership(&self.dir)
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut cmd = self.user.command(program);
+        // A directory the server user can always enter (the caller's may be
+        // /root/…); and no PG* variables of the caller leak into the server.
+        if self.dir.is_dir() {
+            cmd.current_dir(&self.dir);
+        } else {
+            cmd.current_dir("/");
+        }
+        for var in ["PGDATA", "PGPORT", "PGHOST", "PGUSER", "PGOPTIONS"] {
+            cmd.env_remove(var);
+        }
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+}
+
+fn run(mut cmd: Command, program: &Path) -> Result<Output, ClusterError> {
+    cmd.output().map_err(|source| ClusterError::Spawn {
+        program: program.to_path_buf(),
+        source,
+    })
+}
+
+fn combined_output(out: &Output) -> String {
+    let mut s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !err.trim().is_empty() {
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        s.push_str(err.trim());
+    }
+    s
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The text of `path` from byte `offset` on (empty if unreadable).
+fn read_from(path: &Path, offset: u64) -> String {
+    let mut buf = Vec::new();
+    if let Ok(mut f) = std::fs::File::open(path)
+        && f.seek(SeekFrom::Start(offset)).is_ok()
+    {
+        let _ = f.read_to_end(&mut buf);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Quotes `s` for `/bin/sh`: `'…'`, with `'` written as `'\''`.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-=+@:,".contains(&b))
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
