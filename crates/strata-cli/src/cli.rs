@@ -6,7 +6,13 @@ use clap::{Args, Parser, Subcommand};
 
 /// strata: PostgreSQL databases and schema migrations, safely.
 #[derive(Debug, Parser)]
-#[command(name = "strata", version, about, propagate_version = true, disable_help_subcommand = true)]
+#[command(
+    name = "strata",
+    version,
+    about,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Global options.
     #[command(flatten)]

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use strata::cluster::{LocalCluster, PgBinaries, StartOptions};
-use strata::config::{DatabaseConfig, DbUrl, Project, ResolvedEnv, Target, process_env_snapshot, resolve_target};
+use strata::config::{
+    DatabaseConfig, DbUrl, Project, ResolvedEnv, Target, process_env_snapshot, resolve_target,
+};
 use strata::history::TableName;
 use strata::source::Migrations;
 use tokio_postgres::Client;
@@ -33,8 +35,6 @@ pub struct Endpoint {
     pub config: tokio_postgres::Config,
     /// The URL with the password replaced by `***`.
     pub redacted: String,
-    /// The real database name.
-    pub database: String,
 }
 
 /// The working directory: `-C DIR` or the process's.
@@ -71,7 +71,12 @@ impl Ctx {
                 out.info(&format!("env file {} not found, skipped", f.display()));
             }
         }
-        Ok(Ctx { out, project, env, db_filter: global.db.clone() })
+        Ok(Ctx {
+            out,
+            project,
+            env,
+            db_filter: global.db.clone(),
+        })
     }
 
     /// The selected databases in `depends_on` order.
@@ -92,7 +97,10 @@ impl Ctx {
     /// The history table of a database.
     pub fn table(&self, db: &DatabaseConfig) -> TableName {
         let t = &db.history_table;
-        TableName { schema: t.schema.clone(), name: t.name.clone() }
+        TableName {
+            schema: t.schema.clone(),
+            name: t.name.clone(),
+        }
     }
 
     /// Where to connect for `db`: its URL after the policy checks, or the
@@ -107,7 +115,10 @@ impl Ctx {
         if let Some(p) = url.password() {
             add_secret(p);
         }
-        Ok(Endpoint { config: url.to_pg_config(), redacted: url.redacted(), database: url.database().to_owned() })
+        Ok(Endpoint {
+            config: url.to_pg_config(),
+            redacted: url.redacted(),
+        })
     }
 
     async fn local_endpoint(&self, db: &DatabaseConfig) -> Result<Endpoint> {
@@ -115,13 +126,21 @@ impl Ctx {
         let info = blocking(move || cluster.start(&StartOptions::default())).await?;
         let name = format!("{}_{}", db.name, self.env.name);
         let admin_url = DbUrl::parse(&info.url("postgres")).context("local cluster URL")?;
-        let admin = strata::connect::connect(&admin_url.to_pg_config(), &admin_url.redacted(), Duration::from_secs(10))
-            .await?;
+        let admin = strata::connect::connect(
+            &admin_url.to_pg_config(),
+            &admin_url.redacted(),
+            Duration::from_secs(10),
+        )
+        .await?;
         if strata::database::create_if_missing(&admin, &name).await? {
-            self.out.info(&format!("created database {name} in the local cluster"));
+            self.out
+                .info(&format!("created database {name} in the local cluster"));
         }
         let url = DbUrl::parse(&info.url(&name)).context("local cluster URL")?;
-        Ok(Endpoint { config: url.to_pg_config(), redacted: url.redacted(), database: name })
+        Ok(Endpoint {
+            config: url.to_pg_config(),
+            redacted: url.redacted(),
+        })
     }
 
     /// Opens a connection to `db`, retrying refused connections for `wait`.
@@ -134,7 +153,8 @@ impl Ctx {
 pub fn local_cluster(root: &Path) -> Result<LocalCluster> {
     let dir = root.join(".strata").join("cluster");
     if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
         let ignore = parent.join(".gitignore");
         if !ignore.exists() {
             // The cluster is local state: keep it out of version control.
@@ -149,5 +169,7 @@ pub fn local_cluster(root: &Path) -> Result<LocalCluster> {
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, strata::cluster::ClusterError> + Send + 'static,
 ) -> Result<T> {
-    Ok(tokio::task::spawn_blocking(f).await.context("the cluster task failed")??)
+    Ok(tokio::task::spawn_blocking(f)
+        .await
+        .context("the cluster task failed")??)
 }

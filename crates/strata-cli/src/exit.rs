@@ -35,7 +35,10 @@ impl std::error::Error for Exit {}
 
 /// Shorthand for an [`Exit`] error.
 pub fn exit(code: u8, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Exit { code, message: message.into() })
+    anyhow::Error::new(Exit {
+        code,
+        message: message.into(),
+    })
 }
 
 /// The exit code for an error chain.
@@ -59,7 +62,10 @@ pub(crate) fn code_u8(err: &anyhow::Error) -> u8 {
                 FAILED
             };
         }
-        if cause.downcast_ref::<strata::config::ConfigError>().is_some() {
+        if cause
+            .downcast_ref::<strata::config::ConfigError>()
+            .is_some()
+        {
             return USAGE;
         }
     }

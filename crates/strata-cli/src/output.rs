@@ -74,8 +74,15 @@ impl Output {
     /// From the global flags and the environment.
     pub fn new(json: bool, quiet: bool, verbose: bool, no_color: bool) -> Output {
         let stderr_tty = std::io::stderr().is_terminal();
-        let color = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stderr_tty;
-        Output { json, quiet, verbose, color, stderr_tty }
+        let color =
+            !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stderr_tty;
+        Output {
+            json,
+            quiet,
+            verbose,
+            color,
+            stderr_tty,
+        }
     }
 
     /// A result line on stdout (suppressed under `--json` and `--quiet`).
@@ -99,7 +106,11 @@ impl Output {
         if self.quiet {
             return;
         }
-        let prefix = if self.color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+        let prefix = if self.color {
+            "\x1b[33mwarning\x1b[0m"
+        } else {
+            "warning"
+        };
         let _ = writeln!(std::io::stderr().lock(), "{prefix}: {}", scrub(text));
     }
 
@@ -128,7 +139,11 @@ impl Output {
         if text.is_empty() {
             return;
         }
-        let prefix = if self.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        let prefix = if self.color {
+            "\x1b[1;31merror\x1b[0m"
+        } else {
+            "error"
+        };
         let _ = writeln!(std::io::stderr().lock(), "{prefix}: {}", scrub(&text));
     }
 }
@@ -140,6 +155,9 @@ mod tests {
     #[test]
     fn scrubs_plain_and_encoded_secrets() {
         add_secret("s3cr3t@pw");
-        assert_eq!(scrub("postgres://u:s3cr3t%40pw@h/db and s3cr3t@pw"), "postgres://u:***@h/db and ***");
+        assert_eq!(
+            scrub("postgres://u:s3cr3t%40pw@h/db and s3cr3t@pw"),
+            "postgres://u:***@h/db and ***"
+        );
     }
 }

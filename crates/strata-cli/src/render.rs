@@ -126,7 +126,10 @@ fn db_json(r: &DbReport, with_executed: bool) -> Value {
 }
 
 fn applied_state(s: State) -> bool {
-    matches!(s, State::Applied | State::Modified | State::Baseline | State::Missing | State::Failed)
+    matches!(
+        s,
+        State::Applied | State::Modified | State::Baseline | State::Missing | State::Failed
+    )
 }
 
 /// The header line naming a database.
@@ -150,12 +153,25 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
                 e.version.clone().unwrap_or_else(|| "R".into()),
                 e.description.clone(),
                 e.state.as_str().to_owned(),
-                a.map(|a| a.applied_at.replace('T', " ").trim_end_matches('Z').to_owned()).unwrap_or_default(),
-                a.map(|a| format!("{} ms", a.execution_ms)).unwrap_or_default(),
+                a.map(|a| {
+                    a.applied_at
+                        .replace('T', " ")
+                        .trim_end_matches('Z')
+                        .to_owned()
+                })
+                .unwrap_or_default(),
+                a.map(|a| format!("{} ms", a.execution_ms))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
-    let titles = ["VERSION", "DESCRIPTION", "STATE", "APPLIED AT (UTC)", "TIME"];
+    let titles = [
+        "VERSION",
+        "DESCRIPTION",
+        "STATE",
+        "APPLIED AT (UTC)",
+        "TIME",
+    ];
     let mut w = titles.map(str::len);
     for row in &rows {
         for (i, c) in row.iter().enumerate() {
@@ -183,7 +199,10 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
     }
     for (row, e) in rows.iter().zip(&plan.entries) {
         out.push('\n');
-        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]], Some(e.state)));
+        out.push_str(&line(
+            [&row[0], &row[1], &row[2], &row[3], &row[4]],
+            Some(e.state),
+        ));
         if e.state == State::Modified {
             out.push_str(&format!(
                 "\n      checksum applied {}\n      checksum on disk {}",
@@ -199,10 +218,19 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
 
 /// `3 applied, 1 pending` plus any other states present.
 pub fn summary(r: &DbReport) -> String {
-    let Some(plan) = &r.plan else { return String::new() };
+    let Some(plan) = &r.plan else {
+        return String::new();
+    };
     let (applied, pending) = r.counts();
     let mut parts = vec![format!("{applied} applied"), format!("{pending} pending")];
-    for st in [State::Failed, State::Modified, State::Missing, State::OutOfOrder, State::BelowBaseline, State::AboveTarget] {
+    for st in [
+        State::Failed,
+        State::Modified,
+        State::Missing,
+        State::OutOfOrder,
+        State::BelowBaseline,
+        State::AboveTarget,
+    ] {
         let n = plan.count(st);
         if n > 0 {
             parts.push(format!("{n} {}", st.as_str().replace('_', " ")));

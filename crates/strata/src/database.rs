@@ -15,7 +15,10 @@ use crate::history::quote_ident;
 /// [`Error::Db`].
 pub async fn exists(admin: &Client, name: &str) -> Result<bool, Error> {
     let rows = admin
-        .query_typed("SELECT 1 FROM pg_database WHERE datname = $1", &[(&name, Type::TEXT)])
+        .query_typed(
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            &[(&name, Type::TEXT)],
+        )
         .await
         .map_err(|e| Error::db(format!("cannot look up database {name}"), e))?;
     Ok(!rows.is_empty())
@@ -30,9 +33,14 @@ pub async fn create_if_missing(admin: &Client, name: &str) -> Result<bool, Error
     if exists(admin, name).await? {
         return Ok(false);
     }
-    match admin.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))).await {
+    match admin
+        .batch_execute(&format!("CREATE DATABASE {}", quote_ident(name)))
+        .await
+    {
         Ok(()) => Ok(true),
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(false),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+            Ok(false)
+        }
         // Two concurrent CREATE DATABASE can also collide on the catalog's unique index.
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => Ok(false),
         Err(e) => Err(Error::db(format!("cannot create database {name}"), e)),

@@ -269,6 +269,9 @@ mod tests {
     #[test]
     fn quoting() {
         assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
-        assert_eq!(TableName::default().quoted(), "\"public\".\"strata_schema_history\"");
+        assert_eq!(
+            TableName::default().quoted(),
+            "\"public\".\"strata_schema_history\""
+        );
     }
 }

@@ -86,20 +86,40 @@ pub fn next_migration(
 ) -> Result<Vec<NewFile>, String> {
     let desc = sanitize(description);
     if desc.is_empty() {
-        return Err(format!("description `{description}` has no letters or digits"));
+        return Err(format!(
+            "description `{description}` has no letters or digits"
+        ));
     }
     let mut style = None;
     let mut max: Option<Version> = None;
     for name in existing {
-        let Ok(Some(parsed)) = FileName::parse(name) else { continue };
-        let FileName::Versioned { version, up_of_pair, .. } = parsed else { continue };
-        let digits: String = name.chars().skip_while(|c| *c == 'V').take_while(|c| c.is_ascii_digit()).collect();
+        let Ok(Some(parsed)) = FileName::parse(name) else {
+            continue;
+        };
+        let FileName::Versioned {
+            version,
+            up_of_pair,
+            ..
+        } = parsed
+        else {
+            continue;
+        };
+        let digits: String = name
+            .chars()
+            .skip_while(|c| *c == 'V')
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         let s = if name.starts_with('V') {
-            Style::Flyway { width: digits.len() }
+            Style::Flyway {
+                width: digits.len(),
+            }
         } else if digits.len() >= 12 {
             Style::Timestamp { pairs: up_of_pair }
         } else {
-            Style::Digits { width: digits.len(), pairs: up_of_pair }
+            Style::Digits {
+                width: digits.len(),
+                pairs: up_of_pair,
+            }
         };
         if max.as_ref().is_none_or(|m| version > *m) {
             max = Some(version);
@@ -108,15 +128,26 @@ pub fn next_migration(
     }
     let style = style.unwrap_or(Style::Flyway { width: 3 });
     let next_number = |width: usize| -> String {
-        let n: u128 = max.as_ref().and_then(|v| v.parts().first()).and_then(|p| p.parse().ok()).unwrap_or(0) + 1;
+        let n: u128 = max
+            .as_ref()
+            .and_then(|v| v.parts().first())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+            + 1;
         format!("{n:0width$}")
     };
     let up_body = |label: &str| {
-        format!("-- {label}: {}\n-- strata runs this file in one transaction.\n\n", description.trim())
+        format!(
+            "-- {label}: {}\n-- strata runs this file in one transaction.\n\n",
+            description.trim()
+        )
     };
     let in_file = |label: &str| {
         if reversible {
-            format!("-- {label}: {}\n-- migrate:up\n\n\n-- migrate:down\n\n", description.trim())
+            format!(
+                "-- {label}: {}\n-- migrate:up\n\n\n-- migrate:down\n\n",
+                description.trim()
+            )
         } else {
             up_body(label)
         }
@@ -124,9 +155,19 @@ pub fn next_migration(
     Ok(match style {
         Style::Flyway { width } => {
             let v = next_number(width);
-            vec![NewFile { name: format!("V{v}__{desc}.sql"), content: in_file(&format!("V{v}")) }]
+            vec![NewFile {
+                name: format!("V{v}__{desc}.sql"),
+                content: in_file(&format!("V{v}")),
+            }]
         }
-        Style::Digits { width, pairs } => numbered(&next_number(width), &desc, pairs, reversible, &up_body, &in_file),
+        Style::Digits { width, pairs } => numbered(
+            &next_number(width),
+            &desc,
+            pairs,
+            reversible,
+            &up_body,
+            &in_file,
+        ),
         Style::Timestamp { pairs } => {
             // A timestamp must still sort after the newest file.
             let mut ts = now_utc.to_owned();
@@ -149,13 +190,22 @@ fn numbered(
     in_file: &dyn Fn(&str) -> String,
 ) -> Vec<NewFile> {
     if pairs {
-        let mut files = vec![NewFile { name: format!("{v}_{desc}.up.sql"), content: up_body(v) }];
+        let mut files = vec![NewFile {
+            name: format!("{v}_{desc}.up.sql"),
+            content: up_body(v),
+        }];
         if reversible {
-            files.push(NewFile { name: format!("{v}_{desc}.down.sql"), content: format!("-- {v}: down\n\n") });
+            files.push(NewFile {
+                name: format!("{v}_{desc}.down.sql"),
+                content: format!("-- {v}: down\n\n"),
+            });
         }
         files
     } else {
-        vec![NewFile { name: format!("{v}_{desc}.sql"), content: in_file(v) }]
+        vec![NewFile {
+            name: format!("{v}_{desc}.sql"),
+            content: in_file(v),
+        }]
     }
 }
 
@@ -179,21 +229,42 @@ mod tests {
 
     #[test]
     fn keeps_width_and_style() {
-        assert_eq!(names(&["V001__a.sql", "V002__b.sql", "R__views.sql"], false), ["V003__add_orders.sql"]);
+        assert_eq!(
+            names(&["V001__a.sql", "V002__b.sql", "R__views.sql"], false),
+            ["V003__add_orders.sql"]
+        );
         assert_eq!(names(&["V9__a.sql"], false), ["V10__add_orders.sql"]);
-        assert_eq!(names(&["0001_init.sql", "0002_x.sql"], false), ["0003_add_orders.sql"]);
+        assert_eq!(
+            names(&["0001_init.sql", "0002_x.sql"], false),
+            ["0003_add_orders.sql"]
+        );
         assert_eq!(names(&["V0099__a.sql"], false), ["V0100__add_orders.sql"]);
     }
 
     #[test]
     fn timestamps_and_pairs() {
-        assert_eq!(names(&["20250101120000_users.sql"], false), ["20261121103000_add_orders.sql"]);
         assert_eq!(
-            names(&["20250101120000_users.up.sql", "20250101120000_users.down.sql"], true),
-            ["20261121103000_add_orders.up.sql", "20261121103000_add_orders.down.sql"]
+            names(&["20250101120000_users.sql"], false),
+            ["20261121103000_add_orders.sql"]
+        );
+        assert_eq!(
+            names(
+                &[
+                    "20250101120000_users.up.sql",
+                    "20250101120000_users.down.sql"
+                ],
+                true
+            ),
+            [
+                "20261121103000_add_orders.up.sql",
+                "20261121103000_add_orders.down.sql"
+            ]
         );
         // a file from the future: the next one still sorts after it
-        assert_eq!(names(&["20991231235959_future.sql"], false), ["20991231235960_add_orders.sql"]);
+        assert_eq!(
+            names(&["20991231235959_future.sql"], false),
+            ["20991231235960_add_orders.sql"]
+        );
     }
 
     #[test]

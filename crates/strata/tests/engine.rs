@@ -28,7 +28,10 @@ async fn migrate_with(db: &TestDb, dir: &Path, opts: MigrateOptions) -> Result<R
     let migrations = Migrations::from_dir(dir)?;
     let client = db.client().await;
     let lock = db.client().await;
-    Migrator::new(&migrations, TableName::default()).with_options(opts).run(&client, Some(lock), &mut |_| {}).await
+    Migrator::new(&migrations, TableName::default())
+        .with_options(opts)
+        .run(&client, Some(lock), &mut |_| {})
+        .await
 }
 
 async fn migrate(db: &TestDb, dir: &Path) -> Result<Report, Error> {
@@ -43,7 +46,10 @@ async fn history(db: &TestDb) -> Vec<Vec<Option<String>>> {
 }
 
 async fn exists(db: &TestDb, table: &str) -> bool {
-    db.query_strings(&format!("SELECT to_regclass('{table}') IS NOT NULL")).await[0][0].as_deref() == Some("t")
+    db.query_strings(&format!("SELECT to_regclass('{table}') IS NOT NULL"))
+        .await[0][0]
+        .as_deref()
+        == Some("t")
 }
 
 fn s(v: &str) -> Option<String> {
@@ -54,38 +60,72 @@ fn s(v: &str) -> Option<String> {
 async fn applies_in_version_order_once_and_records_history() {
     let db = fresh_db("applies_in_order").await;
     let d = folder(&[
-        ("V10__add_col.sql", "ALTER TABLE a ADD COLUMN c int DEFAULT 0;"),
+        (
+            "V10__add_col.sql",
+            "ALTER TABLE a ADD COLUMN c int DEFAULT 0;",
+        ),
         ("V2__seed.sql", "INSERT INTO a (id) VALUES (1);"),
         ("V1__create.sql", "CREATE TABLE a (id int PRIMARY KEY);"),
-        ("R__view.sql", "CREATE OR REPLACE VIEW va AS SELECT * FROM a;"),
+        (
+            "R__view.sql",
+            "CREATE OR REPLACE VIEW va AS SELECT * FROM a;",
+        ),
     ]);
     let r = migrate(&db, d.path()).await.unwrap();
     assert!(r.history_created);
-    assert_eq!(r.executed.iter().map(|e| e.script.as_str()).collect::<Vec<_>>(), [
-        "V1__create.sql",
-        "V2__seed.sql",
-        "V10__add_col.sql",
-        "R__view.sql"
-    ]);
-    assert_eq!(history(&db).await, vec![
-        vec![s("1"), s("1"), s("versioned"), s("V1__create.sql"), s("true")],
-        vec![s("2"), s("2"), s("versioned"), s("V2__seed.sql"), s("true")],
-        vec![s("3"), s("10"), s("versioned"), s("V10__add_col.sql"), s("true")],
-        vec![s("4"), None, s("repeatable"), s("R__view.sql"), s("true")],
-    ]);
+    assert_eq!(
+        r.executed
+            .iter()
+            .map(|e| e.script.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "V1__create.sql",
+            "V2__seed.sql",
+            "V10__add_col.sql",
+            "R__view.sql"
+        ]
+    );
+    assert_eq!(
+        history(&db).await,
+        vec![
+            vec![
+                s("1"),
+                s("1"),
+                s("versioned"),
+                s("V1__create.sql"),
+                s("true")
+            ],
+            vec![s("2"), s("2"), s("versioned"), s("V2__seed.sql"), s("true")],
+            vec![
+                s("3"),
+                s("10"),
+                s("versioned"),
+                s("V10__add_col.sql"),
+                s("true")
+            ],
+            vec![s("4"), None, s("repeatable"), s("R__view.sql"), s("true")],
+        ]
+    );
     let rows = db
         .query_strings(
             "SELECT checksum, applied_by = current_user, execution_ms >= 0, description FROM strata_schema_history WHERE installed_rank = 1",
         )
         .await;
-    assert_eq!(rows[0][0], Some(Checksum::of(b"CREATE TABLE a (id int PRIMARY KEY);").to_string()));
+    assert_eq!(
+        rows[0][0],
+        Some(Checksum::of(b"CREATE TABLE a (id int PRIMARY KEY);").to_string())
+    );
     assert_eq!(&rows[0][1..], &[s("t"), s("t"), s("create")]);
     // A second run applies nothing.
     let again = migrate(&db, d.path()).await.unwrap();
     assert!(again.executed.is_empty());
     assert_eq!(history(&db).await.len(), 4);
     // A changed repeatable runs again.
-    write(d.path(), "R__view.sql", "CREATE OR REPLACE VIEW va AS SELECT id, c FROM a;");
+    write(
+        d.path(),
+        "R__view.sql",
+        "CREATE OR REPLACE VIEW va AS SELECT id, c FROM a;",
+    );
     let r = migrate(&db, d.path()).await.unwrap();
     assert_eq!(r.executed.len(), 1);
     assert_eq!(history(&db).await.len(), 5);
@@ -96,7 +136,10 @@ async fn a_failing_migration_is_rolled_back_with_no_history_row() {
     let db = fresh_db("failing_rolled_back").await;
     let d = folder(&[
         ("V1__a.sql", "CREATE TABLE a (id int);"),
-        ("V2__b.sql", "CREATE TABLE b (id int);\n\n-- the mistake:\nSELECT nme FROM b;\n"),
+        (
+            "V2__b.sql",
+            "CREATE TABLE b (id int);\n\n-- the mistake:\nSELECT nme FROM b;\n",
+        ),
         ("V3__c.sql", "CREATE TABLE c (id int);"),
     ]);
     let err = migrate(&db, d.path()).await.unwrap_err();
@@ -106,13 +149,22 @@ async fn a_failing_migration_is_rolled_back_with_no_history_row() {
     assert_eq!(sql.code, "42703");
     assert_eq!(sql.line_text.as_deref(), Some("SELECT nme FROM b;"));
     let shown = err.to_string();
-    assert!(shown.contains("V2__b.sql:4:8") && shown.contains("42703") && shown.contains("SELECT nme FROM b;"), "{shown}");
+    assert!(
+        shown.contains("V2__b.sql:4:8")
+            && shown.contains("42703")
+            && shown.contains("SELECT nme FROM b;"),
+        "{shown}"
+    );
     assert!(exists(&db, "a").await);
     assert!(!exists(&db, "b").await, "V2 must be rolled back");
     assert!(!exists(&db, "c").await, "the run stops at the failure");
     assert_eq!(history(&db).await.len(), 1);
     // Fixed, the same run continues.
-    write(d.path(), "V2__b.sql", "CREATE TABLE b (id int);\nSELECT id FROM b;\n");
+    write(
+        d.path(),
+        "V2__b.sql",
+        "CREATE TABLE b (id int);\nSELECT id FROM b;\n",
+    );
     let r = migrate(&db, d.path()).await.unwrap();
     assert_eq!(r.executed.len(), 2);
 }
@@ -128,31 +180,50 @@ async fn an_error_without_a_position_names_its_statement() {
     let sql = err.as_sql().unwrap();
     assert_eq!(sql.code, "23505");
     assert_eq!((sql.line, sql.column), (Some(4), Some(3)));
-    assert!(sql.detail.as_deref().unwrap_or("").contains("already exists"), "{sql:?}");
+    assert!(
+        sql.detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("already exists"),
+        "{sql:?}"
+    );
     assert!(!exists(&db, "u").await);
 }
 
 #[tokio::test]
 async fn modified_and_missing_and_failed_refuse_with_the_resolving_command() {
     let db = fresh_db("refusals").await;
-    let d = folder(&[("V1__a.sql", "CREATE TABLE a (id int);"), ("V2__b.sql", "CREATE TABLE b (id int);")]);
+    let d = folder(&[
+        ("V1__a.sql", "CREATE TABLE a (id int);"),
+        ("V2__b.sql", "CREATE TABLE b (id int);"),
+    ]);
     migrate(&db, d.path()).await.unwrap();
     write(d.path(), "V3__c.sql", "CREATE TABLE c (id int);");
 
     // modified
     write(d.path(), "V1__a.sql", "CREATE TABLE a (id bigint);");
     let err = migrate(&db, d.path()).await.unwrap_err();
-    let Error::Refused { problems } = &err else { panic!("{err:?}") };
+    let Error::Refused { problems } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(problems[0].state, State::Modified);
-    assert!(err.to_string().contains("strata repair --accept-checksums"), "{err}");
+    assert!(
+        err.to_string().contains("strata repair --accept-checksums"),
+        "{err}"
+    );
     assert!(!exists(&db, "c").await, "nothing applied while refused");
     write(d.path(), "V1__a.sql", "CREATE TABLE a (id int);");
 
     // missing
     std::fs::remove_file(d.path().join("V2__b.sql")).unwrap();
     let err = migrate(&db, d.path()).await.unwrap_err();
-    let Error::Refused { problems } = &err else { panic!("{err:?}") };
-    assert_eq!((problems[0].state, problems[0].script.as_str()), (State::Missing, "V2__b.sql"));
+    let Error::Refused { problems } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (problems[0].state, problems[0].script.as_str()),
+        (State::Missing, "V2__b.sql")
+    );
     assert!(err.to_string().contains("restore"), "{err}");
     assert!(!exists(&db, "c").await);
     write(d.path(), "V2__b.sql", "CREATE TABLE b (id int);");
@@ -164,13 +235,25 @@ async fn modified_and_missing_and_failed_refuse_with_the_resolving_command() {
 #[tokio::test]
 async fn out_of_order_is_refused_unless_allowed() {
     let db = fresh_db("out_of_order").await;
-    let d = folder(&[("V1__a.sql", "CREATE TABLE a (id int);"), ("V3__c.sql", "CREATE TABLE c (id int);")]);
+    let d = folder(&[
+        ("V1__a.sql", "CREATE TABLE a (id int);"),
+        ("V3__c.sql", "CREATE TABLE c (id int);"),
+    ]);
     migrate(&db, d.path()).await.unwrap();
     write(d.path(), "V2__b.sql", "CREATE TABLE b (id int);");
     let err = migrate(&db, d.path()).await.unwrap_err();
-    assert!(err.to_string().contains("--allow-out-of-order") && err.to_string().contains("V2__b.sql"), "{err}");
+    assert!(
+        err.to_string().contains("--allow-out-of-order") && err.to_string().contains("V2__b.sql"),
+        "{err}"
+    );
     assert!(!exists(&db, "b").await);
-    let opts = MigrateOptions { plan: PlanOptions { allow_out_of_order: true, ..Default::default() }, ..Default::default() };
+    let opts = MigrateOptions {
+        plan: PlanOptions {
+            allow_out_of_order: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let r = migrate_with(&db, d.path(), opts).await.unwrap();
     assert_eq!(r.executed[0].script, "V2__b.sql");
     assert_eq!(history(&db).await[2][3], s("V2__b.sql"));
@@ -184,12 +267,24 @@ async fn target_and_dry_run() {
         ("V2__b.sql", "CREATE TABLE b (id int);"),
         ("V3__c.sql", "CREATE TABLE c (id int);"),
     ]);
-    let dry = MigrateOptions { dry_run: true, ..Default::default() };
+    let dry = MigrateOptions {
+        dry_run: true,
+        ..Default::default()
+    };
     let r = migrate_with(&db, d.path(), dry).await.unwrap();
     assert!(r.dry_run && r.executed.is_empty());
     assert_eq!(r.plan.to_apply.len(), 3);
-    assert!(!exists(&db, "public.strata_schema_history").await, "a dry run creates nothing");
-    let opts = MigrateOptions { plan: PlanOptions { target: Some("2".parse().unwrap()), ..Default::default() }, ..Default::default() };
+    assert!(
+        !exists(&db, "public.strata_schema_history").await,
+        "a dry run creates nothing"
+    );
+    let opts = MigrateOptions {
+        plan: PlanOptions {
+            target: Some("2".parse().unwrap()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let r = migrate_with(&db, d.path(), opts).await.unwrap();
     assert_eq!(r.executed.len(), 2);
     assert_eq!(r.plan.entries[2].state, State::AboveTarget);
@@ -200,7 +295,10 @@ async fn target_and_dry_run() {
 async fn no_transaction_migration_builds_indexes_concurrently() {
     let db = fresh_db("no_tx_concurrently").await;
     let d = folder(&[
-        ("V1__t.sql", "CREATE TABLE t (a int, b int);\nINSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;"),
+        (
+            "V1__t.sql",
+            "CREATE TABLE t (a int, b int);\nINSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;",
+        ),
         (
             "V2__idx.sql",
             "\u{feff}\n-- strata:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n\nCREATE INDEX CONCURRENTLY t_b\n  ON t (b);\n",
@@ -224,14 +322,19 @@ async fn a_failed_no_transaction_statement_records_progress_and_blocks() {
     )]);
     let err = migrate(&db, d.path()).await.unwrap_err();
     let sql = err.as_sql().unwrap();
-    assert_eq!((sql.code.as_str(), sql.line, sql.statements_succeeded), ("42P01", Some(3), Some(1)));
+    assert_eq!(
+        (sql.code.as_str(), sql.line, sql.statements_succeeded),
+        ("42P01", Some(3), Some(1))
+    );
     assert!(exists(&db, "t").await, "the first statement stays applied");
     let rows = db
         .query_strings("SELECT success::text, progress->>'statements_succeeded', jsonb_array_length(progress->'statement_hashes')::text FROM strata_schema_history")
         .await;
     assert_eq!(rows, vec![vec![s("false"), s("1"), s("1")]]);
     let err = migrate(&db, d.path()).await.unwrap_err();
-    let Error::Refused { problems } = &err else { panic!("{err:?}") };
+    let Error::Refused { problems } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(problems[0].state, State::Failed);
     assert!(err.to_string().contains("strata repair"));
 }
@@ -239,9 +342,15 @@ async fn a_failed_no_transaction_statement_records_progress_and_blocks() {
 #[tokio::test]
 async fn transaction_control_in_a_transactional_migration_is_refused() {
     let db = fresh_db("tx_control").await;
-    let d = folder(&[("V1__a.sql", "CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);")]);
+    let d = folder(&[(
+        "V1__a.sql",
+        "CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);",
+    )]);
     let err = migrate(&db, d.path()).await.unwrap_err();
-    assert!(err.to_string().contains("V1__a.sql:2:1") && err.to_string().contains("no-transaction"), "{err}");
+    assert!(
+        err.to_string().contains("V1__a.sql:2:1") && err.to_string().contains("no-transaction"),
+        "{err}"
+    );
     assert!(!exists(&db, "a").await);
     assert!(history(&db).await.is_empty());
 }
@@ -254,7 +363,10 @@ async fn single_transaction_is_all_or_nothing() {
         ("V2__b.sql", "CREATE TABLE b (id int);"),
         ("V3__bad.sql", "CREATE TABLE c (id int);\nSELECT 1/0;"),
     ]);
-    let opts = MigrateOptions { single_transaction: true, ..Default::default() };
+    let opts = MigrateOptions {
+        single_transaction: true,
+        ..Default::default()
+    };
     let err = migrate_with(&db, d.path(), opts.clone()).await.unwrap_err();
     assert_eq!(err.as_sql().unwrap().code, "22012");
     assert!(!exists(&db, "a").await && !exists(&db, "b").await);
@@ -271,10 +383,23 @@ async fn lock_wait_times_out_naming_the_holder() {
     let d = folder(&[("V1__a.sql", "CREATE TABLE a (id int);")]);
     let holder = db.client().await;
     let (k1, k2) = strata::lock::lock_key(&TableName::default());
-    holder.batch_execute("SET application_name = 'other-strata'").await.unwrap();
-    holder.execute("SELECT pg_advisory_lock($1, $2)", &[&k1, &k2]).await.unwrap();
-    let pid: i32 = holder.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
-    let opts = MigrateOptions { lock_wait: Duration::from_millis(700), ..Default::default() };
+    holder
+        .batch_execute("SET application_name = 'other-strata'")
+        .await
+        .unwrap();
+    holder
+        .execute("SELECT pg_advisory_lock($1, $2)", &[&k1, &k2])
+        .await
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let opts = MigrateOptions {
+        lock_wait: Duration::from_millis(700),
+        ..Default::default()
+    };
     let migrations = Migrations::from_dir(d.path()).unwrap();
     let client = db.client().await;
     let mut waited_on = Vec::new();
@@ -289,7 +414,10 @@ async fn lock_wait_times_out_naming_the_holder() {
         .unwrap_err();
     assert!(err.is_lock_timeout(), "{err:?}");
     assert_eq!(waited_on.len(), 1);
-    assert_eq!((waited_on[0].pid, waited_on[0].application_name.as_str()), (pid, "other-strata"));
+    assert_eq!(
+        (waited_on[0].pid, waited_on[0].application_name.as_str()),
+        (pid, "other-strata")
+    );
     assert!(err.to_string().contains(&format!("pid {pid}")), "{err}");
     assert!(!exists(&db, "a").await);
 }
@@ -304,7 +432,11 @@ async fn the_lock_is_released_after_a_failed_migration() {
     let probe = db.client().await;
     let mut free = false;
     for _ in 0..50 {
-        let got: bool = probe.query_one("SELECT pg_try_advisory_lock($1, $2)", &[&key.0, &key.1]).await.unwrap().get(0);
+        let got: bool = probe
+            .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&key.0, &key.1])
+            .await
+            .unwrap()
+            .get(0);
         if got {
             free = true;
             break;
@@ -321,7 +453,9 @@ async fn crlf_and_bom_files_apply_with_the_lf_checksum() {
     let crlf_bom = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
     let d = folder(&[("V1__a.sql", &crlf_bom)]);
     migrate(&db, d.path()).await.unwrap();
-    let rows = db.query_strings("SELECT checksum FROM strata_schema_history").await;
+    let rows = db
+        .query_strings("SELECT checksum FROM strata_schema_history")
+        .await;
     assert_eq!(rows[0][0], Some(Checksum::of(lf.as_bytes()).to_string()));
     // The same content with LF endings is not "modified".
     write(d.path(), "V1__a.sql", lf);
@@ -348,7 +482,9 @@ SELECT f(), g(2)"#;
     let d = folder(&[("V1__nasty.sql", body)]);
     let r = migrate(&db, d.path()).await.unwrap();
     assert_eq!(r.executed[0].statements, 5);
-    let rows = db.query_strings(r#"SELECT count(*)::text, g(5)::text FROM "semi;colon""#).await;
+    let rows = db
+        .query_strings(r#"SELECT count(*)::text, g(5)::text FROM "semi;colon""#)
+        .await;
     assert_eq!(rows, vec![vec![s("2"), s("5")]]);
 }
 
@@ -359,8 +495,13 @@ async fn a_custom_history_table_and_schema_are_created() {
     let migrations = Migrations::from_dir(d.path()).unwrap();
     let table = TableName::parse("ops.dreichor_schema_migrations").unwrap();
     let client = db.client().await;
-    Migrator::new(&migrations, table).run(&client, Some(db.client().await), &mut |_| {}).await.unwrap();
-    let rows = db.query_strings("SELECT version, script FROM ops.dreichor_schema_migrations").await;
+    Migrator::new(&migrations, table)
+        .run(&client, Some(db.client().await), &mut |_| {})
+        .await
+        .unwrap();
+    let rows = db
+        .query_strings("SELECT version, script FROM ops.dreichor_schema_migrations")
+        .await;
     assert_eq!(rows, vec![vec![s("1"), s("001_init.sql")]]);
 }
 
@@ -374,5 +515,8 @@ async fn a_200k_statement_file_runs_in_one_migration() {
     let d = folder(&[("V1__big.sql", &body)]);
     let r = migrate(&db, d.path()).await.unwrap();
     assert_eq!(r.executed[0].statements, 200_001);
-    assert_eq!(db.query_strings("SELECT count(*)::text FROM big").await[0][0], s("200000"));
+    assert_eq!(
+        db.query_strings("SELECT count(*)::text FROM big").await[0][0],
+        s("200000")
+    );
 }

@@ -14,12 +14,21 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
     match action {
         DevAction::Up => {
             let info = blocking(move || cluster.start(&StartOptions::default())).await?;
-            ctx.out.result(&format!("local cluster running on 127.0.0.1:{} (pid {}, data {})", info.port, info.pid, info.data_dir.display()));
+            ctx.out.result(&format!(
+                "local cluster running on 127.0.0.1:{} (pid {}, data {})",
+                info.port,
+                info.pid,
+                info.data_dir.display()
+            ));
             print_urls(ctx, |db| info.url(db));
         }
         DevAction::Down => {
             let stopped = blocking(move || cluster.stop()).await?;
-            ctx.out.result(if stopped { "local cluster stopped" } else { "local cluster was not running" });
+            ctx.out.result(if stopped {
+                "local cluster stopped"
+            } else {
+                "local cluster was not running"
+            });
         }
         DevAction::Status => {
             let status = blocking(move || cluster.status()).await?;
@@ -33,7 +42,12 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
                             .collect();
                         ctx.out.json(&json!({"running": true, "port": info.port, "pid": info.pid, "data_dir": info.data_dir, "databases": dbs}));
                     } else {
-                        ctx.out.result(&format!("running on 127.0.0.1:{} (pid {}, data {})", info.port, info.pid, info.data_dir.display()));
+                        ctx.out.result(&format!(
+                            "running on 127.0.0.1:{} (pid {}, data {})",
+                            info.port,
+                            info.pid,
+                            info.data_dir.display()
+                        ));
                         print_urls(ctx, |db| info.url(db));
                     }
                 }
@@ -41,7 +55,10 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
                     if ctx.out.json {
                         ctx.out.json(&json!({"running": false, "dir": dir}));
                     } else {
-                        ctx.out.result(&format!("not running (cluster dir {}); start it with `strata dev up`", dir.display()));
+                        ctx.out.result(&format!(
+                            "not running (cluster dir {}); start it with `strata dev up`",
+                            dir.display()
+                        ));
                     }
                 }
             }
@@ -56,7 +73,11 @@ fn print_urls(ctx: &Ctx, url: impl Fn(&str) -> String) {
     }
     if let Ok(dbs) = ctx.databases() {
         for d in dbs {
-            ctx.out.result(&format!("  {}: {}", d.name, url(&format!("{}_{}", d.name, ctx.env.name))));
+            ctx.out.result(&format!(
+                "  {}: {}",
+                d.name,
+                url(&format!("{}_{}", d.name, ctx.env.name))
+            ));
         }
     }
 }

@@ -14,13 +14,18 @@ pub fn run(global: &Global, out: &Output) -> Result<()> {
     if path.exists() {
         return Err(exit(
             REFUSED,
-            format!("{} already exists; nothing was written (edit it, or remove it to start over)", path.display()),
+            format!(
+                "{} already exists; nothing was written (edit it, or remove it to start over)",
+                path.display()
+            ),
         ));
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(&path, strata::scaffold::STRATA_TOML).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, strata::scaffold::STRATA_TOML)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     let migrations = dir.join("migrations");
-    std::fs::create_dir_all(&migrations).with_context(|| format!("cannot create {}", migrations.display()))?;
+    std::fs::create_dir_all(&migrations)
+        .with_context(|| format!("cannot create {}", migrations.display()))?;
     out.result(&format!("created {}", path.display()));
     out.result(&format!("created {}/", migrations.display()));
     out.info("next: `strata new create_users`, write the SQL, then `strata migrate`");

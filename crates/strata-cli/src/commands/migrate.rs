@@ -20,7 +20,8 @@ use crate::render::{DbReport, executed_line, json_document};
 /// Parses a `--target` version.
 pub fn parse_target(s: &str) -> Result<Version> {
     let v = s.strip_prefix(['V', 'v']).unwrap_or(s);
-    v.parse::<Version>().map_err(|e| exit(USAGE, format!("--target {s}: {e}")))
+    v.parse::<Version>()
+        .map_err(|e| exit(USAGE, format!("--target {s}: {e}")))
 }
 
 /// Runs `strata migrate`.
@@ -30,7 +31,11 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
     let mut errors = Vec::new();
     let mut failed: HashSet<String> = HashSet::new();
     for db in ctx.databases()? {
-        let mut r = DbReport { name: db.name.clone(), table: ctx.table(db).to_string(), ..Default::default() };
+        let mut r = DbReport {
+            name: db.name.clone(),
+            table: ctx.table(db).to_string(),
+            ..Default::default()
+        };
         if let Some(dep) = db.depends_on.iter().find(|d| failed.contains(*d)) {
             let why = format!("skipped: it depends on {dep}, which failed");
             ctx.out.warn(&format!("database {}: {why}", r.name));
@@ -40,11 +45,19 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             continue;
         }
         let opts = MigrateOptions {
-            plan: PlanOptions { target: target.clone(), allow_out_of_order: args.allow_out_of_order },
+            plan: PlanOptions {
+                target: target.clone(),
+                allow_out_of_order: args.allow_out_of_order,
+            },
             dry_run: args.dry_run,
             single_transaction: args.single_transaction,
             lock_wait: Duration::from_secs(args.lock_wait),
-            lock_timeout: ctx.env.spec.lock_timeout.as_duration().map(|_| ctx.env.spec.lock_timeout.as_setting()),
+            lock_timeout: ctx
+                .env
+                .spec
+                .lock_timeout
+                .as_duration()
+                .map(|_| ctx.env.spec.lock_timeout.as_setting()),
             statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
         };
         let result = migrate_one(ctx, db, opts, &mut r).await;
@@ -70,7 +83,12 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
     finish(errors)
 }
 
-async fn migrate_one(ctx: &Ctx, db: &strata::config::DatabaseConfig, opts: MigrateOptions, r: &mut DbReport) -> Result<()> {
+async fn migrate_one(
+    ctx: &Ctx,
+    db: &strata::config::DatabaseConfig,
+    opts: MigrateOptions,
+    r: &mut DbReport,
+) -> Result<()> {
     let migrations = ctx.migrations(db)?;
     for w in &migrations.warnings {
         ctx.out.warn(&format!("{}: {w}", db.name));
@@ -92,7 +110,9 @@ async fn migrate_one(ctx: &Ctx, db: &strata::config::DatabaseConfig, opts: Migra
     let out = ctx.out.clone();
     let name = db.name.clone();
     let mut on_event = |ev: Event<'_>| match ev {
-        Event::LockWaiting(h) => out.info(&format!("{name}: waiting for the migration lock, held by {h}")),
+        Event::LockWaiting(h) => out.info(&format!(
+            "{name}: waiting for the migration lock, held by {h}"
+        )),
         Event::HistoryCreated(t) => {
             if out.verbose {
                 out.info(&format!("{name}: created history table {t}"))
@@ -135,13 +155,24 @@ async fn migrate_one(ctx: &Ctx, db: &strata::config::DatabaseConfig, opts: Migra
     r.executed = report.executed.clone();
     if report.dry_run {
         if report.plan.to_apply.is_empty() {
-            ctx.out.result(&format!("{}: up to date, nothing to apply", db.name));
+            ctx.out
+                .result(&format!("{}: up to date, nothing to apply", db.name));
         }
         for i in &report.plan.to_apply {
             let m = &migrations.list[*i];
-            let label = m.version.as_ref().map_or_else(|| "R".to_owned(), |v| format!("V{v}"));
-            let tx = if m.no_transaction() { " (no transaction)" } else { "" };
-            ctx.out.result(&format!("{}: would apply {label} {}{tx}  [{}]", db.name, m.description, m.script));
+            let label = m
+                .version
+                .as_ref()
+                .map_or_else(|| "R".to_owned(), |v| format!("V{v}"));
+            let tx = if m.no_transaction() {
+                " (no transaction)"
+            } else {
+                ""
+            };
+            ctx.out.result(&format!(
+                "{}: would apply {label} {}{tx}  [{}]",
+                db.name, m.description, m.script
+            ));
             if ctx.out.verbose {
                 let sql = m.content.read_part(&m.up, &m.script)?;
                 ctx.out.result(sql.trim_end());
@@ -153,16 +184,27 @@ async fn migrate_one(ctx: &Ctx, db: &strata::config::DatabaseConfig, opts: Migra
             .entries
             .iter()
             .rev()
-            .find(|e| matches!(e.state, strata::plan::State::Applied | strata::plan::State::Baseline))
+            .find(|e| {
+                matches!(
+                    e.state,
+                    strata::plan::State::Applied | strata::plan::State::Baseline
+                )
+            })
             .and_then(|e| e.version.clone());
         ctx.out.result(&format!(
             "{}: up to date{}",
             db.name,
-            current.map(|v| format!(" (version {v})")).unwrap_or_default()
+            current
+                .map(|v| format!(" (version {v})"))
+                .unwrap_or_default()
         ));
     } else {
         let total: u64 = report.executed.iter().map(|e| e.execution_ms).sum();
-        ctx.out.info(&format!("{}: {} migration(s) applied ({total} ms)", db.name, report.executed.len()));
+        ctx.out.info(&format!(
+            "{}: {} migration(s) applied ({total} ms)",
+            db.name,
+            report.executed.len()
+        ));
     }
     r.problems = report.plan.blockers.clone();
     r.plan = Some(report.plan);

@@ -14,7 +14,12 @@ use crate::render::DbReport;
 
 /// Records a database's failure in its report and prints it now, so errors
 /// appear next to the database they belong to.
-pub(crate) fn record_failure(ctx: &crate::context::Ctx, report: &mut DbReport, err: anyhow::Error, errors: &mut Vec<anyhow::Error>) {
+pub(crate) fn record_failure(
+    ctx: &crate::context::Ctx,
+    report: &mut DbReport,
+    err: anyhow::Error,
+    errors: &mut Vec<anyhow::Error>,
+) {
     let with_name = err.context(format!("database {}", report.name));
     ctx.out.error(&with_name);
     report.error = Some(format!("{with_name:#}"));
@@ -29,6 +34,13 @@ pub(crate) fn finish(errors: Vec<anyhow::Error>) -> anyhow::Result<()> {
         return Ok(());
     }
     let codes: Vec<u8> = errors.iter().map(crate::exit::code_u8).collect();
-    let code = if codes.iter().all(|c| *c == codes[0]) { codes[0] } else { FAILED };
-    Err(anyhow::Error::new(Exit { code, message: String::new() }))
+    let code = if codes.iter().all(|c| *c == codes[0]) {
+        codes[0]
+    } else {
+        FAILED
+    };
+    Err(anyhow::Error::new(Exit {
+        code,
+        message: String::new(),
+    }))
 }

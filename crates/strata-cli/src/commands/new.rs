@@ -15,7 +15,13 @@ pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<()> {
         [one] => *one,
         _ => {
             let names: Vec<&str> = dbs.iter().map(|d| d.name.as_str()).collect();
-            return Err(exit(USAGE, format!("several databases ({}); pick one with --db NAME", names.join(", "))));
+            return Err(exit(
+                USAGE,
+                format!(
+                    "several databases ({}); pick one with --db NAME",
+                    names.join(", ")
+                ),
+            ));
         }
     };
     let dir = &db.migrations;
@@ -47,7 +53,8 @@ pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<()> {
             .create_new(true)
             .open(&path)
             .with_context(|| format!("cannot create {}", path.display()))?;
-        file.write_all(f.content.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+        file.write_all(f.content.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         ctx.out.result(&path.display().to_string());
     }
     Ok(())

@@ -13,19 +13,32 @@ use crate::render::{DbReport, json_document, status_table};
 
 /// Runs `strata status`.
 pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
-    let target = args.target.as_deref().map(super::migrate::parse_target).transpose()?;
+    let target = args
+        .target
+        .as_deref()
+        .map(super::migrate::parse_target)
+        .transpose()?;
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for db in ctx.databases()? {
-        let mut r = DbReport { name: db.name.clone(), table: ctx.table(db).to_string(), ..Default::default() };
+        let mut r = DbReport {
+            name: db.name.clone(),
+            table: ctx.table(db).to_string(),
+            ..Default::default()
+        };
         let result: Result<()> = async {
             let migrations = ctx.migrations(db)?;
             r.warnings = migrations.warnings.clone();
             let endpoint = ctx.endpoint(db).await?;
             r.url = Some(endpoint.redacted.clone());
-            let client = ctx.connect(&endpoint, Duration::from_secs(args.connect.wait)).await?;
+            let client = ctx
+                .connect(&endpoint, Duration::from_secs(args.connect.wait))
+                .await?;
             let opts = strata::migrator::MigrateOptions {
-                plan: PlanOptions { target: target.clone(), allow_out_of_order: false },
+                plan: PlanOptions {
+                    target: target.clone(),
+                    allow_out_of_order: false,
+                },
                 ..Default::default()
             };
             let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);

@@ -19,7 +19,11 @@ pub async fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for db in ctx.databases()? {
-        let mut r = DbReport { name: db.name.clone(), table: ctx.table(db).to_string(), ..Default::default() };
+        let mut r = DbReport {
+            name: db.name.clone(),
+            table: ctx.table(db).to_string(),
+            ..Default::default()
+        };
         let migrations = match ctx.migrations(db) {
             Ok(m) => Some(m),
             Err(Error::InvalidMigrations(list)) => {
@@ -43,8 +47,12 @@ pub async fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             let result: Result<()> = async {
                 let endpoint = ctx.endpoint(db).await?;
                 r.url = Some(endpoint.redacted.clone());
-                let client = ctx.connect(&endpoint, Duration::from_secs(args.connect.wait)).await?;
-                let (plan, _) = Migrator::new(migrations, ctx.table(db)).plan(&client).await?;
+                let client = ctx
+                    .connect(&endpoint, Duration::from_secs(args.connect.wait))
+                    .await?;
+                let (plan, _) = Migrator::new(migrations, ctx.table(db))
+                    .plan(&client)
+                    .await?;
                 r.problems = plan.blockers.clone();
                 r.plan = Some(plan);
                 Ok(())
@@ -65,18 +73,31 @@ pub async fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
         }
         let n = r.file_errors.len() + r.problems.len();
         if n > 0 {
-            errors.push(exit(PROBLEMS, format!("database {}: {n} problem(s)", r.name)));
+            errors.push(exit(
+                PROBLEMS,
+                format!("database {}: {n} problem(s)", r.name),
+            ));
         } else if r.error.is_none() {
             let files = migrations.as_ref().map_or(0, |m| m.list.len());
-            let scope = if args.offline || r.plan.is_none() { "files" } else { "files and history" };
-            ctx.out.result(&format!("{}: ok, {files} migration(s), {scope} consistent", r.name));
+            let scope = if args.offline || r.plan.is_none() {
+                "files"
+            } else {
+                "files and history"
+            };
+            ctx.out.result(&format!(
+                "{}: ok, {files} migration(s), {scope} consistent",
+                r.name
+            ));
         }
         reports.push(r);
     }
     if ctx.out.json {
         ctx.out.json(&json_document(&ctx.env.name, &reports, false));
     }
-    for e in errors.iter().filter(|e| e.downcast_ref::<crate::exit::Exit>().is_some()) {
+    for e in errors
+        .iter()
+        .filter(|e| e.downcast_ref::<crate::exit::Exit>().is_some())
+    {
         ctx.out.error(e);
     }
     finish(errors)

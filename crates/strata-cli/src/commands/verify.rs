@@ -18,13 +18,21 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for db in ctx.databases()? {
-        let mut r = DbReport { name: db.name.clone(), table: ctx.table(db).to_string(), ..Default::default() };
+        let mut r = DbReport {
+            name: db.name.clone(),
+            table: ctx.table(db).to_string(),
+            ..Default::default()
+        };
         let result: Result<()> = async {
             let migrations = ctx.migrations(db)?;
             let endpoint = ctx.endpoint(db).await?;
             r.url = Some(endpoint.redacted.clone());
-            let client = ctx.connect(&endpoint, Duration::from_secs(args.wait)).await?;
-            let (plan, _) = Migrator::new(&migrations, ctx.table(db)).plan(&client).await?;
+            let client = ctx
+                .connect(&endpoint, Duration::from_secs(args.wait))
+                .await?;
+            let (plan, _) = Migrator::new(&migrations, ctx.table(db))
+                .plan(&client)
+                .await?;
             r.problems = plan.incompatibilities();
             r.plan = Some(plan);
             Ok(())
@@ -34,20 +42,32 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
             record_failure(ctx, &mut r, e, &mut errors);
         } else if r.problems.is_empty() {
             let (applied, _) = r.counts();
-            ctx.out.result(&format!("{}: ok, {applied} migrations applied and verified", r.name));
+            ctx.out.result(&format!(
+                "{}: ok, {applied} migrations applied and verified",
+                r.name
+            ));
         } else {
             for p in &r.problems {
                 ctx.out.result(&format!("{}: {p}", r.name));
             }
             let n = r.problems.len();
-            errors.push(exit(PROBLEMS, format!("database {}: {n} problem(s); the schema is not compatible", r.name)));
+            errors.push(exit(
+                PROBLEMS,
+                format!(
+                    "database {}: {n} problem(s); the schema is not compatible",
+                    r.name
+                ),
+            ));
         }
         reports.push(r);
     }
     if ctx.out.json {
         ctx.out.json(&json_document(&ctx.env.name, &reports, false));
     }
-    for e in errors.iter().filter(|e| e.downcast_ref::<crate::exit::Exit>().is_some()) {
+    for e in errors
+        .iter()
+        .filter(|e| e.downcast_ref::<crate::exit::Exit>().is_some())
+    {
         ctx.out.error(e);
     }
     finish(errors)
