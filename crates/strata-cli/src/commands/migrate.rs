@@ -60,7 +60,14 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
                 .map(|_| ctx.env.spec.lock_timeout.as_setting()),
             statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
         };
-        let result = migrate_one(ctx, db, opts, &mut r).await;
+        let result = migrate_one(
+            ctx,
+            db,
+            opts,
+            Duration::from_secs(args.connect.wait),
+            &mut r,
+        )
+        .await;
         if let Err(e) = result {
             failed.insert(db.name.clone());
             record_failure(ctx, &mut r, e, &mut errors);
@@ -95,7 +102,6 @@ async fn migrate_one(
     }
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted.clone());
-    let wait = Duration::from_secs(0);
     let dry_run = opts.dry_run;
     // The lock lives on its own connection; both open concurrently.
     let (client, lock_client) = if dry_run {
