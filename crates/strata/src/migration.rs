@@ -486,19 +486,19 @@ fn marker(line: &str) -> Option<Marker> {
     let body = t.strip_prefix("--")?.trim();
     let lower = body.to_ascii_lowercase();
     let opts_no_tx = |rest: &str| rest.split_whitespace().any(|o| o == "transaction:false");
-    if let Some(rest) = lower.strip_prefix("migrate:up") {
-        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-            return Some(Marker::Up {
-                no_transaction: opts_no_tx(rest),
-            });
-        }
+    if let Some(rest) = lower.strip_prefix("migrate:up")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        return Some(Marker::Up {
+            no_transaction: opts_no_tx(rest),
+        });
     }
-    if let Some(rest) = lower.strip_prefix("migrate:down") {
-        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-            return Some(Marker::Down {
-                no_transaction: opts_no_tx(rest),
-            });
-        }
+    if let Some(rest) = lower.strip_prefix("migrate:down")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        return Some(Marker::Down {
+            no_transaction: opts_no_tx(rest),
+        });
     }
     match lower.as_str() {
         "up migration" => Some(Marker::Up {

@@ -648,10 +648,10 @@ impl<'a> Pipeline<'a> {
             let Some((tag, r)) = self.queue.next().await else {
                 break;
             };
-            if let Err(e) = r {
-                if self.first_error.is_none() {
-                    self.first_error = Some((tag, e));
-                }
+            if let Err(e) = r
+                && self.first_error.is_none()
+            {
+                self.first_error = Some((tag, e));
             }
         }
     }

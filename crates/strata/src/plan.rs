@@ -185,7 +185,7 @@ impl Plan {
                         state,
                         &m.script,
                         None,
-                        format!("failed; fix the file, then run `strata repair` to remove the failed row, then `strata migrate`"),
+                        "failed; fix the file, then run `strata repair` to remove the failed row, then `strata migrate`".to_string(),
                     ));
                 }
                 if state == State::Pending {
@@ -308,22 +308,23 @@ impl Plan {
             });
         }
         // A baseline row without a file of that version still shows.
-        if let Some((v, r)) = &baseline {
-            if !seen.contains_key(v) && latest.get(v).is_some_and(|l| l.kind == RowKind::Baseline) {
-                entries.push(Entry {
-                    state: State::Baseline,
-                    version: Some(v.to_string()),
-                    description: r.description.clone(),
-                    kind: "baseline",
-                    script: r.script.clone(),
-                    migration: None,
-                    checksum: None,
-                    applied: Some((*r).clone()),
-                });
-            }
+        if let Some((v, r)) = &baseline
+            && !seen.contains_key(v)
+            && latest.get(v).is_some_and(|l| l.kind == RowKind::Baseline)
+        {
+            entries.push(Entry {
+                state: State::Baseline,
+                version: Some(v.to_string()),
+                description: r.description.clone(),
+                kind: "baseline",
+                script: r.script.clone(),
+                migration: None,
+                checksum: None,
+                applied: Some((*r).clone()),
+            });
         }
         // Keep status in version order: history-only rows slot in by version.
-        entries.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+        entries.sort_by_key(order_key);
         // Versioned first in version order, then repeatables in description order.
         to_apply.sort_by(|a, b| {
             let (ma, mb) = (&migrations[*a], &migrations[*b]);

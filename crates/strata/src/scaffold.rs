@@ -171,10 +171,10 @@ pub fn next_migration(
         Style::Timestamp { pairs } => {
             // A timestamp must still sort after the newest file.
             let mut ts = now_utc.to_owned();
-            if let (Some(m), Ok(t)) = (&max, ts.parse::<Version>()) {
-                if t <= *m {
-                    ts = next_number(0);
-                }
+            if let (Some(m), Ok(t)) = (&max, ts.parse::<Version>())
+                && t <= *m
+            {
+                ts = next_number(0);
             }
             numbered(&ts, &desc, pairs, reversible, &up_body, &in_file)
         }

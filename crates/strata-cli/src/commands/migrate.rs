@@ -94,6 +94,7 @@ async fn migrate_one(
     ctx: &Ctx,
     db: &strata::config::DatabaseConfig,
     opts: MigrateOptions,
+    wait: Duration,
     r: &mut DbReport,
 ) -> Result<()> {
     let migrations = ctx.migrations(db)?;
