@@ -57,10 +57,10 @@ impl Ctx {
         };
         let env = project.resolve_env(global.env.as_deref(), &process_env_snapshot())?;
         for var in env.vars.values() {
-            if let Ok(url) = DbUrl::parse(var.value()) {
-                if let Some(p) = url.password() {
-                    add_secret(p);
-                }
+            if let Ok(url) = DbUrl::parse(var.value())
+                && let Some(p) = url.password()
+            {
+                add_secret(p);
             }
         }
         if let Some(p) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {

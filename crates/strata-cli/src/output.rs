@@ -17,12 +17,12 @@ pub fn add_secret(secret: &str) {
     if secret.len() < 3 {
         return;
     }
-    if let Ok(mut s) = SECRETS.lock() {
-        if !s.iter().any(|x| x == secret) {
-            s.push(secret.to_owned());
-            // Longest first, so a secret containing another is replaced whole.
-            s.sort_by_key(|x| std::cmp::Reverse(x.len()));
-        }
+    if let Ok(mut s) = SECRETS.lock()
+        && !s.iter().any(|x| x == secret)
+    {
+        s.push(secret.to_owned());
+        // Longest first, so a secret containing another is replaced whole.
+        s.sort_by_key(|x| std::cmp::Reverse(x.len()));
     }
 }
 

@@ -494,7 +494,7 @@ mod tests {
     fn failed_blocks_and_names_repair() {
         let a = file("V1__a.sql", "a");
         let p = Plan::new(
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &[row(1, RowKind::Versioned, &a, false)],
             &PlanOptions::default(),
         );
@@ -579,7 +579,7 @@ mod tests {
     fn repeatables_rerun_when_changed() {
         let v = file("R__views.sql", "v1");
         let history = vec![row(1, RowKind::Repeatable, &v, true)];
-        let p = Plan::new(&[v.clone()], &history, &PlanOptions::default());
+        let p = Plan::new(std::slice::from_ref(&v), &history, &PlanOptions::default());
         assert_eq!(p.entries[0].state, State::Applied);
         assert!(p.to_apply.is_empty());
         let changed = file("R__views.sql", "v2");

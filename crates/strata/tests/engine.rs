@@ -1,5 +1,6 @@
 //! The migration engine on a real PostgreSQL server: every state and refusal,
 //! rollback of failed migrations, no-transaction runs, the lock, encodings.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::time::Duration;

@@ -120,22 +120,18 @@ async fn migrate_one(
         Event::LockWaiting(h) => out.info(&format!(
             "{name}: waiting for the migration lock, held by {h}"
         )),
-        Event::HistoryCreated(t) => {
-            if out.verbose {
-                out.info(&format!("{name}: created history table {t}"))
-            }
+        Event::HistoryCreated(t) if out.verbose => {
+            out.info(&format!("{name}: created history table {t}"))
         }
-        Event::Planned(plan) => {
-            if show_progress && !plan.to_apply.is_empty() && !dry_run {
-                let pb = ProgressBar::new(plan.to_apply.len() as u64);
-                pb.set_style(
-                    ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
-                );
-                pb.set_prefix(name.clone());
-                bar = Some(pb);
-            }
+        Event::Planned(plan) if show_progress && !plan.to_apply.is_empty() && !dry_run => {
+            let pb = ProgressBar::new(plan.to_apply.len() as u64);
+            pb.set_style(
+                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            pb.set_prefix(name.clone());
+            bar = Some(pb);
         }
         Event::Started(m) => {
             if let Some(pb) = &bar {
