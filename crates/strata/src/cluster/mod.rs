@@ -37,7 +37,9 @@
 //!   an async runtime if blocking a worker matters.
 //! - **Crashes.** A stale `postmaster.pid` left by a killed server is
 //!   handled by `pg_ctl`/`postgres` themselves; [`LocalCluster::start`]
-//!   also retries briefly while the dead server's shared memory is released.
+//!   also retries for a few seconds while the dead server's shared memory is
+//!   released or its zombie waits to be reaped (a killed postmaster that is
+//!   not yet reaped counts as stopped in [`LocalCluster::status`]).
 
 mod binaries;
 mod error;
@@ -67,7 +69,7 @@ const PG_CTL_TIMEOUT_SECS: &str = "60";
 
 /// How many times a start is retried after a transient failure (port taken,
 /// shared memory of a killed server not yet released).
-const START_ATTEMPTS: usize = 5;
+const START_ATTEMPTS: u64 = 8;
 
 /// How the server is started.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,15 +309,17 @@ impl LocalCluster {
         self.prepare_dir()?;
         let socket_dir = net::prepare_socket_dir(&self.dir, &self.dir.join("run"), &self.user)?;
 
+        // The last port when still free (URLs survive restarts); a new one
+        // only when the chosen port turns out to be taken.
+        let mut port = match opts.port {
+            Some(port) => port,
+            None => match net::reusable_last_port(&self.dir) {
+                Some(port) => port,
+                None => net::pick_free_port()?,
+            },
+        };
         let mut last_failure = None;
         for attempt in 0..START_ATTEMPTS {
-            let port = match opts.port {
-                Some(port) => port,
-                None => match (attempt, net::reusable_last_port(&self.dir)) {
-                    (0, Some(port)) => port,
-                    _ => net::pick_free_port()?,
-                },
-            };
             let log_offset = file_len(&self.log_file());
             let out = self.pg_ctl_start(opts, port, &socket_dir)?;
             if out.status.success() {
@@ -335,13 +339,17 @@ impl LocalCluster {
             let port_taken = opts.port.is_none()
                 && (log.contains("Address already in use") || !net::port_is_free(port));
             // After a kill -9 the old server's children may still hold its
-            // shared memory for a moment.
-            let shmem_busy = log.contains("pre-existing shared memory block");
+            // shared memory for a moment, and its pid may still be an
+            // unreaped zombie that makes the lock file look in use.
+            let crash_leftovers = log.contains("pre-existing shared memory block")
+                || (log.contains("postmaster.pid") && log.contains("already exists"));
             last_failure = Some(self.start_failed(log_offset, &out));
-            if !(port_taken || shmem_busy) {
+            if port_taken {
+                port = net::pick_free_port()?;
+            } else if !crash_leftovers {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(200 * (attempt as u64 + 1)));
+            std::thread::sleep(Duration::from_millis(250 * (attempt + 1).min(4)));
         }
         net::remove_fallback_socket_dir(&self.dir);
         Err(last_failure.unwrap_or_else(|| ClusterError::StartFailed {
@@ -485,6 +493,10 @@ impl LocalCluster {
         }
         let pid_path = self.data_dir().join("postmaster.pid");
         match PidFile::read(&pid_path)? {
+            // pg_ctl's kill(pid, 0) also succeeds for a postmaster that died
+            // (kill -9) but was not reaped yet, e.g. under a container init
+            // that reaps lazily.
+            Some(pid) if is_zombie(pid.pid) => Ok(ClusterStatus::Stopped),
             Some(pid) => Ok(ClusterStatus::Running(ClusterInfo {
                 pid: pid.pid,
                 port: pid.port,
@@ -547,6 +559,16 @@ fn run(mut cmd: Command, program: &Path) -> Result<Output, ClusterError> {
     cmd.output().map_err(|source| ClusterError::Spawn {
         program: program.to_path_buf(),
         source,
+    })
+}
+
+/// True when `pid` is a zombie (dead, not yet reaped). Linux only (reads
+/// `/proc`); elsewhere always false.
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // "pid (comm) S …": the state follows the last ')'.
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
     })
 }
 
