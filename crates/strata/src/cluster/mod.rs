@@ -45,18 +45,22 @@ mod binaries;
 mod error;
 mod net;
 mod pidfile;
+mod process;
+mod status;
 mod user;
 
 #[cfg(test)]
 mod tests;
 
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 pub use binaries::PgBinaries;
 pub use error::ClusterError;
+pub use status::{ClusterInfo, ClusterStatus, ShutdownMode, StartOptions};
+
+use process::{combined_output, file_len, is_zombie, read_from, run, shell_quote};
 
 use pidfile::PidFile;
 use user::ServerUser;
@@ -70,121 +74,6 @@ const PG_CTL_TIMEOUT_SECS: &str = "60";
 /// How many times a start is retried after a transient failure (port taken,
 /// shared memory of a killed server not yet released).
 const START_ATTEMPTS: u64 = 8;
-
-/// How the server is started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartOptions {
-    /// `false` turns off `fsync`, `synchronous_commit` and
-    /// `full_page_writes`: much faster, and a crash of the machine may
-    /// corrupt the cluster. For tests and throwaway data only.
-    pub durable: bool,
-    /// The server's `max_connections`.
-    pub max_connections: u32,
-    /// A fixed port. `None` picks a free one (preferring the last one used).
-    /// With a fixed port a conflict is an error, not a retry.
-    pub port: Option<u16>,
-}
-
-impl Default for StartOptions {
-    /// Durable, 100 connections, any free port: what `strata dev` uses.
-    fn default() -> Self {
-        StartOptions {
-            durable: true,
-            max_connections: 100,
-            port: None,
-        }
-    }
-}
-
-impl StartOptions {
-    /// Options for a throwaway test cluster: not durable, 200 connections
-    /// (tests run in parallel, each with a pool), any free port.
-    pub fn for_tests() -> Self {
-        StartOptions {
-            durable: false,
-            max_connections: 200,
-            port: None,
-        }
-    }
-}
-
-/// How [`LocalCluster::stop_with`] shuts the server down (`pg_ctl stop -m`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutdownMode {
-    /// Wait for every client to disconnect.
-    Smart,
-    /// Disconnect clients, roll back their transactions, shut down cleanly.
-    Fast,
-    /// Abort every process at once; recovery runs at the next start.
-    Immediate,
-}
-
-impl ShutdownMode {
-    fn as_arg(self) -> &'static str {
-        match self {
-            ShutdownMode::Smart => "smart",
-            ShutdownMode::Fast => "fast",
-            ShutdownMode::Immediate => "immediate",
-        }
-    }
-}
-
-/// A running server, as read from its `postmaster.pid`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterInfo {
-    /// The postmaster's process id.
-    pub pid: u32,
-    /// The TCP port on 127.0.0.1.
-    pub port: u16,
-    /// The data directory (PGDATA).
-    pub data_dir: PathBuf,
-    /// The unix-socket directory, when the server has reported it.
-    pub socket_dir: Option<PathBuf>,
-    /// The server log file.
-    pub log_file: PathBuf,
-}
-
-impl ClusterInfo {
-    /// `postgres://postgres@127.0.0.1:<port>/<database>`, the database name
-    /// percent-encoded.
-    pub fn url(&self, database: &str) -> String {
-        let db = percent_encoding::utf8_percent_encode(database, PATH_SEGMENT);
-        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{db}", self.port)
-    }
-}
-
-/// Characters escaped in the database part of a URL.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Whether a cluster exists and runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClusterStatus {
-    /// `initdb` has not run yet.
-    NotInitialized,
-    /// Initialized, no server running.
-    Stopped,
-    /// A server is running.
-    Running(ClusterInfo),
-}
-
-impl ClusterStatus {
-    /// True for [`ClusterStatus::Running`].
-    pub fn is_running(&self) -> bool {
-        matches!(self, ClusterStatus::Running(_))
-    }
-
-    /// The running server, if any.
-    pub fn info(&self) -> Option<&ClusterInfo> {
-        match self {
-            ClusterStatus::Running(info) => Some(info),
-            _ => None,
-        }
-    }
-}
 
 /// A PostgreSQL cluster living in one directory, run by this machine's
 /// server binaries. See the [module docs](self) for the layout and the
@@ -553,59 +442,4 @@ impl LocalCluster {
         cmd.stdin(Stdio::null());
         cmd
     }
-}
-
-fn run(mut cmd: Command, program: &Path) -> Result<Output, ClusterError> {
-    cmd.output().map_err(|source| ClusterError::Spawn {
-        program: program.to_path_buf(),
-        source,
-    })
-}
-
-/// True when `pid` is a zombie (dead, not yet reaped). Linux only (reads
-/// `/proc`); elsewhere always false.
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        // "pid (comm) S …": the state follows the last ')'.
-        stat.rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-    })
-}
-
-fn combined_output(out: &Output) -> String {
-    let mut s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let err = String::from_utf8_lossy(&out.stderr);
-    if !err.trim().is_empty() {
-        if !s.is_empty() {
-            s.push('\n');
-        }
-        s.push_str(err.trim());
-    }
-    s
-}
-
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
-/// The text of `path` from byte `offset` on (empty if unreadable).
-fn read_from(path: &Path, offset: u64) -> String {
-    let mut buf = Vec::new();
-    if let Ok(mut f) = std::fs::File::open(path)
-        && f.seek(SeekFrom::Start(offset)).is_ok()
-    {
-        let _ = f.read_to_end(&mut buf);
-    }
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
-/// Quotes `s` for `/bin/sh`: `'…'`, with `'` written as `'\''`.
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-=+@:,".contains(&b))
-    {
-        return s.to_owned();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
