@@ -122,7 +122,10 @@ pub(crate) async fn create(admin_url: &str, hint: &str, external: bool) -> TestD
             Err(e) if e.code() == Some(&SqlState::OBJECT_IN_USE) && attempts < 20 => {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            Err(e) => panic!("strata-testkit: could not create test database {name}: {e}"),
+            Err(e) => panic!(
+                "strata-testkit: could not create test database {name}: {}",
+                chain(&e)
+            ),
         }
         attempts += 1;
     }
@@ -146,7 +149,11 @@ async fn connect(url: &str) -> Client {
             });
             client
         }
-        Err(e) => panic!("strata-testkit: could not connect to {}: {e}", redact(url)),
+        Err(e) => panic!(
+            "strata-testkit: could not connect to {}: {}",
+            redact(url),
+            chain(&e)
+        ),
     }
 }
 
@@ -154,7 +161,7 @@ async fn query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
     let client = connect(url).await;
     let messages = match client.simple_query(sql).await {
         Ok(m) => m,
-        Err(e) => panic!("strata-testkit: query failed: {sql}\n{e:?}"),
+        Err(e) => panic!("strata-testkit: query failed: {sql}\n{}", chain(&e)),
     };
     messages
         .iter()
@@ -215,6 +222,19 @@ pub(crate) fn unique_name(hint: &str) -> String {
     base.truncate(MAX_NAME_LEN - suffix.len());
     let base = base.trim_end_matches('_');
     format!("{base}{suffix}")
+}
+
+/// `e` and its sources, joined by `: ` (tokio-postgres puts the server's
+/// message and the I/O cause in the sources).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
 }
 
 fn quote_ident(name: &str) -> String {

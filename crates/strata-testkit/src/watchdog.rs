@@ -20,20 +20,31 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 /// `$1` = the directory to remove, `$2` = the data directory.
+/// A dead but unreaped postmaster (a zombie: containers' init may reap
+/// lazily) counts as gone.
 const SCRIPT: &str = r#"
 trap '' INT HUP TERM
 cat >/dev/null 2>&1
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  if [ -r "/proc/$1/stat" ]; then
+    case "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null)" in
+      Z*) return 1 ;;
+    esac
+  fi
+  return 0
+}
 pidfile="$2/postmaster.pid"
 if [ -f "$pidfile" ]; then
   pid=$(head -n 1 "$pidfile")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if [ -n "$pid" ] && alive "$pid"; then
     kill -QUIT "$pid" 2>/dev/null
     i=0
-    while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
+    while alive "$pid" && [ "$i" -lt 100 ]; do
       sleep 0.1
       i=$((i + 1))
     done
-    kill -KILL "$pid" 2>/dev/null
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null
   fi
 fi
 if [ -f "$1/socket_dir" ]; then

@@ -37,24 +37,30 @@
 //!   an async runtime if blocking a worker matters.
 //! - **Crashes.** A stale `postmaster.pid` left by a killed server is
 //!   handled by `pg_ctl`/`postgres` themselves; [`LocalCluster::start`]
-//!   also retries briefly while the dead server's shared memory is released.
+//!   also retries for a few seconds while the dead server's shared memory is
+//!   released or its zombie waits to be reaped (a killed postmaster that is
+//!   not yet reaped counts as stopped in [`LocalCluster::status`]).
 
 mod binaries;
 mod error;
 mod net;
 mod pidfile;
+mod process;
+mod status;
 mod user;
 
 #[cfg(test)]
 mod tests;
 
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 pub use binaries::PgBinaries;
 pub use error::ClusterError;
+pub use status::{ClusterInfo, ClusterStatus, ShutdownMode, StartOptions};
+
+use process::{combined_output, file_len, is_zombie, read_from, run, shell_quote};
 
 use pidfile::PidFile;
 use user::ServerUser;
@@ -67,122 +73,7 @@ const PG_CTL_TIMEOUT_SECS: &str = "60";
 
 /// How many times a start is retried after a transient failure (port taken,
 /// shared memory of a killed server not yet released).
-const START_ATTEMPTS: usize = 5;
-
-/// How the server is started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartOptions {
-    /// `false` turns off `fsync`, `synchronous_commit` and
-    /// `full_page_writes`: much faster, and a crash of the machine may
-    /// corrupt the cluster. For tests and throwaway data only.
-    pub durable: bool,
-    /// The server's `max_connections`.
-    pub max_connections: u32,
-    /// A fixed port. `None` picks a free one (preferring the last one used).
-    /// With a fixed port a conflict is an error, not a retry.
-    pub port: Option<u16>,
-}
-
-impl Default for StartOptions {
-    /// Durable, 100 connections, any free port: what `strata dev` uses.
-    fn default() -> Self {
-        StartOptions {
-            durable: true,
-            max_connections: 100,
-            port: None,
-        }
-    }
-}
-
-impl StartOptions {
-    /// Options for a throwaway test cluster: not durable, 200 connections
-    /// (tests run in parallel, each with a pool), any free port.
-    pub fn for_tests() -> Self {
-        StartOptions {
-            durable: false,
-            max_connections: 200,
-            port: None,
-        }
-    }
-}
-
-/// How [`LocalCluster::stop_with`] shuts the server down (`pg_ctl stop -m`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutdownMode {
-    /// Wait for every client to disconnect.
-    Smart,
-    /// Disconnect clients, roll back their transactions, shut down cleanly.
-    Fast,
-    /// Abort every process at once; recovery runs at the next start.
-    Immediate,
-}
-
-impl ShutdownMode {
-    fn as_arg(self) -> &'static str {
-        match self {
-            ShutdownMode::Smart => "smart",
-            ShutdownMode::Fast => "fast",
-            ShutdownMode::Immediate => "immediate",
-        }
-    }
-}
-
-/// A running server, as read from its `postmaster.pid`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterInfo {
-    /// The postmaster's process id.
-    pub pid: u32,
-    /// The TCP port on 127.0.0.1.
-    pub port: u16,
-    /// The data directory (PGDATA).
-    pub data_dir: PathBuf,
-    /// The unix-socket directory, when the server has reported it.
-    pub socket_dir: Option<PathBuf>,
-    /// The server log file.
-    pub log_file: PathBuf,
-}
-
-impl ClusterInfo {
-    /// `postgres://postgres@127.0.0.1:<port>/<database>`, the database name
-    /// percent-encoded.
-    pub fn url(&self, database: &str) -> String {
-        let db = percent_encoding::utf8_percent_encode(database, PATH_SEGMENT);
-        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{db}", self.port)
-    }
-}
-
-/// Characters escaped in the database part of a URL.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Whether a cluster exists and runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClusterStatus {
-    /// `initdb` has not run yet.
-    NotInitialized,
-    /// Initialized, no server running.
-    Stopped,
-    /// A server is running.
-    Running(ClusterInfo),
-}
-
-impl ClusterStatus {
-    /// True for [`ClusterStatus::Running`].
-    pub fn is_running(&self) -> bool {
-        matches!(self, ClusterStatus::Running(_))
-    }
-
-    /// The running server, if any.
-    pub fn info(&self) -> Option<&ClusterInfo> {
-        match self {
-            ClusterStatus::Running(info) => Some(info),
-            _ => None,
-        }
-    }
-}
+const START_ATTEMPTS: u64 = 8;
 
 /// A PostgreSQL cluster living in one directory, run by this machine's
 /// server binaries. See the [module docs](self) for the layout and the
@@ -307,15 +198,17 @@ impl LocalCluster {
         self.prepare_dir()?;
         let socket_dir = net::prepare_socket_dir(&self.dir, &self.dir.join("run"), &self.user)?;
 
+        // The last port when still free (URLs survive restarts); a new one
+        // only when the chosen port turns out to be taken.
+        let mut port = match opts.port {
+            Some(port) => port,
+            None => match net::reusable_last_port(&self.dir) {
+                Some(port) => port,
+                None => net::pick_free_port()?,
+            },
+        };
         let mut last_failure = None;
         for attempt in 0..START_ATTEMPTS {
-            let port = match opts.port {
-                Some(port) => port,
-                None => match (attempt, net::reusable_last_port(&self.dir)) {
-                    (0, Some(port)) => port,
-                    _ => net::pick_free_port()?,
-                },
-            };
             let log_offset = file_len(&self.log_file());
             let out = self.pg_ctl_start(opts, port, &socket_dir)?;
             if out.status.success() {
@@ -335,13 +228,17 @@ impl LocalCluster {
             let port_taken = opts.port.is_none()
                 && (log.contains("Address already in use") || !net::port_is_free(port));
             // After a kill -9 the old server's children may still hold its
-            // shared memory for a moment.
-            let shmem_busy = log.contains("pre-existing shared memory block");
+            // shared memory for a moment, and its pid may still be an
+            // unreaped zombie that makes the lock file look in use.
+            let crash_leftovers = log.contains("pre-existing shared memory block")
+                || (log.contains("postmaster.pid") && log.contains("already exists"));
             last_failure = Some(self.start_failed(log_offset, &out));
-            if !(port_taken || shmem_busy) {
+            if port_taken {
+                port = net::pick_free_port()?;
+            } else if !crash_leftovers {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(200 * (attempt as u64 + 1)));
+            std::thread::sleep(Duration::from_millis(250 * (attempt + 1).min(4)));
         }
         net::remove_fallback_socket_dir(&self.dir);
         Err(last_failure.unwrap_or_else(|| ClusterError::StartFailed {
@@ -485,6 +382,10 @@ impl LocalCluster {
         }
         let pid_path = self.data_dir().join("postmaster.pid");
         match PidFile::read(&pid_path)? {
+            // pg_ctl's kill(pid, 0) also succeeds for a postmaster that died
+            // (kill -9) but was not reaped yet, e.g. under a container init
+            // that reaps lazily.
+            Some(pid) if is_zombie(pid.pid) => Ok(ClusterStatus::Stopped),
             Some(pid) => Ok(ClusterStatus::Running(ClusterInfo {
                 pid: pid.pid,
                 port: pid.port,
@@ -541,49 +442,4 @@ impl LocalCluster {
         cmd.stdin(Stdio::null());
         cmd
     }
-}
-
-fn run(mut cmd: Command, program: &Path) -> Result<Output, ClusterError> {
-    cmd.output().map_err(|source| ClusterError::Spawn {
-        program: program.to_path_buf(),
-        source,
-    })
-}
-
-fn combined_output(out: &Output) -> String {
-    let mut s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let err = String::from_utf8_lossy(&out.stderr);
-    if !err.trim().is_empty() {
-        if !s.is_empty() {
-            s.push('\n');
-        }
-        s.push_str(err.trim());
-    }
-    s
-}
-
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
-/// The text of `path` from byte `offset` on (empty if unreadable).
-fn read_from(path: &Path, offset: u64) -> String {
-    let mut buf = Vec::new();
-    if let Ok(mut f) = std::fs::File::open(path)
-        && f.seek(SeekFrom::Start(offset)).is_ok()
-    {
-        let _ = f.read_to_end(&mut buf);
-    }
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
-/// Quotes `s` for `/bin/sh`: `'…'`, with `'` written as `'\''`.
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-=+@:,".contains(&b))
-    {
-        return s.to_owned();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
