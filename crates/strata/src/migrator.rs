@@ -260,9 +260,11 @@ impl<'m> Migrator<'m> {
         client: &Client,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
-        let existing = history::read(client, &self.table).await?;
-        let history_created = existing.is_none();
-        let history = existing.unwrap_or_default();
+        let (history, missing) = match history::read_state(client, &self.table).await? {
+            history::HistoryState::Present(rows) => (rows, None),
+            history::HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
+        };
+        let history_created = missing.is_some();
         let plan = Plan::new(&self.migrations.list, &history, &self.options.plan);
         on_event(Event::Planned(&plan));
         if !plan.blockers.is_empty() {
@@ -270,8 +272,8 @@ impl<'m> Migrator<'m> {
                 problems: plan.blockers.clone(),
             });
         }
-        if history_created {
-            history::ensure(client, &self.table).await?;
+        if let Some(schema_exists) = missing {
+            history::create(client, &self.table, schema_exists).await?;
             on_event(Event::HistoryCreated(&self.table));
         }
         let todo: Vec<&Migration> = plan
@@ -290,12 +292,29 @@ impl<'m> Migrator<'m> {
                 .await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
-            for m in todo {
+            let n = todo.len();
+            for (i, m) in todo.into_iter().enumerate() {
                 on_event(Event::Started(m));
-                let e = if m.no_transaction() {
-                    self.apply_no_transaction(client, m).await?
+                // Every commit but the last may be asynchronous: the last one's
+                // flush makes all of them durable (see `history::insert_with`).
+                let async_commit = i + 1 < n;
+                let applied = if m.no_transaction() {
+                    self.apply_no_transaction(client, m, async_commit).await
                 } else {
-                    self.apply_in_transaction(client, m).await?
+                    self.apply_in_transaction(client, m, async_commit).await
+                };
+                let e = match applied {
+                    Ok(e) => e,
+                    Err(err) => {
+                        if i > 0 {
+                            // Make the migrations already reported as applied durable
+                            // before reporting the failure; best effort.
+                            let _ = client
+                                .batch_execute("SELECT pg_catalog.txid_current()")
+                                .await;
+                        }
+                        return Err(err);
+                    }
                 };
                 on_event(Event::Applied(&e));
                 executed.push(e);
@@ -337,6 +356,7 @@ impl<'m> Migrator<'m> {
         &self,
         client: &Client,
         m: &Migration,
+        async_commit: bool,
     ) -> Result<Executed, Error> {
         let start = Instant::now();
         let mut pipe = Pipeline::default();
@@ -352,7 +372,12 @@ impl<'m> Migrator<'m> {
         if pipe.failed() {
             pipe.simple(client, Tag::Control, "ROLLBACK".into());
         } else {
-            pipe.insert(client, &self.table, self.row(m, None, true, None));
+            pipe.insert(
+                client,
+                &self.table,
+                self.row(m, None, true, None),
+                async_commit,
+            );
             pipe.simple(client, Tag::Control, "COMMIT".into());
         }
         pipe.drain(0).await;
@@ -424,7 +449,13 @@ impl<'m> Migrator<'m> {
             }
             let done = executed_from(m, start, sent);
             let ms = i32::try_from(done.execution_ms).unwrap_or(i32::MAX);
-            pipe.insert(client, &self.table, self.row(m, Some(ms), true, None));
+            // One transaction: its single COMMIT must be synchronous.
+            pipe.insert(
+                client,
+                &self.table,
+                self.row(m, Some(ms), true, None),
+                false,
+            );
             pipe.current = Some(m.script.clone());
             executed.push(done);
         }
@@ -453,6 +484,7 @@ impl<'m> Migrator<'m> {
         &self,
         client: &Client,
         m: &Migration,
+        async_commit: bool,
     ) -> Result<Executed, Error> {
         let start = Instant::now();
         let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
@@ -490,17 +522,22 @@ impl<'m> Migrator<'m> {
             hashes.push(statement_hash(&chunk.text));
         }
         let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
-        history::insert(client, &self.table, &self.row(m, Some(ms), true, None))
-            .await
-            .map_err(|e| {
-                Error::db(
-                    format!(
-                        "{} ran, but recording it in {} failed",
-                        m.script, self.table
-                    ),
-                    e,
-                )
-            })?;
+        history::insert_with(
+            client,
+            &self.table,
+            &self.row(m, Some(ms), true, None),
+            async_commit,
+        )
+        .await
+        .map_err(|e| {
+            Error::db(
+                format!(
+                    "{} ran, but recording it in {} failed",
+                    m.script, self.table
+                ),
+                e,
+            )
+        })?;
         Ok(executed_from(m, start, hashes.len()))
     }
 
@@ -631,9 +668,15 @@ impl<'a> Pipeline<'a> {
         }));
     }
 
-    fn insert(&mut self, client: &'a Client, table: &'a TableName, row: NewRow) {
+    fn insert(
+        &mut self,
+        client: &'a Client,
+        table: &'a TableName,
+        row: NewRow,
+        async_commit: bool,
+    ) {
         self.queue.push_back(Box::pin(async move {
-            let r = history::insert(client, table, &row).await;
+            let r = history::insert_with(client, table, &row, async_commit).await;
             (Tag::Insert, r)
         }));
     }
