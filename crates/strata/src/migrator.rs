@@ -321,6 +321,20 @@ impl<'m> Migrator<'m> {
             }
             executed
         };
+        let now = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+            ))
+            .unwrap_or_default();
+        let plan = plan.after_applied(
+            executed.iter().map(|e| {
+                (
+                    e.script.as_str(),
+                    i32::try_from(e.execution_ms).unwrap_or(i32::MAX),
+                )
+            }),
+            &now,
+        );
         Ok(Report {
             plan,
             executed,
@@ -399,14 +413,12 @@ impl<'m> Migrator<'m> {
         let mut sent = 0;
         while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
             if crate::sql::is_transaction_control(&chunk.text) {
-                return Err(Error::Invalid(format!(
-                    "{}:{}:{}: transaction control (`{}`) in a transactional migration: strata runs each migration \
-                     in its own transaction; remove it, or put `-- strata:no-transaction` at the top of the file",
-                    m.script,
-                    chunk.line,
-                    chunk.column,
-                    first_words(&chunk.text)
-                )));
+                return Err(Error::TransactionControl {
+                    script: m.script.clone(),
+                    line: chunk.line,
+                    column: chunk.column,
+                    statement: first_words(&chunk.text),
+                });
             }
             pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
             sent += 1;

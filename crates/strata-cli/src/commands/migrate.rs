@@ -52,12 +52,8 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             dry_run: args.dry_run,
             single_transaction: args.single_transaction,
             lock_wait: Duration::from_secs(args.lock_wait),
-            lock_timeout: ctx
-                .env
-                .spec
-                .lock_timeout
-                .as_duration()
-                .map(|_| ctx.env.spec.lock_timeout.as_setting()),
+            // "0" disables it explicitly, as PostgreSQL reads it.
+            lock_timeout: Some(ctx.env.spec.lock_timeout.as_setting()),
             statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
         };
         let result = migrate_one(
@@ -103,6 +99,10 @@ async fn migrate_one(
     }
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted.clone());
+    if ctx.out.verbose {
+        ctx.out
+            .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
+    }
     let dry_run = opts.dry_run;
     // The lock lives on its own connection; both open concurrently.
     let (client, lock_client) = if dry_run {
@@ -188,10 +188,11 @@ async fn migrate_one(
             .iter()
             .rev()
             .find(|e| {
-                matches!(
-                    e.state,
-                    strata::plan::State::Applied | strata::plan::State::Baseline
-                )
+                e.version.is_some()
+                    && matches!(
+                        e.state,
+                        strata::plan::State::Applied | strata::plan::State::Baseline
+                    )
             })
             .and_then(|e| e.version.clone());
         ctx.out.result(&format!(
