@@ -203,6 +203,8 @@ async fn migrate_one(
             .entries
             .iter()
             .rev()
+            // Repeatables come last and have no version: skip them.
+            .filter(|e| e.version.is_some())
             .find(|e| {
                 matches!(
                     e.state,
