@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use strata::migration::Version;
-use strata::migrator::{Event, MigrateOptions, Migrator};
+use strata::migrator::{Event, Executed, MigrateOptions, Migrator};
 use strata::plan::PlanOptions;
 
 use super::{finish, record_failure};
@@ -116,6 +116,8 @@ async fn migrate_one(
     let mut bar: Option<ProgressBar> = None;
     let out = ctx.out.clone();
     let name = db.name.clone();
+    // What this run applied, also when a later migration fails.
+    let mut applied: Vec<Executed> = Vec::new();
     let mut on_event = |ev: Event<'_>| match ev {
         Event::LockWaiting(h) => out.info(&format!(
             "{name}: waiting for the migration lock, held by {h}"
@@ -139,6 +141,7 @@ async fn migrate_one(
             }
         }
         Event::Applied(e) => {
+            applied.push(e.clone());
             let line = format!("{name}: {}", executed_line(e));
             match &bar {
                 Some(pb) => {
@@ -154,8 +157,21 @@ async fn migrate_one(
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();
     }
-    let report = result?;
-    r.executed = report.executed.clone();
+    r.executed = applied;
+    // The report's plan is the one from before the run: re-read the history
+    // so status and JSON show the database as it is now (best effort).
+    let after = if dry_run || (result.is_ok() && r.executed.is_empty()) {
+        None
+    } else {
+        migrator.plan(&client).await.ok().map(|(plan, _)| plan)
+    };
+    let mut report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            r.plan = after;
+            return Err(e.into());
+        }
+    };
     if report.dry_run {
         if report.plan.to_apply.is_empty() {
             ctx.out
@@ -187,6 +203,8 @@ async fn migrate_one(
             .entries
             .iter()
             .rev()
+            // Repeatables come last and have no version: skip them.
+            .filter(|e| e.version.is_some())
             .find(|e| {
                 e.version.is_some()
                     && matches!(
@@ -211,6 +229,9 @@ async fn migrate_one(
         ));
     }
     r.problems = report.plan.blockers.clone();
+    if let Some(plan) = after {
+        report.plan = plan;
+    }
     r.plan = Some(report.plan);
     Ok(())
 }
