@@ -76,12 +76,12 @@ impl Ctx {
             if let Ok(url) = DbUrl::parse(var.value())
                 && let Some(p) = url.password()
             {
-                add_secret(p);
+                register_password(url.user(), p);
             }
         }
         let libpq = Libpq::from_env(&env);
         if let Some(p) = libpq.pg_password() {
-            add_secret(p);
+            register_password(libpq.pg_user(), p);
         }
         for f in &env.skipped_files {
             if out.verbose {
@@ -143,11 +143,11 @@ impl Ctx {
     /// The endpoint of a URL, with libpq's defaults and its TLS settings.
     pub fn url_endpoint(&self, url: &DbUrl) -> Result<Endpoint> {
         if let Some(p) = url.password() {
-            add_secret(p);
+            register_password(url.user(), p);
         }
         let config = self.libpq.pg_config(url);
         if let Some(p) = config.get_password() {
-            add_secret(&String::from_utf8_lossy(p));
+            register_password(config.get_user(), &String::from_utf8_lossy(p));
         }
         Ok(Endpoint {
             tls: Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), self.libpq.home())?,
@@ -250,6 +250,16 @@ impl Ctx {
             }
             other => Ok(other?),
         }
+    }
+}
+
+/// Registers a password for output scrubbing, unless it equals its own user
+/// name (`postgres:postgres`, seed 004's development default): the user
+/// name is shown everywhere, so hiding it would hide nothing and would turn
+/// every `postgres` (scheme, role, maintenance database) into `***`.
+fn register_password(user: Option<&str>, password: &str) {
+    if user != Some(password) {
+        add_secret(password);
     }
 }
 
