@@ -145,12 +145,24 @@ impl Ctx {
         if let Some(p) = url.password() {
             register_password(url.user(), p);
         }
-        let config = self.libpq.pg_config(url);
+        let mut config = self.libpq.pg_config(url);
         if let Some(p) = config.get_password() {
             register_password(config.get_user(), &String::from_utf8_lossy(p));
         }
+        // libpq never uses TLS on a Unix socket, whatever sslmode says.
+        let socket_only = !config.get_hosts().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|h| matches!(h, tokio_postgres::config::Host::Unix(_)));
+        let tls = if socket_only {
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+            Tls::None
+        } else {
+            Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), self.libpq.home())?
+        };
         Ok(Endpoint {
-            tls: Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), self.libpq.home())?,
+            tls,
             config,
             redacted: url.redacted(),
             database: url.database().to_owned(),

@@ -588,3 +588,29 @@ fn create_uses_pg_variables_for_server_level_credentials() {
     drop_db(server().base_url(), &name);
     scalar(server().base_url(), &format!("DROP ROLE {role}"));
 }
+
+#[test]
+fn unix_socket_url_with_sslmode_require_connects_without_tls() {
+    let Some(cluster) = server().cluster() else {
+        return; // an external server's socket is not known
+    };
+    let info = cluster.status().unwrap().info().cloned().unwrap();
+    let sock = info.socket_dir.unwrap();
+    let db = TestDb::new_blocking("socket_url");
+    let url = format!(
+        "postgres://postgres@/{}?host={}&port={}&sslmode=require",
+        db.name(),
+        sock.display(),
+        info.port
+    );
+    let dir = project(&[
+        ("migrations/V1__t.sql", "CREATE TABLE t (id int);"),
+        ("strata.toml", ""),
+    ]);
+    let run = strata(dir.path(), &["migrate"], &[("DATABASE_URL", url.as_str())]);
+    expect(&run, 0);
+    assert_eq!(
+        db.query_strings_blocking("SELECT count(*) FROM t")[0][0].as_deref(),
+        Some("0")
+    );
+}
