@@ -529,11 +529,15 @@ fn interactive_reset_on_a_terminal_wrong_name_then_right_name() {
         &format!("{}\n", db.name()),
     );
     assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("seeded 001_items.sql"), "{screen}");
+    // Rebuilt and migrated; seeds are development data, not run in prod.
+    assert!(screen.contains("applied V1 items"), "{screen}");
+    assert!(
+        screen.contains("seeds not run: prod is a protected environment"),
+        "{screen}"
+    );
     assert_eq!(
-        db.query_strings_blocking("SELECT string_agg(id || ':' || name, ',') FROM items")[0][0]
-            .as_deref(),
-        Some("1:seeded")
+        db.query_strings_blocking("SELECT count(*) FROM items")[0][0].as_deref(),
+        Some("0")
     );
     // Unprotected: the same prompt works instead of --confirm.
     db.query_strings_blocking("INSERT INTO items (name) VALUES ('extra')");

@@ -217,6 +217,7 @@ fn confirm(ctx: &Ctx, dbs: &[&DatabaseConfig], given: &[String], verb: &str) -> 
             format!(" environment {env}")
         };
         let action = match verb {
+            "reset" if protected => "terminate its sessions, DROP, recreate and migrate",
             "reset" => "terminate its sessions, DROP, recreate, migrate and seed",
             _ => "DROP, with all its data",
         };
@@ -464,6 +465,16 @@ async fn reset(
         .await?;
     r.executed = report.executed.clone();
     done.push(json!({"action": "migrated", "applied": report.executed.len()}));
+    if ctx.env.spec.protected {
+        // SPEC §5: the seed step of a reset is for unprotected environments only.
+        if !seeds.is_empty() {
+            ctx.out.result(&format!(
+                "{}: seeds not run: {} is a protected environment",
+                db.name, ctx.env.name
+            ));
+        }
+        return Ok(());
+    }
     run_seeds(ctx, db, &client, &seeds, done).await
 }
 
