@@ -59,6 +59,8 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Migrate(a) => commands::migrate::run(&ctx, a).await,
             Command::Verify(a) => commands::verify::run(&ctx, a).await,
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
+            Command::Db(a) => commands::db::run(&ctx, &a.action).await,
+            Command::Env => commands::env::run(&ctx),
             Command::Init | Command::New(_) => Ok(()),
         }
     })

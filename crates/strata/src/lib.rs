@@ -16,3 +16,4 @@ pub mod plan;
 pub mod scaffold;
 pub mod source;
 pub mod sql;
+pub mod tls;

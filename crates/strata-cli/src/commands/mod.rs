@@ -1,7 +1,9 @@
 //! One file per command. Each takes parsed arguments, does its work through
 //! the library, and renders; none decides the exit code (main does).
 
+pub mod db;
 pub mod dev;
+pub mod env;
 pub mod init;
 pub mod migrate;
 pub mod new;
