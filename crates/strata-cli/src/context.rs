@@ -112,6 +112,36 @@ impl Ctx {
         Migrations::from_dir(&db.migrations)
     }
 
+    /// Starts reading a database's migrations folder on a blocking thread, so
+    /// the file I/O overlaps with connecting and reading the history.
+    pub fn migrations_in_background(&self, db: &DatabaseConfig) -> Background {
+        let dir = db.migrations.clone();
+        Background(tokio::task::spawn_blocking(move || {
+            Migrations::from_dir(&dir)
+        }))
+    }
+
+    /// The migrations and the history, with the folder read in
+    /// parallel to connecting and querying. A problem with the files is
+    /// reported before a connection problem, as if they had been read first.
+    pub async fn load_with_history(&self, db: &DatabaseConfig, wait: Duration) -> Result<Loaded> {
+        let scan = self.migrations_in_background(db);
+        let remote = async {
+            let endpoint = self.endpoint(db).await?;
+            let client = self.connect(&endpoint, wait).await?;
+            let history = strata::history::read(&client, &self.table(db)).await?;
+            anyhow::Ok((endpoint, history.unwrap_or_default()))
+        };
+        let (migrations, remote) = tokio::join!(scan.wait(), remote);
+        let migrations = migrations?;
+        let (endpoint, history) = remote?;
+        Ok(Loaded {
+            migrations,
+            endpoint,
+            history,
+        })
+    }
+
     /// The history table of a database.
     pub fn table(&self, db: &DatabaseConfig) -> TableName {
         let t = &db.history_table;
@@ -273,6 +303,29 @@ fn register_password(user: Option<&str>, password: &str) {
     if user != Some(password) {
         add_secret(password);
     }
+}
+
+/// A migrations folder being read on a blocking thread.
+pub struct Background(tokio::task::JoinHandle<Result<Migrations, strata::error::Error>>);
+
+impl Background {
+    /// The folder's migrations, once read.
+    pub async fn wait(self) -> Result<Migrations> {
+        Ok(self
+            .0
+            .await
+            .context("reading the migrations folder failed")??)
+    }
+}
+
+/// What [`Ctx::load_with_history`] returns.
+pub struct Loaded {
+    /// The migration files.
+    pub migrations: Migrations,
+    /// Where the database is.
+    pub endpoint: Endpoint,
+    /// The history rows (empty when the table does not exist).
+    pub history: Vec<strata::history::AppliedMigration>,
 }
 
 /// The project's local cluster in `.strata/cluster/`.

@@ -324,7 +324,7 @@ impl Plan {
             });
         }
         // Keep status in version order: history-only rows slot in by version.
-        entries.sort_by_key(order_key);
+        entries.sort_by_cached_key(order_key);
         // Versioned first in version order, then repeatables in description order.
         to_apply.sort_by(|a, b| {
             let (ma, mb) = (&migrations[*a], &migrations[*b]);

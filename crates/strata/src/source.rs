@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::migration::{Content, DownPart, FileName, Migration, MigrationKind, Version, scan};
+use crate::migration::{
+    Content, DownPart, FileName, Migration, MigrationKind, ScannedFile, Version, scan,
+};
 
 /// The migrations of one database, ordered for execution.
 #[derive(Clone, Debug, Default)]
@@ -57,11 +59,11 @@ impl Migrations {
             if !name.ends_with(".sql") {
                 continue;
             }
-            let path = entry.path();
-            if path.is_dir() {
+            // The entry's type comes with the directory listing: no stat per file.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 continue;
             }
-            files.push((name.to_owned(), Content::File(path)));
+            files.push((name.to_owned(), Content::File(entry.path())));
         }
         Migrations::from_files(dir, files)
     }
@@ -77,19 +79,23 @@ impl Migrations {
         let mut versioned: BTreeMap<Version, Migration> = BTreeMap::new();
         let mut repeatable: BTreeMap<String, Migration> = BTreeMap::new();
         let mut downs: Vec<(Version, Migration)> = Vec::new();
-        let lexicographic: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-
+        let mut named = Vec::with_capacity(files.len());
         for (name, content) in files {
+            match FileName::parse(&name) {
+                Ok(Some(parsed)) => named.push((name, parsed, content)),
+                Ok(None) => {}
+                Err(reason) => errors.push(Error::InvalidFileName {
+                    path: base.join(&name),
+                    reason,
+                }),
+            }
+        }
+        // Reading and hashing the files is the expensive part: do it on every core.
+        let scanned_all = scan_all(base, &named);
+
+        for ((name, parsed, content), scanned) in named.into_iter().zip(scanned_all) {
             let path = base.join(&name);
-            let parsed = match FileName::parse(&name) {
-                Ok(Some(p)) => p,
-                Ok(None) => continue,
-                Err(reason) => {
-                    errors.push(Error::InvalidFileName { path, reason });
-                    continue;
-                }
-            };
-            let scanned = match content.open().and_then(|mut r| scan(&mut r, &path)) {
+            let scanned = match scanned {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(e);
@@ -182,6 +188,8 @@ impl Migrations {
         }
 
         if !errors.is_empty() {
+            // In file-name order, whichever check found them.
+            errors.sort_by(|a, b| error_path(a).cmp(&error_path(b)));
             return Err(if errors.len() == 1 {
                 errors.remove(0)
             } else {
@@ -192,20 +200,14 @@ impl Migrations {
         let mut list: Vec<Migration> = versioned.into_values().collect();
         let mut warnings = Vec::new();
         // `ls` shows files in byte order; warn when that is not the execution order.
-        let in_ls_order: Vec<&String> = lexicographic
-            .iter()
-            .filter(|n| list.iter().any(|m| &&m.script == n))
-            .collect();
-        if let Some((i, _)) = list
-            .iter()
-            .zip(&in_ls_order)
-            .enumerate()
-            .find(|(_, (m, n))| m.script != ***n)
-        {
+        let execution: Vec<&str> = list.iter().map(|m| m.script.as_str()).collect();
+        let mut in_ls_order = execution.clone();
+        in_ls_order.sort_unstable();
+        if let Some(i) = (0..execution.len()).find(|i| execution[*i] != in_ls_order[*i]) {
             warnings.push(format!(
                 "file-name order differs from execution order: `{}` runs before `{}`, but `ls` lists `{}` first; \
                  zero-pad versions to the same width so both orders agree",
-                list[i].script, in_ls_order[i], in_ls_order[i]
+                execution[i], in_ls_order[i], in_ls_order[i]
             ));
         }
         list.extend(repeatable.into_values());
@@ -233,6 +235,58 @@ impl Migrations {
             Content::Static(_) => None,
         }
     }
+}
+
+/// The file an error is about, for ordering a list of errors.
+fn error_path(e: &Error) -> Option<&Path> {
+    match e {
+        Error::InvalidFileName { path, .. }
+        | Error::InvalidUtf8 { path, .. }
+        | Error::NulByte { path, .. }
+        | Error::EmptyMigration { path }
+        | Error::Section { path, .. }
+        | Error::OrphanDown { path, .. }
+        | Error::Io { path, .. } => Some(path),
+        Error::DuplicateVersion { second, .. } => Some(second),
+        _ => None,
+    }
+}
+
+/// Scans every file, in parallel when there are many, keeping their order.
+fn scan_all(base: &Path, named: &[(String, FileName, Content)]) -> Vec<Result<ScannedFile, Error>> {
+    let one = |(name, _, content): &(String, FileName, Content)| {
+        let path = base.join(name);
+        content.open().and_then(|mut r| scan(&mut r, &path))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    // Below this, starting threads costs more than it saves.
+    if threads < 2 || named.len() < 64 {
+        return named.iter().map(one).collect();
+    }
+    let per_thread = named.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = named
+            .chunks(per_thread)
+            .map(|chunk| {
+                (
+                    chunk.len(),
+                    s.spawn(move || chunk.iter().map(one).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(len, h)| match h.join() {
+                Ok(results) => results,
+                // A scan never panics; if one did, report it per file, keeping the order.
+                Err(_) => (0..len)
+                    .map(|_| Err(Error::Invalid("a migration scan thread panicked".into())))
+                    .collect(),
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -93,24 +93,32 @@ async fn migrate_one(
     wait: Duration,
     r: &mut DbReport,
 ) -> Result<()> {
-    let migrations = ctx.migrations(db)?;
+    // The folder is read on a blocking thread while the connections open.
+    let scan = ctx.migrations_in_background(db);
+    let dry_run = opts.dry_run;
+    let remote = async {
+        let endpoint = ctx.endpoint(db).await?;
+        if ctx.out.verbose {
+            ctx.out
+                .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
+        }
+        // The lock lives on its own connection; both open concurrently.
+        let (client, lock_client) = if dry_run {
+            (ctx.connect(&endpoint, wait).await?, None)
+        } else {
+            let (a, b) = tokio::join!(ctx.connect(&endpoint, wait), ctx.connect(&endpoint, wait));
+            (a?, Some(b?))
+        };
+        anyhow::Ok((endpoint, client, lock_client))
+    };
+    let (migrations, remote) = tokio::join!(scan.wait(), remote);
+    // File problems first, as if the folder had been read before connecting.
+    let migrations = migrations?;
     for w in &migrations.warnings {
         ctx.out.warn(&format!("{}: {w}", db.name));
     }
-    let endpoint = ctx.endpoint(db).await?;
+    let (endpoint, client, lock_client) = remote?;
     r.url = Some(endpoint.redacted.clone());
-    if ctx.out.verbose {
-        ctx.out
-            .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
-    }
-    let dry_run = opts.dry_run;
-    // The lock lives on its own connection; both open concurrently.
-    let (client, lock_client) = if dry_run {
-        (ctx.connect(&endpoint, wait).await?, None)
-    } else {
-        let (a, b) = tokio::join!(ctx.connect(&endpoint, wait), ctx.connect(&endpoint, wait));
-        (a?, Some(b?))
-    };
     let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
     let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
     let mut bar: Option<ProgressBar> = None;

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use strata::migrator::Migrator;
-use strata::plan::PlanOptions;
+use strata::plan::{Plan, PlanOptions};
 
 use super::{finish, record_failure};
 use crate::cli::StatusArgs;
@@ -27,26 +26,22 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             ..Default::default()
         };
         let result: Result<()> = async {
-            let migrations = ctx.migrations(db)?;
-            r.warnings = migrations.warnings.clone();
-            let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted.clone());
-            if ctx.out.verbose {
-                ctx.out
-                    .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
-            }
-            let client = ctx
-                .connect(&endpoint, Duration::from_secs(args.connect.wait))
+            let loaded = ctx
+                .load_with_history(db, Duration::from_secs(args.connect.wait))
                 .await?;
-            let opts = strata::migrator::MigrateOptions {
-                plan: PlanOptions {
-                    target: target.clone(),
-                    allow_out_of_order: false,
-                },
-                ..Default::default()
+            r.warnings = loaded.migrations.warnings.clone();
+            r.url = Some(loaded.endpoint.redacted.clone());
+            if ctx.out.verbose {
+                ctx.out.info(&format!(
+                    "{}: connected to {}",
+                    db.name, loaded.endpoint.redacted
+                ));
+            }
+            let opts = PlanOptions {
+                target: target.clone(),
+                allow_out_of_order: false,
             };
-            let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
-            let (plan, _) = migrator.plan(&client).await?;
+            let plan = Plan::new(&loaded.migrations.list, &loaded.history, &opts);
             r.problems = plan.blockers.clone();
             r.plan = Some(plan);
             Ok(())

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use strata::migrator::Migrator;
+use strata::plan::{Plan, PlanOptions};
 
 use super::{finish, record_failure};
 use crate::cli::ConnectArgs;
@@ -24,15 +24,15 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
             ..Default::default()
         };
         let result: Result<()> = async {
-            let migrations = ctx.migrations(db)?;
-            let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted.clone());
-            let client = ctx
-                .connect(&endpoint, Duration::from_secs(args.wait))
+            let loaded = ctx
+                .load_with_history(db, Duration::from_secs(args.wait))
                 .await?;
-            let (plan, _) = Migrator::new(&migrations, ctx.table(db))
-                .plan(&client)
-                .await?;
+            r.url = Some(loaded.endpoint.redacted.clone());
+            let plan = Plan::new(
+                &loaded.migrations.list,
+                &loaded.history,
+                &PlanOptions::default(),
+            );
             r.problems = plan.incompatibilities();
             r.plan = Some(plan);
             Ok(())
