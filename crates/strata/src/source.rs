@@ -252,29 +252,59 @@ fn error_path(e: &Error) -> Option<&Path> {
     }
 }
 
+/// Files up to this size are read whole into a buffer reused across files;
+/// larger ones are streamed line by line.
+const WHOLE_FILE_LIMIT: u64 = 1 << 20;
+
+/// Scans one file, reading it into `buf` (reused, so thousands of small
+/// files cost no allocation each).
+fn scan_one(
+    base: &Path,
+    name: &str,
+    content: &Content,
+    buf: &mut Vec<u8>,
+) -> Result<ScannedFile, Error> {
+    use std::io::Read;
+    let path = base.join(name);
+    match content {
+        Content::File(file) => {
+            let f = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
+            buf.clear();
+            // `take` also keeps std from asking the size with an extra stat.
+            let n = f
+                .take(WHOLE_FILE_LIMIT + 1)
+                .read_to_end(buf)
+                .map_err(|e| Error::io(file, e))?;
+            if n as u64 > WHOLE_FILE_LIMIT {
+                return scan(&mut content.open()?, &path);
+            }
+            scan(&mut &buf[..], &path)
+        }
+        Content::Static(bytes) => scan(&mut &bytes[..], &path),
+    }
+}
+
 /// Scans every file, in parallel when there are many, keeping their order.
 fn scan_all(base: &Path, named: &[(String, FileName, Content)]) -> Vec<Result<ScannedFile, Error>> {
-    let one = |(name, _, content): &(String, FileName, Content)| {
-        let path = base.join(name);
-        content.open().and_then(|mut r| scan(&mut r, &path))
+    let scan_chunk = |chunk: &[(String, FileName, Content)]| {
+        let mut buf = Vec::with_capacity(64 * 1024);
+        chunk
+            .iter()
+            .map(|(name, _, content)| scan_one(base, name, content, &mut buf))
+            .collect::<Vec<_>>()
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     // Below this, starting threads costs more than it saves.
     if threads < 2 || named.len() < 64 {
-        return named.iter().map(one).collect();
+        return scan_chunk(named);
     }
     let per_thread = named.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = named
             .chunks(per_thread)
-            .map(|chunk| {
-                (
-                    chunk.len(),
-                    s.spawn(move || chunk.iter().map(one).collect::<Vec<_>>()),
-                )
-            })
+            .map(|chunk| (chunk.len(), s.spawn(move || scan_chunk(chunk))))
             .collect();
         handles
             .into_iter()
