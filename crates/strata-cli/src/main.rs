@@ -58,6 +58,9 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Validate(a) => commands::validate::run(&ctx, a).await,
             Command::Migrate(a) => commands::migrate::run(&ctx, a).await,
             Command::Verify(a) => commands::verify::run(&ctx, a).await,
+            Command::Rollback(a) => commands::rollback::run(&ctx, a).await,
+            Command::Repair(a) => commands::repair::run(&ctx, a).await,
+            Command::Baseline(a) => commands::baseline::run(&ctx, a).await,
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
             Command::Init | Command::New(_) => Ok(()),
         }
