@@ -66,6 +66,8 @@ pub struct Output {
     pub verbose: bool,
     /// Colour on stderr.
     pub color: bool,
+    /// Colour on stdout (results such as the status table).
+    pub stdout_color: bool,
     /// stderr is a terminal (progress bars allowed).
     pub stderr_tty: bool,
 }
@@ -74,13 +76,13 @@ impl Output {
     /// From the global flags and the environment.
     pub fn new(json: bool, quiet: bool, verbose: bool, no_color: bool) -> Output {
         let stderr_tty = std::io::stderr().is_terminal();
-        let color =
-            !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stderr_tty;
+        let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Output {
             json,
             quiet,
             verbose,
-            color,
+            color: allowed && stderr_tty,
+            stdout_color: allowed && std::io::stdout().is_terminal(),
             stderr_tty,
         }
     }

@@ -216,20 +216,29 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
     out
 }
 
-/// `3 applied, 1 pending` plus any other states present.
+/// `3 applied, 2 pending (1 out of order)` plus any problem states present.
 pub fn summary(r: &DbReport) -> String {
     let Some(plan) = &r.plan else {
         return String::new();
     };
     let (applied, pending) = r.counts();
-    let mut parts = vec![format!("{applied} applied"), format!("{pending} pending")];
+    let mut pending_text = format!("{pending} pending");
+    let sub: Vec<String> = [State::OutOfOrder, State::AboveTarget]
+        .iter()
+        .filter_map(|st| {
+            let n = plan.count(*st);
+            (n > 0).then(|| format!("{n} {}", st.as_str().replace('_', " ")))
+        })
+        .collect();
+    if !sub.is_empty() {
+        pending_text.push_str(&format!(" ({})", sub.join(", ")));
+    }
+    let mut parts = vec![format!("{applied} applied"), pending_text];
     for st in [
         State::Failed,
         State::Modified,
         State::Missing,
-        State::OutOfOrder,
         State::BelowBaseline,
-        State::AboveTarget,
     ] {
         let n = plan.count(st);
         if n > 0 {

@@ -39,8 +39,11 @@ mod url;
 mod watchdog;
 
 pub use db::TestDb;
-pub use server::{DATABASE_URL_ENV, ExtraCluster, TestServer, server, start_extra_cluster};
-pub use strata::cluster::{ClusterInfo, LocalCluster, PgBinaries};
+pub use server::{
+    DATABASE_URL_ENV, ExtraCluster, TestServer, server, start_extra_cluster,
+    start_extra_cluster_with,
+};
+pub use strata::cluster::{ClusterInfo, LocalCluster, PgBinaries, StartOptions};
 
 /// A fresh database on the shared test [`server`], named from `hint`
 /// (sanitized to `[a-z0-9_]`, plus the process id and a counter, at most 63

@@ -136,6 +136,14 @@ impl TestServer {
 
 impl PrivateCluster {
     fn start(bins: PgBinaries, prefix: &str) -> Result<PrivateCluster, String> {
+        Self::start_with(bins, prefix, &StartOptions::for_tests())
+    }
+
+    fn start_with(
+        bins: PgBinaries,
+        prefix: &str,
+        opts: &StartOptions,
+    ) -> Result<PrivateCluster, String> {
         let dir = tempfile::Builder::new()
             .prefix(prefix)
             .tempdir()
@@ -147,7 +155,7 @@ impl PrivateCluster {
         })?;
         let started = open_up(&dir)
             .and_then(|()| LocalCluster::new(&dir, bins).map_err(|e| e.to_string()))
-            .and_then(|cluster| match cluster.start(&StartOptions::for_tests()) {
+            .and_then(|cluster| match cluster.start(opts) {
                 Ok(info) => Ok((cluster, info)),
                 Err(e) => Err(e.to_string()),
             });
@@ -189,9 +197,19 @@ pub struct ExtraCluster {
 /// When it cannot be started, e.g. the PostgreSQL server binaries are not
 /// installed (the message says how to install them).
 pub fn start_extra_cluster() -> ExtraCluster {
+    start_extra_cluster_with(&StartOptions::for_tests())
+}
+
+/// [`start_extra_cluster`] with explicit [`StartOptions`] (e.g. default
+/// durability for measurements, or extra server `settings`).
+///
+/// # Panics
+///
+/// As [`start_extra_cluster`].
+pub fn start_extra_cluster_with(opts: &StartOptions) -> ExtraCluster {
     let started = PgBinaries::from_process_env()
         .map_err(|e| e.to_string())
-        .and_then(|bins| PrivateCluster::start(bins, "strata-testkit-extra-"));
+        .and_then(|bins| PrivateCluster::start_with(bins, "strata-testkit-extra-", opts));
     match started {
         Ok(private) => ExtraCluster { private },
         Err(msg) => panic!("strata-testkit: could not start an extra cluster: {msg}"),

@@ -197,6 +197,22 @@ pub enum Error {
         reason: String,
     },
 
+    /// `BEGIN`/`COMMIT`/`ROLLBACK` in a migration strata runs in a transaction.
+    #[error(
+        "{script}:{line}:{column}: transaction control (`{statement}`) in a transactional migration: strata runs each \
+         migration in its own transaction; remove it, or put `-- strata:no-transaction` at the top of the file"
+    )]
+    TransactionControl {
+        /// The migration's file name.
+        script: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// The statement's first words.
+        statement: String,
+    },
+
     /// A request that cannot be honoured (e.g. a no-transaction migration in
     /// `--single-transaction` mode).
     #[error("{0}")]
@@ -257,6 +273,7 @@ impl Error {
                 | Error::RollbackRefused { .. }
                 | Error::HistoryNotEmpty { .. }
                 | Error::Adopt { .. }
+                | Error::TransactionControl { .. }
                 | Error::InvalidMigrations(_)
                 | Error::InvalidFileName { .. }
                 | Error::DuplicateVersion { .. }

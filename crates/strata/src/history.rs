@@ -80,10 +80,17 @@ pub struct AppliedMigration {
 }
 
 /// `CREATE TABLE` for the history table (and its schema).
-pub fn create_sql(table: &TableName) -> String {
+pub fn create_sql(table: &TableName, with_schema: bool) -> String {
+    let schema = if with_schema {
+        format!(
+            "CREATE SCHEMA IF NOT EXISTS {};\n",
+            quote_ident(&table.schema)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema};
-CREATE TABLE IF NOT EXISTS {t} (
+        "{schema}CREATE TABLE IF NOT EXISTS {t} (
     installed_rank integer PRIMARY KEY,
     version text,
     description text NOT NULL,
@@ -96,7 +103,6 @@ CREATE TABLE IF NOT EXISTS {t} (
     success boolean NOT NULL,
     progress jsonb
 );",
-        schema = quote_ident(&table.schema),
         t = table.quoted()
     )
 }
@@ -117,17 +123,22 @@ fn select_sql(table: &TableName) -> String {
 /// The rank is computed from the table itself; strata holds the migration
 /// lock, so no other writer can interleave.
 pub fn insert_sql(table: &TableName) -> String {
+    // $9 = true lets this transaction commit asynchronously (see `insert_with`).
+    // The CTE is referenced, so it runs exactly once; an aggregate over the
+    // cross join still yields one row when the table is empty.
     format!(
-        "INSERT INTO {t} (installed_rank, version, description, kind, script, checksum, applied_by, applied_at, \
+        "WITH s AS (SELECT CASE WHEN $9 THEN set_config('synchronous_commit', 'off', true) END AS c) \
+         INSERT INTO {t} (installed_rank, version, description, kind, script, checksum, applied_by, applied_at, \
          execution_ms, success, progress) \
          SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, now(), \
-         coalesce($6, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer), $7, $8 FROM {t}",
+         coalesce($6, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer), $7, $8 \
+         FROM {t} CROSS JOIN s",
         t = table.quoted()
     )
 }
 
 /// Parameter types of [`insert_sql`], for a prepare-free typed query.
-pub const INSERT_TYPES: [Type; 8] = [
+pub const INSERT_TYPES: [Type; 9] = [
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
@@ -136,6 +147,7 @@ pub const INSERT_TYPES: [Type; 8] = [
     Type::INT4,
     Type::BOOL,
     Type::JSONB,
+    Type::BOOL,
 ];
 
 /// Values of one history row to insert.
@@ -159,14 +171,35 @@ pub struct NewRow {
     pub progress: Option<serde_json::Value>,
 }
 
-/// Inserts one row with a single prepare-free round trip.
+/// Inserts one row with a single prepare-free round trip; its transaction
+/// commits with the session's `synchronous_commit`.
 ///
 /// # Errors
-/// [`Error::Db`].
+/// The driver's error.
 pub async fn insert(
     client: &Client,
     table: &TableName,
     row: &NewRow,
+) -> Result<(), tokio_postgres::Error> {
+    insert_with(client, table, row, false).await
+}
+
+/// Inserts one row; with `async_commit` the surrounding transaction commits
+/// with `synchronous_commit = off` (set locally, nothing leaks to the session).
+///
+/// The migrator uses this for every migration of a run but the last: the
+/// last commit is synchronous, and flushing its WAL flushes every earlier
+/// commit too, so a run costs one fsync instead of one per migration. A crash
+/// in between loses migrations *together with* their history rows — each
+/// commits atomically — so a rerun applies them again: nothing is half-done.
+///
+/// # Errors
+/// The driver's error.
+pub async fn insert_with(
+    client: &Client,
+    table: &TableName,
+    row: &NewRow,
+    async_commit: bool,
 ) -> Result<(), tokio_postgres::Error> {
     let sql = insert_sql(table);
     client
@@ -181,10 +214,23 @@ pub async fn insert(
                 (&row.execution_ms, Type::INT4),
                 (&row.success, Type::BOOL),
                 (&row.progress, Type::JSONB),
+                (&async_commit, Type::BOOL),
             ],
         )
         .await
         .map(|_| ())
+}
+
+/// What [`read_state`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistoryState {
+    /// The table exists; its rows in `installed_rank` order.
+    Present(Vec<AppliedMigration>),
+    /// The table does not exist; nor does its schema, when `schema_exists` is false.
+    Missing {
+        /// Whether the schema exists.
+        schema_exists: bool,
+    },
 }
 
 /// Reads the whole history in one round trip; `None` when the table does not exist.
@@ -195,13 +241,29 @@ pub async fn read(
     client: &Client,
     table: &TableName,
 ) -> Result<Option<Vec<AppliedMigration>>, Error> {
+    Ok(match read_state(client, table).await? {
+        HistoryState::Present(rows) => Some(rows),
+        HistoryState::Missing { .. } => None,
+    })
+}
+
+/// Reads the whole history in one round trip, telling a missing table from a
+/// missing schema (so creating it later needs no extra catalog query).
+///
+/// # Errors
+/// [`Error::Db`] for anything but a missing table or schema.
+pub async fn read_state(client: &Client, table: &TableName) -> Result<HistoryState, Error> {
     let rows = match client.query_typed(&select_sql(table), &[]).await {
         Ok(rows) => rows,
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
-            return Ok(None);
+            return Ok(HistoryState::Missing {
+                schema_exists: true,
+            });
         }
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::INVALID_SCHEMA_NAME) => {
-            return Ok(None);
+            return Ok(HistoryState::Missing {
+                schema_exists: false,
+            });
         }
         Err(e) => {
             return Err(Error::db(
@@ -231,35 +293,47 @@ pub async fn read(
             progress: r.try_get(10).map_err(ctx)?,
         });
     }
-    Ok(Some(out))
+    Ok(HistoryState::Present(out))
+}
+
+/// Creates the history table, and its schema unless `schema_exists`.
+///
+/// `CREATE SCHEMA IF NOT EXISTS` checks the `CREATE` privilege on the
+/// database even when the schema exists, so it is only sent when needed: a
+/// role that owns just its schema can still create its history table.
+///
+/// # Errors
+/// [`Error::Db`].
+pub async fn create(client: &Client, table: &TableName, schema_exists: bool) -> Result<(), Error> {
+    let ctx = |e| Error::db(format!("cannot create the history table {table}"), e);
+    match client
+        .batch_execute(&create_sql(table, !schema_exists))
+        .await
+    {
+        Ok(()) => Ok(()),
+        // A missing schema reads as a missing table (42P01), so find out here.
+        Err(e)
+            if schema_exists
+                && e.code() == Some(&tokio_postgres::error::SqlState::INVALID_SCHEMA_NAME) =>
+        {
+            client
+                .batch_execute(&create_sql(table, true))
+                .await
+                .map_err(ctx)
+        }
+        Err(e) => Err(ctx(e)),
+    }
 }
 
 /// Creates the history table (and its schema) if missing.
 ///
-/// Looks in the catalog first, so a role without `CREATE` on the database can
-/// still migrate once the table exists.
-///
 /// # Errors
 /// [`Error::Db`].
 pub async fn ensure(client: &Client, table: &TableName) -> Result<(), Error> {
-    let exists = client
-        .query_typed(
-            "SELECT to_regclass($1) IS NOT NULL",
-            &[(&table.quoted(), Type::TEXT)],
-        )
-        .await
-        .map_err(|e| Error::db(format!("cannot look up the history table {table}"), e))?;
-    let exists: bool = exists
-        .first()
-        .and_then(|r| r.try_get(0).ok())
-        .unwrap_or(false);
-    if !exists {
-        client
-            .batch_execute(&create_sql(table))
-            .await
-            .map_err(|e| Error::db(format!("cannot create the history table {table}"), e))?;
+    match read_state(client, table).await? {
+        HistoryState::Present(_) => Ok(()),
+        HistoryState::Missing { schema_exists } => create(client, table, schema_exists).await,
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -293,9 +293,11 @@ impl Migrator<'_> {
         client: &Client,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
-        let existing = history::read(client, &self.table).await?;
-        let history_created = existing.is_none();
-        let history = existing.unwrap_or_default();
+        let (history, missing) = match history::read_state(client, &self.table).await? {
+            history::HistoryState::Present(rows) => (rows, None),
+            history::HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
+        };
+        let history_created = missing.is_some();
         let plan = self.plan_of(&history);
         on_event(Event::Planned(&plan));
         if !plan.blockers.is_empty() {
@@ -303,8 +305,8 @@ impl Migrator<'_> {
                 problems: plan.blockers.clone(),
             });
         }
-        if history_created {
-            history::ensure(client, &self.table).await?;
+        if let Some(schema_exists) = missing {
+            history::create(client, &self.table, schema_exists).await?;
             on_event(Event::HistoryCreated(&self.table));
         }
         let todo: Vec<&Migration> = plan
@@ -323,26 +325,66 @@ impl Migrator<'_> {
                 .await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
-            for m in todo {
+            let n = todo.len();
+            for (i, m) in todo.into_iter().enumerate() {
                 on_event(Event::Started(m));
+                // Every commit but the last may be asynchronous: the last one's
+                // flush makes all of them durable (see `history::insert_with`).
+                let async_commit = i + 1 < n;
                 let resume = plan
                     .resumable
                     .iter()
                     .find(|r| r.script == m.script)
                     .cloned();
-                let e = if let Some(r) = resume {
+                let applied = if let Some(r) = resume {
                     on_event(Event::Resuming(m, r.statement_hashes.len()));
-                    self.apply_no_transaction(client, m, Some(&r)).await?
+                    self.apply_no_transaction(client, m, Some(&r), async_commit)
+                        .await
                 } else if m.no_transaction() {
-                    self.apply_no_transaction(client, m, None).await?
+                    self.apply_no_transaction(client, m, None, async_commit)
+                        .await
                 } else {
-                    run_in_transaction(client, &self.table, m, row_of(m, None, true, None)).await?
+                    run_in_transaction(
+                        client,
+                        &self.table,
+                        m,
+                        row_of(m, None, true, None),
+                        async_commit,
+                    )
+                    .await
+                };
+                let e = match applied {
+                    Ok(e) => e,
+                    Err(err) => {
+                        if i > 0 {
+                            // Make the migrations already reported as applied durable
+                            // before reporting the failure; best effort.
+                            let _ = client
+                                .batch_execute("SELECT pg_catalog.txid_current()")
+                                .await;
+                        }
+                        return Err(err);
+                    }
                 };
                 on_event(Event::Applied(&e));
                 executed.push(e);
             }
             executed
         };
+        let now = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+            ))
+            .unwrap_or_default();
+        let plan = plan.after_applied(
+            executed.iter().map(|e| {
+                (
+                    e.script.as_str(),
+                    i32::try_from(e.execution_ms).unwrap_or(i32::MAX),
+                )
+            }),
+            &now,
+        );
         Ok(Report {
             plan,
             executed,
@@ -382,7 +424,8 @@ impl Migrator<'_> {
             }
             let done = executed_from(m, start, sent);
             let ms = i32::try_from(done.execution_ms).unwrap_or(i32::MAX);
-            pipe.insert(client, &self.table, row_of(m, Some(ms), true, None));
+            // One transaction: its single COMMIT must be synchronous.
+            pipe.insert(client, &self.table, row_of(m, Some(ms), true, None), false);
             pipe.current = Some(m.script.clone());
             executed.push(done);
         }
@@ -414,6 +457,7 @@ impl Migrator<'_> {
         client: &Client,
         m: &Migration,
         resume: Option<&Resumable>,
+        async_commit: bool,
     ) -> Result<Executed, Error> {
         let start = Instant::now();
         let mut skip = 0;
@@ -487,17 +531,22 @@ impl Migrator<'_> {
             ));
         }
         let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
-        history::insert(client, &self.table, &row_of(m, Some(ms), true, None))
-            .await
-            .map_err(|e| {
-                Error::db(
-                    format!(
-                        "{} ran, but recording it in {} failed",
-                        m.script, self.table
-                    ),
-                    e,
-                )
-            })?;
+        history::insert_with(
+            client,
+            &self.table,
+            &row_of(m, Some(ms), true, None),
+            async_commit,
+        )
+        .await
+        .map_err(|e| {
+            Error::db(
+                format!(
+                    "{} ran, but recording it in {} failed",
+                    m.script, self.table
+                ),
+                e,
+            )
+        })?;
         Ok(executed_from(m, start, hashes.len() - skip))
     }
 }
@@ -532,6 +581,7 @@ pub(crate) async fn run_in_transaction(
     table: &TableName,
     m: &Migration,
     row: NewRow,
+    async_commit: bool,
 ) -> Result<Executed, Error> {
     let start = Instant::now();
     let mut pipe = Pipeline::default();
@@ -547,7 +597,7 @@ pub(crate) async fn run_in_transaction(
     if pipe.failed() {
         pipe.simple(client, Tag::Control, "ROLLBACK".into());
     } else {
-        pipe.insert(client, table, row);
+        pipe.insert(client, table, row, async_commit);
         pipe.simple(client, Tag::Control, "COMMIT".into());
     }
     pipe.drain(0).await;
@@ -601,14 +651,12 @@ async fn push_statements<'a>(
     let mut sent = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
         if crate::sql::is_transaction_control(&chunk.text) {
-            return Err(Error::Invalid(format!(
-                "{}:{}:{}: transaction control (`{}`) in a transactional migration: strata runs each migration \
-                 in its own transaction; remove it, or put `-- strata:no-transaction` at the top of the file",
-                m.script,
-                chunk.line,
-                chunk.column,
-                first_words(&chunk.text)
-            )));
+            return Err(Error::TransactionControl {
+                script: m.script.clone(),
+                line: chunk.line,
+                column: chunk.column,
+                statement: first_words(&chunk.text),
+            });
         }
         pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
         sent += 1;
@@ -845,9 +893,15 @@ impl<'a> Pipeline<'a> {
         }));
     }
 
-    fn insert(&mut self, client: &'a Client, table: &'a TableName, row: NewRow) {
+    fn insert(
+        &mut self,
+        client: &'a Client,
+        table: &'a TableName,
+        row: NewRow,
+        async_commit: bool,
+    ) {
         self.queue.push_back(Box::pin(async move {
-            let r = history::insert(client, table, &row).await;
+            let r = history::insert_with(client, table, &row, async_commit).await;
             (Tag::Insert, r)
         }));
     }

@@ -393,6 +393,39 @@ impl Plan {
         self.to_apply.dedup();
     }
 
+    /// The plan as it stands after `applied` — `(script, execution_ms)` pairs —
+    /// ran at `applied_at`: those entries become `applied`; nothing else
+    /// changes. Lets a run report final states without re-reading the history.
+    pub fn after_applied<'a>(
+        mut self,
+        applied: impl IntoIterator<Item = (&'a str, i32)>,
+        applied_at: &str,
+    ) -> Plan {
+        for (script, ms) in applied {
+            if let Some(e) = self.entries.iter_mut().find(|e| e.script == script) {
+                e.state = State::Applied;
+                e.applied = Some(AppliedMigration {
+                    installed_rank: 0,
+                    version: e.version.clone(),
+                    description: e.description.clone(),
+                    kind: if e.kind == "repeatable" {
+                        RowKind::Repeatable
+                    } else {
+                        RowKind::Versioned
+                    },
+                    script: e.script.clone(),
+                    checksum: e.checksum.clone(),
+                    applied_by: String::new(),
+                    applied_at: applied_at.to_owned(),
+                    execution_ms: ms,
+                    success: true,
+                    progress: None,
+                });
+            }
+        }
+        self
+    }
+
     /// Entries in a given state.
     pub fn count(&self, state: State) -> usize {
         self.entries.iter().filter(|e| e.state == state).count()

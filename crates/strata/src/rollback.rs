@@ -328,7 +328,7 @@ impl<'m> Rollback<'m> {
             let mut done = if down.no_transaction() {
                 run_statements(client, &self.table, down, row).await?
             } else {
-                run_in_transaction(client, &self.table, down, row).await?
+                run_in_transaction(client, &self.table, down, row, false).await?
             };
             done.kind = "undo";
             done.version = m.version.as_ref().map(ToString::to_string);

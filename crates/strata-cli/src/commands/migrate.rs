@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use strata::migration::Version;
-use strata::migrator::{Event, MigrateOptions, Migrator};
+use strata::migrator::{Event, Executed, MigrateOptions, Migrator};
 use strata::plan::PlanOptions;
 
 use super::{finish, record_failure};
@@ -52,12 +52,8 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             dry_run: args.dry_run,
             single_transaction: args.single_transaction,
             lock_wait: Duration::from_secs(args.lock_wait),
-            lock_timeout: ctx
-                .env
-                .spec
-                .lock_timeout
-                .as_duration()
-                .map(|_| ctx.env.spec.lock_timeout.as_setting()),
+            // "0" disables it explicitly, as PostgreSQL reads it.
+            lock_timeout: Some(ctx.env.spec.lock_timeout.as_setting()),
             statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
             resume: args.resume,
         };
@@ -104,6 +100,10 @@ async fn migrate_one(
     }
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted.clone());
+    if ctx.out.verbose {
+        ctx.out
+            .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
+    }
     let dry_run = opts.dry_run;
     // The lock lives on its own connection; both open concurrently.
     let (client, lock_client) = if dry_run {
@@ -117,6 +117,8 @@ async fn migrate_one(
     let mut bar: Option<ProgressBar> = None;
     let out = ctx.out.clone();
     let name = db.name.clone();
+    // What this run applied, also when a later migration fails.
+    let mut applied: Vec<Executed> = Vec::new();
     let mut on_event = |ev: Event<'_>| match ev {
         Event::LockWaiting(h) => out.info(&format!(
             "{name}: waiting for the migration lock, held by {h}"
@@ -144,6 +146,7 @@ async fn migrate_one(
             }
         }
         Event::Applied(e) => {
+            applied.push(e.clone());
             let line = format!("{name}: {}", executed_line(e));
             match &bar {
                 Some(pb) => {
@@ -159,8 +162,21 @@ async fn migrate_one(
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();
     }
-    let report = result?;
-    r.executed = report.executed.clone();
+    r.executed = applied;
+    // The report's plan is the one from before the run: re-read the history
+    // so status and JSON show the database as it is now (best effort).
+    let after = if dry_run || (result.is_ok() && r.executed.is_empty()) {
+        None
+    } else {
+        migrator.plan(&client).await.ok().map(|(plan, _)| plan)
+    };
+    let mut report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            r.plan = after;
+            return Err(e.into());
+        }
+    };
     if report.dry_run {
         if report.plan.to_apply.is_empty() {
             ctx.out
@@ -192,11 +208,14 @@ async fn migrate_one(
             .entries
             .iter()
             .rev()
+            // Repeatables come last and have no version: skip them.
+            .filter(|e| e.version.is_some())
             .find(|e| {
-                matches!(
-                    e.state,
-                    strata::plan::State::Applied | strata::plan::State::Baseline
-                )
+                e.version.is_some()
+                    && matches!(
+                        e.state,
+                        strata::plan::State::Applied | strata::plan::State::Baseline
+                    )
             })
             .and_then(|e| e.version.clone());
         ctx.out.result(&format!(
@@ -215,6 +234,9 @@ async fn migrate_one(
         ));
     }
     r.problems = report.plan.blockers.clone();
+    if let Some(plan) = after {
+        report.plan = plan;
+    }
     r.plan = Some(report.plan);
     Ok(())
 }

@@ -31,6 +31,10 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             r.warnings = migrations.warnings.clone();
             let endpoint = ctx.endpoint(db).await?;
             r.url = Some(endpoint.redacted.clone());
+            if ctx.out.verbose {
+                ctx.out
+                    .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
+            }
             let client = ctx
                 .connect(&endpoint, Duration::from_secs(args.connect.wait))
                 .await?;
@@ -55,7 +59,7 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             ctx.out.warn(&format!("{}: {w}", r.name));
         }
         if !ctx.out.json && r.plan.is_some() {
-            ctx.out.result(&status_table(&r, ctx.out.color));
+            ctx.out.result(&status_table(&r, ctx.out.stdout_color));
         }
         reports.push(r);
     }

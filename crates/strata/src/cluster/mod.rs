@@ -274,6 +274,10 @@ impl LocalCluster {
                 server_opts.push(setting.to_owned());
             }
         }
+        for (name, value) in &opts.settings {
+            server_opts.push("-c".to_owned());
+            server_opts.push(format!("{name}={value}"));
+        }
         // pg_ctl hands -o to `/bin/sh -c "exec postgres …"`, so quote for sh.
         let server_opts = server_opts
             .iter()

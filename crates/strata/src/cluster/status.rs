@@ -20,6 +20,9 @@ pub struct StartOptions {
     /// A fixed port. `None` picks a free one (preferring the last one used).
     /// With a fixed port a conflict is an error, not a retry.
     pub port: Option<u16>,
+    /// Further server settings, passed as `-c name=value` (e.g.
+    /// `shared_preload_libraries = pg_stat_statements` for statement counts).
+    pub settings: Vec<(String, String)>,
 }
 
 impl Default for StartOptions {
@@ -29,6 +32,7 @@ impl Default for StartOptions {
             durable: true,
             max_connections: 100,
             port: None,
+            settings: Vec::new(),
         }
     }
 }
@@ -41,6 +45,7 @@ impl StartOptions {
             durable: false,
             max_connections: 200,
             port: None,
+            settings: Vec::new(),
         }
     }
 }

@@ -1,0 +1,152 @@
+//! Guards speed without timing: counts the statements strata sends, from the
+//! server's own `pg_stat_statements`, so a change that adds a statement per
+//! migration or per run fails here.
+//!
+//! Budget (issue "Performance"): per migration one commit and at most one
+//! extra statement besides BEGIN/COMMIT (the history INSERT); per run a fixed
+//! overhead of at most 5 statements.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use strata::history::TableName;
+use strata::migrator::{MigrateOptions, Migrator};
+use strata::source::Migrations;
+use strata_testkit::{ExtraCluster, StartOptions, TestDb, start_extra_cluster_with};
+
+fn cluster() -> ExtraCluster {
+    let opts = StartOptions {
+        settings: vec![
+            (
+                "shared_preload_libraries".into(),
+                "pg_stat_statements".into(),
+            ),
+            ("pg_stat_statements.track".into(), "top".into()),
+            ("pg_stat_statements.track_utility".into(), "on".into()),
+        ],
+        ..StartOptions::for_tests()
+    };
+    start_extra_cluster_with(&opts)
+}
+
+/// Calls per normalized statement text, for this database only.
+async fn counts(db: &TestDb) -> BTreeMap<String, i64> {
+    let rows = db
+        .query_strings(
+            "SELECT query, sum(calls)::text FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND query !~* 'pg_stat_statements' GROUP BY query",
+        )
+        .await;
+    rows.into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].as_deref().unwrap_or("0").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn reset(db: &TestDb) {
+    db.query_strings("SELECT pg_stat_statements_reset()").await;
+}
+
+fn total(c: &BTreeMap<String, i64>) -> i64 {
+    c.values().sum()
+}
+
+fn calls_like(c: &BTreeMap<String, i64>, prefix: &str) -> i64 {
+    c.iter()
+        .filter(|(q, _)| q.trim_start().to_uppercase().starts_with(prefix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+async fn run(db: &TestDb, dir: &std::path::Path) -> strata::migrator::Report {
+    let migrations = Migrations::from_dir(dir).unwrap();
+    let client = db.client().await;
+    let lock = db.client().await;
+    Migrator::new(&migrations, TableName::default())
+        .with_options(MigrateOptions::default())
+        .run(&client, Some(lock), &mut |_| {})
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn statements_per_migration_and_per_run_stay_within_budget() {
+    let cluster = cluster();
+    let db = cluster.fresh_db("statement_budget").await;
+    db.query_strings("CREATE EXTENSION pg_stat_statements")
+        .await;
+
+    const N: i64 = 10;
+    let dir = tempfile::tempdir().unwrap();
+    for i in 1..=N {
+        // The benchmark's shape: two statements per migration.
+        let body = if i == 1 {
+            "CREATE TABLE t1 (id int);\nCREATE INDEX t1_id ON t1 (id);\n".to_owned()
+        } else {
+            format!(
+                "ALTER TABLE t1 ADD COLUMN c{i} int DEFAULT 0;\nCREATE INDEX t1_c{i} ON t1 (c{i});\n"
+            )
+        };
+        std::fs::write(dir.path().join(format!("V{i:03}__m{i}.sql")), body).unwrap();
+    }
+
+    reset(&db).await;
+    let report = run(&db, dir.path()).await;
+    assert_eq!(report.executed.len() as i64, N);
+    let c = counts(&db).await;
+    // Per migration: BEGIN, 2 statements, the history INSERT, COMMIT.
+    assert_eq!(calls_like(&c, "BEGIN"), N, "{c:#?}");
+    assert_eq!(
+        calls_like(&c, "COMMIT"),
+        N,
+        "one commit per migration: {c:#?}"
+    );
+    let history_inserts: i64 = c
+        .iter()
+        .filter(|(q, _)| q.contains("INSERT INTO"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(history_inserts, N, "{c:#?}");
+    let per_migration = 2 + 3;
+    let fixed = total(&c) - N * per_migration;
+    // set_config (timeouts), pg_try_advisory_lock, the history read, CREATE
+    // TABLE (first run only), unlock: 5 sent. The first read fails (no table
+    // yet) and pg_stat_statements counts only completed statements: 4 seen.
+    assert_eq!(fixed, 4, "fixed overhead per run: {c:#?}");
+
+    // A run with nothing to do: set_config, lock, read, unlock.
+    reset(&db).await;
+    assert!(run(&db, dir.path()).await.executed.is_empty());
+    let c = counts(&db).await;
+    assert_eq!(total(&c), 4, "no-op run: {c:#?}");
+}
+
+#[tokio::test]
+async fn a_no_transaction_migration_sends_its_statements_and_one_insert() {
+    let cluster = cluster();
+    let db = cluster.fresh_db("statement_budget_no_tx").await;
+    db.query_strings("CREATE EXTENSION pg_stat_statements; CREATE TABLE t (a int, b int)")
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("V1__idx.sql"),
+        "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n",
+    )
+    .unwrap();
+    reset(&db).await;
+    run(&db, dir.path()).await;
+    let c = counts(&db).await;
+    assert_eq!(
+        calls_like(&c, "BEGIN") + calls_like(&c, "COMMIT"),
+        0,
+        "{c:#?}"
+    );
+    assert_eq!(calls_like(&c, "CREATE INDEX"), 2, "{c:#?}");
+    // 2 statements + INSERT + the fixed overhead as counted above (4).
+    assert_eq!(total(&c), 2 + 1 + 4, "{c:#?}");
+}
