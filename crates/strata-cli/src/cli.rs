@@ -186,7 +186,7 @@ pub struct BaselineArgs {
         required_unless_present = "from",
         conflicts_with = "from"
     )]
-    pub version: Option<String>,
+    pub at_version: Option<String>,
     /// Adopt the history of another tool: flyway, dbmate, golang-migrate, sqlx, node-pg-migrate, refinery.
     #[arg(long, value_name = "TOOL")]
     pub from: Option<String>,
@@ -220,4 +220,16 @@ pub enum DevAction {
     Down,
     /// Whether it runs, where, and the URL of each database.
     Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap checks names, conflicts and requirements only when asked (or at
+        // run time, by panicking): ask here.
+        super::Cli::command().debug_assert();
+    }
 }

@@ -19,7 +19,7 @@ use crate::exit::{USAGE, exit};
 /// Runs `strata baseline`.
 pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
     let version = args
-        .version
+        .at_version
         .as_deref()
         .map(super::migrate::parse_target)
         .transpose()?;
