@@ -119,7 +119,11 @@ async fn flyway() {
         .plan(&db.client().await)
         .await
         .unwrap();
-    assert_eq!(plan.entries[0].state, State::Baseline, "flyway baselined at V1");
+    assert_eq!(
+        plan.entries[0].state,
+        State::Baseline,
+        "flyway baselined at V1"
+    );
     // Flyway's table is only read.
     assert_eq!(
         db.query_strings("SELECT count(*) FROM flyway_schema_history")
