@@ -418,6 +418,16 @@ pub struct AdoptReport {
 
 /// Records in `table` what `options.tool` applied.
 ///
+/// ```no_run
+/// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// use strata::adopt::{AdoptOptions, Tool, adopt};
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let report = adopt(&client, None, &strata::TableName::default(), &migrations,
+///     &AdoptOptions::new(Tool::Flyway), &mut |_| {}).await?;
+/// println!("recorded {} rows from {}", report.recorded.len(), report.source);
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`Error::HistoryNotEmpty`], [`Error::Adopt`] (nothing written),
 /// [`Error::LockTimeout`], [`Error::Db`].

@@ -25,6 +25,16 @@ pub const BASELINE_SCRIPT: &str = "<< baseline >>";
 /// Writes a baseline row for `version` into `table` (created if missing),
 /// under the migration lock. Returns the history as it now is.
 ///
+/// ```no_run
+/// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// use std::time::Duration;
+/// let version = "5".parse().expect("a version");
+/// let rows = strata::baseline::baseline(&client, None, &strata::TableName::default(), &version,
+///     Duration::from_secs(60), &mut |_| {}).await?;
+/// assert_eq!(rows.len(), 1);
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`Error::HistoryNotEmpty`] when the table has rows; [`Error::LockTimeout`];
 /// [`Error::Db`].

@@ -136,6 +136,18 @@ pub fn what_to_repair(
 
 /// Repairs the history of one database.
 ///
+/// ```no_run
+/// # async fn f(client: tokio_postgres::Client, lock: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// use strata::repair::{RepairOptions, repair};
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let opts = RepairOptions { accept_checksums: true, ..Default::default() };
+/// let report = repair(&client, Some(lock), &strata::TableName::default(), &migrations, &opts, &mut |_| {}).await?;
+/// for c in &report.accepted {
+///     println!("{}: {:?} -> {}", c.script, c.old, c.new);
+/// }
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`Error::LockTimeout`], [`Error::Db`] (the transaction was rolled back:
 /// nothing changed).

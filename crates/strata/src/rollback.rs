@@ -92,9 +92,10 @@ pub struct RollbackReport {
 /// let m = Migrations::from_files(Path::new("migrations"), vec![
 ///     ("V1__a.sql".into(), Content::Static(b"CREATE TABLE a (id int);")),
 /// ]).unwrap();
-/// // Nothing applied: nothing to roll back.
-/// let (_, picked) = select(&m.list, &[], &RollbackTarget::Steps(1)).unwrap();
+/// // Nothing applied: `--to 0` has nothing to roll back, `--steps 1` is refused.
+/// let (_, picked) = select(&m.list, &[], &RollbackTarget::To("0".parse().unwrap())).unwrap();
 /// assert!(picked.is_empty());
+/// assert!(select(&m.list, &[], &RollbackTarget::Steps(1)).is_err());
 /// ```
 ///
 /// # Errors
@@ -245,6 +246,19 @@ impl<'m> Rollback<'m> {
 
     /// Runs the rollback on `client`, holding the migration lock (on
     /// `lock_client`'s session when given, as [`crate::migrator::Migrator::run`]).
+    ///
+    /// ```no_run
+    /// # async fn f(client: tokio_postgres::Client, lock: tokio_postgres::Client) -> Result<(), strata::Error> {
+    /// use strata::rollback::Rollback;
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let report = Rollback::new(&migrations, strata::TableName::default())
+    ///     .run(&client, Some(lock), &mut |_| {})
+    ///     .await?;
+    /// for r in &report.rolled_back {
+    ///     println!("rolled back {}", r.script);
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`Error::RollbackRefused`] before anything ran; [`Error::LockTimeout`];
