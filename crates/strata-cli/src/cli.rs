@@ -75,6 +75,10 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// The embedded local cluster in .strata/.
     Dev(DevArgs),
+    /// Create, drop, clean, seed, wait for or reset the databases.
+    Db(DbArgs),
+    /// The resolved environment: each database's URL, where it came from, and the policy checks.
+    Env,
 }
 
 /// `strata new`.
@@ -220,6 +224,71 @@ pub enum DevAction {
     Down,
     /// Whether it runs, where, and the URL of each database.
     Status,
+}
+
+/// `strata db`.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: DbAction,
+}
+
+/// `strata db create|drop|clean|seed|wait|reset`.
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Create each database if it is missing (idempotent).
+    Create(DbConnectArgs),
+    /// Drop each database (refused in a protected environment).
+    Drop(ConfirmArgs),
+    /// Empty every table of the configured schemas except the history table; restart sequences.
+    Clean(DbConnectArgs),
+    /// Run seeds/<database>/*.sql in file-name order, each in a transaction.
+    Seed(DbConnectArgs),
+    /// Wait until every database accepts connections.
+    Wait(WaitArgs),
+    /// Terminate sessions, drop, create, migrate and seed: the hard reset.
+    Reset(ResetArgs),
+}
+
+/// Connection options of `db` commands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbConnectArgs {
+    /// Retry a refused connection for up to SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub wait: u64,
+}
+
+/// `db drop`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfirmArgs {
+    /// The real database name (from the URL), confirming the drop; repeat for several databases.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Vec<String>,
+    #[command(flatten)]
+    pub connect: DbConnectArgs,
+}
+
+/// `db wait`.
+#[derive(Debug, Args, Clone)]
+pub struct WaitArgs {
+    /// Give up after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// `db reset`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ResetArgs {
+    /// The real database name (from the URL), confirming the reset; repeat for several databases.
+    /// Never accepted in a protected environment.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Vec<String>,
+    /// Seconds to wait for another strata holding the migration lock.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    #[command(flatten)]
+    pub connect: DbConnectArgs,
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Repair(a) => commands::repair::run(&ctx, a).await,
             Command::Baseline(a) => commands::baseline::run(&ctx, a).await,
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
+            Command::Db(a) => commands::db::run(&ctx, &a.action).await,
+            Command::Env => commands::env::run(&ctx),
             Command::Init | Command::New(_) => Ok(()),
         }
     })

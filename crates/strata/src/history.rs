@@ -123,16 +123,16 @@ fn select_sql(table: &TableName) -> String {
 /// The rank is computed from the table itself; strata holds the migration
 /// lock, so no other writer can interleave.
 pub fn insert_sql(table: &TableName) -> String {
-    // $9 = true lets this transaction commit asynchronously (see `insert_with`).
-    // The CTE is referenced, so it runs exactly once; an aggregate over the
-    // cross join still yields one row when the table is empty.
+    // $9 = true lets this transaction commit asynchronously (see `insert_with`);
+    // the CTE yields exactly one row and runs once. The rank is a scalar
+    // subquery so PostgreSQL answers max() from the primary key's index (an
+    // aggregate over a join would scan the whole table on every insert).
     format!(
         "WITH s AS (SELECT CASE WHEN $9 THEN set_config('synchronous_commit', 'off', true) END AS c) \
          INSERT INTO {t} (installed_rank, version, description, kind, script, checksum, applied_by, applied_at, \
          execution_ms, success, progress) \
-         SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, now(), \
-         coalesce($6, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer), $7, $8 \
-         FROM {t} CROSS JOIN s",
+         SELECT (SELECT coalesce(max(installed_rank), 0) + 1 FROM {t}), $1, $2, $3, $4, $5, current_user, now(), \
+         coalesce($6, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer), $7, $8 FROM s",
         t = table.quoted()
     )
 }

@@ -79,6 +79,7 @@ pub mod rollback;
 pub mod scaffold;
 pub mod source;
 pub mod sql;
+pub mod tls;
 pub mod verify;
 
 pub use error::Error;

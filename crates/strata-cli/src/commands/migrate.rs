@@ -163,14 +163,15 @@ async fn migrate_one(
         pb.finish_and_clear();
     }
     r.executed = applied;
-    // The report's plan is the one from before the run: re-read the history
-    // so status and JSON show the database as it is now (best effort).
-    let after = if dry_run || (result.is_ok() && r.executed.is_empty()) {
+    // A successful run's report already carries the final states. After a
+    // failure, re-read the history so JSON shows what is there (best effort;
+    // only on the failure path, so a normal run pays no extra statement).
+    let after = if dry_run || result.is_ok() {
         None
     } else {
         migrator.plan(&client).await.ok().map(|(plan, _)| plan)
     };
-    let mut report = match result {
+    let report = match result {
         Ok(report) => report,
         Err(e) => {
             r.plan = after;
@@ -234,9 +235,6 @@ async fn migrate_one(
         ));
     }
     r.problems = report.plan.blockers.clone();
-    if let Some(plan) = after {
-        report.plan = plan;
-    }
     r.plan = Some(report.plan);
     Ok(())
 }

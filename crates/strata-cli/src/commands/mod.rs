@@ -2,7 +2,9 @@
 //! the library, and renders; none decides the exit code (main does).
 
 pub mod baseline;
+pub mod db;
 pub mod dev;
+pub mod env;
 pub mod init;
 pub mod migrate;
 pub mod new;

@@ -44,6 +44,7 @@ mod env;
 mod envfile;
 mod error;
 mod file;
+mod libpq;
 mod order;
 mod policy;
 mod project;
@@ -58,6 +59,7 @@ pub use env::{
     select_env_name,
 };
 pub use error::{ConfigError, UrlError};
+pub use libpq::{AdminSource, Libpq, pgpass_lookup};
 pub use policy::{PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_url_policy};
 pub use project::{CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, Project};
 pub use table::{DEFAULT_HISTORY_TABLE, TableName};

@@ -352,6 +352,17 @@ impl DbUrl {
         }
     }
 
+    /// The same server and database as another role: `user` and `password`
+    /// replace the URL's (a `None` password leaves it to `PGPASSWORD` /
+    /// `.pgpass`). For server-level credentials taken from `PG*` variables.
+    pub fn with_credentials(&self, user: Option<String>, password: Option<String>) -> DbUrl {
+        DbUrl {
+            user,
+            password,
+            ..self.clone()
+        }
+    }
+
     /// The URL with the password shown as `***`.
     pub fn redacted(&self) -> String {
         self.to_string()

@@ -1,0 +1,4 @@
+INSERT INTO vehicles (user_id, vehicle_name, plate) VALUES
+  ('00000000-0000-0000-0000-00000000000b', 'Van 1', 'ATZ-001'),
+  ('00000000-0000-0000-0000-00000000000b', 'Van 2', 'ATZ-002')
+ON CONFLICT (plate) DO NOTHING;
