@@ -67,6 +67,12 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Runtime check: exit 0 if every file is applied with a matching checksum, else 3.
     Verify(ConnectArgs),
+    /// Run the down parts of the newest applied versions (default: one).
+    Rollback(RollbackArgs),
+    /// Remove failed rows; with --accept-checksums record modified files' checksums.
+    Repair(RepairArgs),
+    /// Mark an existing database as being at VERSION, or adopt another tool's history.
+    Baseline(BaselineArgs),
     /// The embedded local cluster in .strata/.
     Dev(DevArgs),
     /// Create, drop, clean, seed, wait for or reset the databases.
@@ -132,6 +138,71 @@ pub struct MigrateArgs {
     /// Apply pending versions lower than the highest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Continue a failed no-transaction migration at its failed statement
+    /// (after checking the statements already applied are unchanged).
+    #[arg(long)]
+    pub resume: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `strata rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Roll back the N highest applied versions (default 1).
+    #[arg(long, value_name = "N", conflicts_with = "to")]
+    pub steps: Option<usize>,
+    /// Roll back every applied version above VERSION (VERSION stays applied; 0 = all).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Check and list what would be rolled back; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds to wait for another strata holding the migration lock (then exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `strata repair`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Record the current checksums of modified migrations.
+    #[arg(long)]
+    pub accept_checksums: bool,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds to wait for another strata holding the migration lock (then exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `strata baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The version the database is at.
+    #[arg(
+        value_name = "VERSION",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    pub at_version: Option<String>,
+    /// Adopt the history of another tool: flyway, dbmate, golang-migrate, sqlx, node-pg-migrate, refinery.
+    #[arg(long, value_name = "TOOL")]
+    pub from: Option<String>,
+    /// That tool's history table, when not its default (`schema.table`).
+    #[arg(long, value_name = "TABLE", requires = "from")]
+    pub from_table: Option<String>,
+    /// Print what would be recorded; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds to wait for another strata holding the migration lock (then exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -218,4 +289,16 @@ pub struct ResetArgs {
     pub lock_wait: u64,
     #[command(flatten)]
     pub connect: DbConnectArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap checks names, conflicts and requirements only when asked (or at
+        // run time, by panicking): ask here.
+        super::Cli::command().debug_assert();
+    }
 }

@@ -152,6 +152,51 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
+    /// `migrate --resume` found that a statement the failed run already
+    /// applied has changed (exit 3); nothing was run.
+    #[error(
+        "cannot resume {script}: {reason}; restore the statements that already ran (they are applied), \
+             or undo their effect by hand and run `strata repair` to re-run the whole file"
+    )]
+    ResumeRefused {
+        /// The migration.
+        script: String,
+        /// What changed.
+        reason: String,
+    },
+
+    /// `rollback` cannot run: the versions in range, the problem with each
+    /// (no down part, file missing or modified, a baseline). Nothing ran (exit 3).
+    #[error("rollback refused, nothing was rolled back:\n{}", join_problems(.problems))]
+    RollbackRefused {
+        /// One entry per version that cannot be rolled back.
+        problems: Vec<Problem>,
+    },
+
+    /// `baseline` (or adoption) on a database whose history table already
+    /// has rows (exit 3).
+    #[error(
+        "{table} already has {rows} row(s): baseline only marks a database strata has never migrated; \
+             run `strata status` to see its history"
+    )]
+    HistoryNotEmpty {
+        /// The history table.
+        table: String,
+        /// How many rows it has.
+        rows: i64,
+    },
+
+    /// Adopting another tool's history failed a check; nothing was written (exit 3).
+    #[error("cannot adopt the history of {tool} from {table}: {reason}")]
+    Adopt {
+        /// The tool (`flyway`, `dbmate` …).
+        tool: String,
+        /// Its history table.
+        table: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+
     /// `BEGIN`/`COMMIT`/`ROLLBACK` in a migration strata runs in a transaction.
     #[error(
         "{script}:{line}:{column}: transaction control (`{statement}`) in a transactional migration: strata runs each \
@@ -224,6 +269,10 @@ impl Error {
         matches!(
             self,
             Error::Refused { .. }
+                | Error::ResumeRefused { .. }
+                | Error::RollbackRefused { .. }
+                | Error::HistoryNotEmpty { .. }
+                | Error::Adopt { .. }
                 | Error::TransactionControl { .. }
                 | Error::InvalidMigrations(_)
                 | Error::InvalidFileName { .. }
@@ -293,6 +342,9 @@ pub struct SqlError {
     pub statements_succeeded: Option<usize>,
     /// What the user should do next, when strata knows.
     pub next_step: Option<String>,
+    /// A failed `CREATE INDEX CONCURRENTLY` left this INVALID index behind
+    /// (`schema.name`, quoted as needed); drop it before retrying.
+    pub invalid_index: Option<String>,
 }
 
 impl fmt::Display for SqlError {

@@ -1,19 +1,89 @@
 //! strata: a PostgreSQL database and schema-migration manager.
 //!
 //! The library owns every algorithm; the `strata` binary only renders what it
-//! returns. It never prints and never exits.
+//! returns. It never prints and never exits: errors are typed
+//! ([`error::Error`]), progress arrives as [`migrator::Event`]s, results as
+//! reports.
+//!
+//! # An application that checks its schema at start-up
+//!
+//! The runtime must fail fast on an incompatible schema and never migrate
+//! unless it opts in (SPEC §7). With the migrations embedded in the binary
+//! at build time ([`embed_migrations!`]), one query decides:
+//!
+//! ```no_run
+//! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//! let url = std::env::var("DATABASE_URL")?;
+//! let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+//! tokio::spawn(connection);
+//!
+//! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+//! match strata::verify(&client, &migrations).await {
+//!     Ok(()) => { /* serve */ }
+//!     Err(strata::Incompatible::Problems { problems, .. }) => {
+//!         for p in &problems {
+//!             eprintln!("schema problem: {p}"); // e.g. "V3__orders.sql: not applied; run `strata migrate`"
+//!         }
+//!         std::process::exit(1);
+//!     }
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # An application that migrates on start (opt-in)
+//!
+//! ```no_run
+//! # async fn start(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use strata::{Migrator, TableName};
+//! let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+//! tokio::spawn(connection);
+//! // The migration lock lives on its own connection: if anything fails,
+//! // dropping it releases the lock server-side.
+//! let (lock_client, lock_connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+//! tokio::spawn(lock_connection);
+//!
+//! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+//! let report = Migrator::new(&migrations, TableName::default())
+//!     .run(&client, Some(lock_client), &mut |_event| {})
+//!     .await?;
+//! for m in &report.executed {
+//!     println!("applied {} ({} ms)", m.script, m.execution_ms);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # The rest of a migration's life
+//!
+//! [`rollback`] runs down parts, [`repair`] fixes the history after a
+//! failure or an intended edit, [`baseline`] marks an existing database,
+//! and [`adopt`] takes over the history of flyway, dbmate, golang-migrate,
+//! sqlx, node-pg-migrate or refinery. Each is what the CLI command of the
+//! same name calls.
 
+pub mod adopt;
+pub mod baseline;
 pub mod cluster;
 pub mod config;
 pub mod connect;
 pub mod database;
+pub mod embed;
 pub mod error;
 pub mod history;
 pub mod lock;
 pub mod migration;
 pub mod migrator;
 pub mod plan;
+pub mod repair;
+pub mod rollback;
 pub mod scaffold;
 pub mod source;
 pub mod sql;
 pub mod tls;
+pub mod verify;
+
+pub use error::Error;
+pub use history::TableName;
+pub use migrator::{MigrateOptions, Migrator, Report};
+pub use source::Migrations;
+pub use verify::{Incompatible, verify, verify_table};

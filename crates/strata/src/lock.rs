@@ -122,6 +122,44 @@ pub(crate) async fn poll(
     }
 }
 
+/// The lock as held by a command other than `migrate` (rollback, repair,
+/// baseline): on its own connection when one was given, else on the
+/// working connection's session.
+pub(crate) enum Held {
+    /// On a dedicated connection; dropping it releases the lock.
+    Own(MigrationLock),
+    /// On the working connection; must be released explicitly.
+    Shared((i32, i32)),
+}
+
+impl Held {
+    /// Takes the lock for `table`, polling for up to `wait`.
+    pub(crate) async fn take(
+        client: &Client,
+        lock_client: Option<Client>,
+        table: &TableName,
+        wait: Duration,
+        on_wait: &mut dyn FnMut(&LockHolder),
+    ) -> Result<Held, Error> {
+        Ok(match lock_client {
+            Some(lc) => Held::Own(MigrationLock::acquire(lc, table, wait, on_wait).await?),
+            None => {
+                let key = lock_key(table);
+                poll(client, key, wait, on_wait).await?;
+                Held::Shared(key)
+            }
+        })
+    }
+
+    /// Releases it (call on every path, success or not).
+    pub(crate) async fn release(self, client: &Client) -> Result<(), Error> {
+        match self {
+            Held::Own(l) => l.release().await,
+            Held::Shared(key) => unlock(client, key).await,
+        }
+    }
+}
+
 pub(crate) async fn try_lock(client: &Client, key: (i32, i32)) -> Result<bool, Error> {
     let rows = client
         .query_typed(TRY_SQL, &[(&key.0, Type::INT4), (&key.1, Type::INT4)])

@@ -38,7 +38,7 @@ use crate::error::{Error, LockHolder, SqlError};
 use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
 use crate::lock::{self, MigrationLock};
 use crate::migration::{Migration, MigrationKind};
-use crate::plan::{Plan, PlanOptions};
+use crate::plan::{Plan, PlanOptions, Resumable};
 use crate::source::Migrations;
 use crate::sql::{Chunk, Chunker, Location};
 
@@ -60,6 +60,10 @@ pub struct MigrateOptions {
     pub lock_timeout: Option<String>,
     /// `statement_timeout` for the migrating session; None leaves the server's.
     pub statement_timeout: Option<String>,
+    /// Continue failed no-transaction migrations at their failed statement
+    /// (`migrate --resume`), after checking that the statements already
+    /// applied are unchanged.
+    pub resume: bool,
 }
 
 impl Default for MigrateOptions {
@@ -71,6 +75,7 @@ impl Default for MigrateOptions {
             lock_wait: Duration::from_secs(60),
             lock_timeout: Some("10s".into()),
             statement_timeout: None,
+            resume: false,
         }
     }
 }
@@ -89,8 +94,13 @@ pub enum Event<'a> {
     Planned(&'a Plan),
     /// A migration is about to run.
     Started(&'a Migration),
+    /// A failed no-transaction migration continues after the statements that
+    /// already succeeded (`migrate --resume`); the number is how many are skipped.
+    Resuming(&'a Migration, usize),
     /// A migration was applied (in `--single-transaction` mode, after the final commit).
     Applied(&'a Executed),
+    /// A version was rolled back (its down part ran with its `undo` row).
+    RolledBack(&'a Executed),
 }
 
 /// A migration that ran.
@@ -163,8 +173,7 @@ impl<'m> Migrator<'m> {
         let history = history::read(client, &self.table)
             .await?
             .unwrap_or_default();
-        let plan = Plan::new(&self.migrations.list, &history, &self.options.plan);
-        Ok((plan, history))
+        Ok((self.plan_of(&history), history))
     }
 
     /// Applies pending migrations on `client`.
@@ -225,36 +234,60 @@ impl<'m> Migrator<'m> {
         }
     }
 
-    async fn set_timeouts(&self, client: &Client) -> Result<(), Error> {
-        let mut sql = String::from("SELECT ");
-        let mut params: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> = Vec::new();
-        if let Some(t) = &self.options.lock_timeout {
-            params.push((t, Type::TEXT));
-            sql.push_str(&format!(
-                "set_config('lock_timeout', ${}, false)",
-                params.len()
-            ));
+    fn plan_of(&self, history: &[AppliedMigration]) -> Plan {
+        let mut plan = Plan::new(&self.migrations.list, history, &self.options.plan);
+        if self.options.resume {
+            plan.allow_resume(&self.migrations.list);
         }
-        if let Some(t) = &self.options.statement_timeout {
-            if !params.is_empty() {
-                sql.push_str(", ");
-            }
-            params.push((t, Type::TEXT));
-            sql.push_str(&format!(
-                "set_config('statement_timeout', ${}, false)",
-                params.len()
-            ));
-        }
-        if params.is_empty() {
-            return Ok(());
-        }
-        client
-            .query_typed(&sql, &params)
-            .await
-            .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
-        Ok(())
+        plan
     }
 
+    async fn set_timeouts(&self, client: &Client) -> Result<(), Error> {
+        set_timeouts(
+            client,
+            self.options.lock_timeout.as_ref(),
+            self.options.statement_timeout.as_ref(),
+        )
+        .await
+    }
+}
+
+/// Sets `lock_timeout` / `statement_timeout` for the session (one round trip).
+pub(crate) async fn set_timeouts(
+    client: &Client,
+    lock_timeout: Option<&String>,
+    statement_timeout: Option<&String>,
+) -> Result<(), Error> {
+    let mut sql = String::from("SELECT ");
+    let mut params: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> = Vec::new();
+    if let Some(t) = &lock_timeout {
+        params.push((t, Type::TEXT));
+        sql.push_str(&format!(
+            "set_config('lock_timeout', ${}, false)",
+            params.len()
+        ));
+    }
+    if let Some(t) = &statement_timeout {
+        if !params.is_empty() {
+            sql.push_str(", ");
+        }
+        params.push((t, Type::TEXT));
+        sql.push_str(&format!(
+            "set_config('statement_timeout', ${}, false)",
+            params.len()
+        ));
+    }
+    if params.is_empty() {
+        return Ok(());
+    }
+    client
+        .query_typed(&sql, &params)
+        .await
+        .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
+    Ok(())
+}
+
+impl Migrator<'_> {
     async fn locked(
         &self,
         client: &Client,
@@ -265,7 +298,7 @@ impl<'m> Migrator<'m> {
             history::HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
         };
         let history_created = missing.is_some();
-        let plan = Plan::new(&self.migrations.list, &history, &self.options.plan);
+        let plan = self.plan_of(&history);
         on_event(Event::Planned(&plan));
         if !plan.blockers.is_empty() {
             return Err(Error::Refused {
@@ -298,10 +331,27 @@ impl<'m> Migrator<'m> {
                 // Every commit but the last may be asynchronous: the last one's
                 // flush makes all of them durable (see `history::insert_with`).
                 let async_commit = i + 1 < n;
-                let applied = if m.no_transaction() {
-                    self.apply_no_transaction(client, m, async_commit).await
+                let resume = plan
+                    .resumable
+                    .iter()
+                    .find(|r| r.script == m.script)
+                    .cloned();
+                let applied = if let Some(r) = resume {
+                    on_event(Event::Resuming(m, r.statement_hashes.len()));
+                    self.apply_no_transaction(client, m, Some(&r), async_commit)
+                        .await
+                } else if m.no_transaction() {
+                    self.apply_no_transaction(client, m, None, async_commit)
+                        .await
                 } else {
-                    self.apply_in_transaction(client, m, async_commit).await
+                    run_in_transaction(
+                        client,
+                        &self.table,
+                        m,
+                        row_of(m, None, true, None),
+                        async_commit,
+                    )
+                    .await
                 };
                 let e = match applied {
                     Ok(e) => e,
@@ -343,93 +393,6 @@ impl<'m> Migrator<'m> {
         })
     }
 
-    fn row(
-        &self,
-        m: &Migration,
-        execution_ms: Option<i32>,
-        success: bool,
-        progress: Option<serde_json::Value>,
-    ) -> NewRow {
-        NewRow {
-            version: m.version.as_ref().map(ToString::to_string),
-            description: m.description.clone(),
-            kind: match m.kind {
-                MigrationKind::Versioned => RowKind::Versioned,
-                MigrationKind::Repeatable => RowKind::Repeatable,
-            },
-            script: m.script.clone(),
-            checksum: Some(m.checksum.to_string()),
-            execution_ms,
-            success,
-            progress,
-        }
-    }
-
-    /// One migration in one transaction, in one round trip when it fits in flight.
-    async fn apply_in_transaction(
-        &self,
-        client: &Client,
-        m: &Migration,
-        async_commit: bool,
-    ) -> Result<Executed, Error> {
-        let start = Instant::now();
-        let mut pipe = Pipeline::default();
-        pipe.simple(client, Tag::Control, "BEGIN".into());
-        let sent = match self.push_statements(client, m, &mut pipe).await {
-            Ok(n) => n,
-            Err(e) => {
-                pipe.simple(client, Tag::Control, "ROLLBACK".into());
-                pipe.drain(0).await;
-                return Err(e);
-            }
-        };
-        if pipe.failed() {
-            pipe.simple(client, Tag::Control, "ROLLBACK".into());
-        } else {
-            pipe.insert(
-                client,
-                &self.table,
-                self.row(m, None, true, None),
-                async_commit,
-            );
-            pipe.simple(client, Tag::Control, "COMMIT".into());
-        }
-        pipe.drain(0).await;
-        if let Some((tag, e)) = pipe.first_error.take() {
-            return Err(self.failure(m, tag, e, None));
-        }
-        Ok(executed_from(m, start, sent))
-    }
-
-    /// Reads `m`'s statements and queues them; returns how many were queued.
-    /// Stops early (without error) when the pipeline reports a failure.
-    async fn push_statements<'a>(
-        &self,
-        client: &'a Client,
-        m: &Migration,
-        pipe: &mut Pipeline<'a>,
-    ) -> Result<usize, Error> {
-        let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
-        let mut sent = 0;
-        while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
-            if crate::sql::is_transaction_control(&chunk.text) {
-                return Err(Error::TransactionControl {
-                    script: m.script.clone(),
-                    line: chunk.line,
-                    column: chunk.column,
-                    statement: first_words(&chunk.text),
-                });
-            }
-            pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
-            sent += 1;
-            pipe.drain(MAX_IN_FLIGHT).await;
-            if pipe.failed() {
-                break;
-            }
-        }
-        Ok(sent)
-    }
-
     /// All pending migrations in one transaction; a migration's history row is
     /// sent together with the next migration's statements.
     async fn apply_single_transaction(
@@ -444,7 +407,7 @@ impl<'m> Migrator<'m> {
         for m in todo {
             on_event(Event::Started(m));
             let start = Instant::now();
-            let pushed = self.push_statements(client, m, &mut pipe).await;
+            let pushed = push_statements(client, m, &mut pipe).await;
             pipe.drain(0).await;
             let sent = match pushed {
                 Ok(n) => n,
@@ -457,17 +420,12 @@ impl<'m> Migrator<'m> {
             if let Some((tag, e)) = pipe.first_error.take() {
                 pipe.simple(client, Tag::Control, "ROLLBACK".into());
                 pipe.drain(0).await;
-                return Err(self.failure(m, tag, e, None));
+                return Err(failure(&self.table, m, tag, e, None));
             }
             let done = executed_from(m, start, sent);
             let ms = i32::try_from(done.execution_ms).unwrap_or(i32::MAX);
             // One transaction: its single COMMIT must be synchronous.
-            pipe.insert(
-                client,
-                &self.table,
-                self.row(m, Some(ms), true, None),
-                false,
-            );
+            pipe.insert(client, &self.table, row_of(m, Some(ms), true, None), false);
             pipe.current = Some(m.script.clone());
             executed.push(done);
         }
@@ -481,7 +439,7 @@ impl<'m> Migrator<'m> {
                 .copied()
                 .or(todo.last().copied());
             return Err(match m {
-                Some(m) => self.failure(m, tag, e, None),
+                Some(m) => failure(&self.table, m, tag, e, None),
                 None => Error::db("the single transaction failed", e),
             });
         }
@@ -491,17 +449,29 @@ impl<'m> Migrator<'m> {
         Ok(executed)
     }
 
-    /// Statement by statement, each its own implicit transaction.
+    /// Statement by statement, each its own implicit transaction. With
+    /// `resume`, first checks that the statements the failed run applied are
+    /// unchanged, then continues at the one that failed.
     async fn apply_no_transaction(
         &self,
         client: &Client,
         m: &Migration,
+        resume: Option<&Resumable>,
         async_commit: bool,
     ) -> Result<Executed, Error> {
         let start = Instant::now();
+        let mut skip = 0;
+        if let Some(r) = resume {
+            check_applied_statements(m, r)?;
+            skip = r.statement_hashes.len();
+        }
         let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
         let mut hashes: Vec<String> = Vec::new();
         while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
+            if hashes.len() < skip {
+                hashes.push(statement_hash(&chunk.text));
+                continue;
+            }
             if let Err(e) = client.batch_execute(&chunk.text).await {
                 let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
                 let progress = serde_json::json!({
@@ -513,14 +483,29 @@ impl<'m> Migrator<'m> {
                 let recorded = history::insert(
                     client,
                     &self.table,
-                    &self.row(m, Some(ms), false, Some(progress)),
+                    &row_of(m, Some(ms), false, Some(progress)),
                 )
                 .await;
-                let mut err = self.failure(m, Tag::Statement(Box::new(chunk)), e, Some(succeeded));
+                let invalid_index = invalid_index_left_by(client, &chunk.text).await;
+                let mut err = failure(
+                    &self.table,
+                    m,
+                    Tag::Statement(Box::new(chunk)),
+                    e,
+                    Some(succeeded),
+                );
                 if let Error::Sql(s) = &mut err {
-                    s.next_step = Some(match recorded {
+                    let mut next = String::new();
+                    if let Some(index) = &invalid_index {
+                        next.push_str(&format!(
+                            "the failed CREATE INDEX CONCURRENTLY left the INVALID index {index}; \
+                             drop it with `DROP INDEX CONCURRENTLY IF EXISTS {index};` before running it again\n  "
+                        ));
+                    }
+                    next.push_str(&match recorded {
                         Ok(()) => format!(
-                            "recorded as failed; fix {}, then run `strata repair` to remove the failed row, and `strata migrate`",
+                            "recorded as failed; fix {}, then run `strata migrate --resume` to continue at the failed \
+                             statement, or `strata repair` to remove the failed row and re-run the whole file",
                             m.script
                         ),
                         Err(_) => format!(
@@ -528,16 +513,28 @@ impl<'m> Migrator<'m> {
                             self.table, m.script
                         ),
                     });
+                    s.invalid_index = invalid_index;
+                    s.next_step = Some(next);
                 }
                 return Err(err);
             }
             hashes.push(statement_hash(&chunk.text));
         }
+        if hashes.len() < skip {
+            // check_applied_statements already refused this; the file changed under us.
+            return Err(resume_refused(
+                m,
+                format!(
+                    "the file now has {} statement(s), fewer than the {skip} already applied",
+                    hashes.len()
+                ),
+            ));
+        }
         let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
         history::insert_with(
             client,
             &self.table,
-            &self.row(m, Some(ms), true, None),
+            &row_of(m, Some(ms), true, None),
             async_commit,
         )
         .await
@@ -550,71 +547,287 @@ impl<'m> Migrator<'m> {
                 e,
             )
         })?;
-        Ok(executed_from(m, start, hashes.len()))
+        Ok(executed_from(m, start, hashes.len() - skip))
     }
+}
 
-    fn failure(
-        &self,
-        m: &Migration,
-        tag: Tag,
-        e: tokio_postgres::Error,
-        succeeded: Option<usize>,
-    ) -> Error {
-        let Some(db) = e.as_db_error() else {
-            return Error::db(format!("{}: the connection failed", m.script), e);
-        };
-        let mut err = SqlError {
-            script: m.script.clone(),
-            path: crate::source::Migrations::path_of(m),
-            line: None,
-            column: None,
-            line_text: None,
-            code: db.code().code().to_owned(),
-            message: db.message().to_owned(),
-            detail: db.detail().map(str::to_owned),
-            hint: db.hint().map(str::to_owned),
-            context: db.where_().map(str::to_owned),
-            statements_succeeded: succeeded,
-            next_step: None,
-        };
-        match tag {
-            Tag::Statement(chunk) => {
-                let loc = Location {
-                    offset: chunk.offset,
-                    line: chunk.line,
-                    column: chunk.column,
-                };
-                let pos = match db.position() {
-                    Some(ErrorPosition::Original(p)) => crate::sql::locate(&chunk.text, loc, *p),
-                    _ => None,
-                }
-                .or_else(|| crate::sql::locate(&chunk.text, loc, 1));
-                if let Some(p) = pos {
-                    err.line = Some(p.line);
-                    err.column = Some(p.column);
-                    err.line_text = Some(p.line_text);
-                }
-                if let Some(ErrorPosition::Internal { position, query }) = db.position() {
-                    let inner = format!("in the internal query at character {position}: {query}");
-                    err.context = Some(match err.context.take() {
-                        Some(c) => format!("{c}\n{inner}"),
-                        None => inner,
-                    });
-                }
-            }
-            Tag::Insert => {
-                return Error::db(
-                    format!(
-                        "{} ran, but recording it in {} failed; it was rolled back",
-                        m.script, self.table
-                    ),
-                    e,
-                );
-            }
-            Tag::Control => {}
-        }
-        Error::Sql(Box::new(err))
+/// The history row recording `m`.
+pub(crate) fn row_of(
+    m: &Migration,
+    execution_ms: Option<i32>,
+    success: bool,
+    progress: Option<serde_json::Value>,
+) -> NewRow {
+    NewRow {
+        version: m.version.as_ref().map(ToString::to_string),
+        description: m.description.clone(),
+        kind: match m.kind {
+            MigrationKind::Versioned => RowKind::Versioned,
+            MigrationKind::Repeatable => RowKind::Repeatable,
+        },
+        script: m.script.clone(),
+        checksum: Some(m.checksum.to_string()),
+        execution_ms,
+        success,
+        progress,
     }
+}
+
+/// Runs the up part of `m` in one transaction together with the history row
+/// `row`, in one round trip when it fits in flight. `rollback` uses it for
+/// down parts too (with `m` standing for the down script and an `undo` row).
+pub(crate) async fn run_in_transaction(
+    client: &Client,
+    table: &TableName,
+    m: &Migration,
+    row: NewRow,
+    async_commit: bool,
+) -> Result<Executed, Error> {
+    let start = Instant::now();
+    let mut pipe = Pipeline::default();
+    pipe.simple(client, Tag::Control, "BEGIN".into());
+    let sent = match push_statements(client, m, &mut pipe).await {
+        Ok(n) => n,
+        Err(e) => {
+            pipe.simple(client, Tag::Control, "ROLLBACK".into());
+            pipe.drain(0).await;
+            return Err(e);
+        }
+    };
+    if pipe.failed() {
+        pipe.simple(client, Tag::Control, "ROLLBACK".into());
+    } else {
+        pipe.insert(client, table, row, async_commit);
+        pipe.simple(client, Tag::Control, "COMMIT".into());
+    }
+    pipe.drain(0).await;
+    if let Some((tag, e)) = pipe.first_error.take() {
+        return Err(failure(table, m, tag, e, None));
+    }
+    Ok(executed_from(m, start, sent))
+}
+
+/// Runs the up part of `m` statement by statement (no transaction), then
+/// inserts `row`. Used by `rollback` for a no-transaction down part; a failure
+/// says how many statements succeeded and records nothing.
+pub(crate) async fn run_statements(
+    client: &Client,
+    table: &TableName,
+    m: &Migration,
+    row: NewRow,
+) -> Result<Executed, Error> {
+    let start = Instant::now();
+    let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+    let mut done = 0;
+    while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
+        if let Err(e) = client.batch_execute(&chunk.text).await {
+            return Err(failure(
+                table,
+                m,
+                Tag::Statement(Box::new(chunk)),
+                e,
+                Some(done),
+            ));
+        }
+        done += 1;
+    }
+    history::insert(client, table, &row).await.map_err(|e| {
+        Error::db(
+            format!("{} ran, but recording it in {table} failed", m.script),
+            e,
+        )
+    })?;
+    Ok(executed_from(m, start, done))
+}
+
+/// Reads `m`'s statements and queues them; returns how many were queued.
+/// Stops early (without error) when the pipeline reports a failure.
+async fn push_statements<'a>(
+    client: &'a Client,
+    m: &Migration,
+    pipe: &mut Pipeline<'a>,
+) -> Result<usize, Error> {
+    let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+    let mut sent = 0;
+    while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
+        if crate::sql::is_transaction_control(&chunk.text) {
+            return Err(Error::TransactionControl {
+                script: m.script.clone(),
+                line: chunk.line,
+                column: chunk.column,
+                statement: first_words(&chunk.text),
+            });
+        }
+        pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
+        sent += 1;
+        pipe.drain(MAX_IN_FLIGHT).await;
+        if pipe.failed() {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
+/// Refuses to resume when a statement that already ran has changed since.
+fn check_applied_statements(m: &Migration, r: &Resumable) -> Result<(), Error> {
+    let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+    for (i, expected) in r.statement_hashes.iter().enumerate() {
+        let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? else {
+            return Err(resume_refused(
+                m,
+                format!(
+                    "the file now has {i} statement(s), fewer than the {} already applied",
+                    r.statement_hashes.len()
+                ),
+            ));
+        };
+        if statement_hash(&chunk.text) != *expected {
+            return Err(resume_refused(
+                m,
+                format!(
+                    "statement {} (line {}) was already applied, and it has changed since: `{}`",
+                    i + 1,
+                    chunk.line,
+                    first_line(&chunk.text)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn resume_refused(m: &Migration, reason: String) -> Error {
+    Error::ResumeRefused {
+        script: m.script.clone(),
+        reason,
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// After a failed statement: if it was `CREATE INDEX CONCURRENTLY`, the
+/// index it left behind when PostgreSQL marked it INVALID (see
+/// <https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY>).
+async fn invalid_index_left_by(client: &Client, statement: &str) -> Option<String> {
+    let (name, table) = concurrent_index(statement)?;
+    // Named: that index. Unnamed (PostgreSQL chose the name): the invalid
+    // index on the table, newest first.
+    let rows = client
+        .query_typed(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT i.indisvalid AND CASE WHEN $1::text IS NOT NULL THEN i.indexrelid = to_regclass($1) \
+             ELSE i.indrelid = to_regclass($2) END ORDER BY c.oid DESC LIMIT 1",
+            &[(&name, Type::TEXT), (&table, Type::TEXT)],
+        )
+        .await
+        .ok()?;
+    rows.first().and_then(|r| r.try_get(0).ok())
+}
+
+/// For `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] [name] ON [ONLY] table …`:
+/// the index name as written (None when omitted) and the table.
+fn concurrent_index(statement: &str) -> Option<(Option<String>, String)> {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase());
+    let mut i = 0;
+    let expect = |w: &str, i: &mut usize| {
+        if upper(*i).as_deref() == Some(w) {
+            *i += 1;
+            true
+        } else {
+            false
+        }
+    };
+    if !expect("CREATE", &mut i) {
+        return None;
+    }
+    expect("UNIQUE", &mut i);
+    if !(expect("INDEX", &mut i) && expect("CONCURRENTLY", &mut i)) {
+        return None;
+    }
+    if upper(i).as_deref() == Some("IF") {
+        i += 3;
+    }
+    let name = if upper(i).as_deref() == Some("ON") {
+        None
+    } else {
+        let n = (*words.get(i)?).to_owned();
+        i += 1;
+        Some(n)
+    };
+    if !expect("ON", &mut i) {
+        return None;
+    }
+    expect("ONLY", &mut i);
+    let table = words.get(i)?.split('(').next()?.to_owned();
+    Some((name, table))
+}
+
+fn failure(
+    table: &TableName,
+    m: &Migration,
+    tag: Tag,
+    e: tokio_postgres::Error,
+    succeeded: Option<usize>,
+) -> Error {
+    let Some(db) = e.as_db_error() else {
+        return Error::db(format!("{}: the connection failed", m.script), e);
+    };
+    let mut err = SqlError {
+        script: m.script.clone(),
+        path: crate::source::Migrations::path_of(m),
+        line: None,
+        column: None,
+        line_text: None,
+        code: db.code().code().to_owned(),
+        message: db.message().to_owned(),
+        detail: db.detail().map(str::to_owned),
+        hint: db.hint().map(str::to_owned),
+        context: db.where_().map(str::to_owned),
+        statements_succeeded: succeeded,
+        next_step: None,
+        invalid_index: None,
+    };
+    match tag {
+        Tag::Statement(chunk) => {
+            let loc = Location {
+                offset: chunk.offset,
+                line: chunk.line,
+                column: chunk.column,
+            };
+            let pos = match db.position() {
+                Some(ErrorPosition::Original(p)) => crate::sql::locate(&chunk.text, loc, *p),
+                _ => None,
+            }
+            .or_else(|| crate::sql::locate(&chunk.text, loc, 1));
+            if let Some(p) = pos {
+                err.line = Some(p.line);
+                err.column = Some(p.column);
+                err.line_text = Some(p.line_text);
+            }
+            if let Some(ErrorPosition::Internal { position, query }) = db.position() {
+                let inner = format!("in the internal query at character {position}: {query}");
+                err.context = Some(match err.context.take() {
+                    Some(c) => format!("{c}\n{inner}"),
+                    None => inner,
+                });
+            }
+        }
+        Tag::Insert => {
+            return Error::db(
+                format!(
+                    "{} ran, but recording it in {} failed; it was rolled back",
+                    m.script, table
+                ),
+                e,
+            );
+        }
+        Tag::Control => {}
+    }
+    Error::Sql(Box::new(err))
 }
 
 fn start_of(m: &Migration) -> Location {
@@ -709,5 +922,26 @@ impl<'a> Pipeline<'a> {
                 self.first_error = Some((tag, e));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_index_of_create_index_concurrently() {
+        assert_eq!(
+            concurrent_index(
+                "create unique index concurrently if not exists u_email on only public.users (email);"
+            ),
+            Some((Some("u_email".into()), "public.users".into()))
+        );
+        assert_eq!(
+            concurrent_index("CREATE INDEX CONCURRENTLY ON t(x)"),
+            Some((None, "t".into()))
+        );
+        assert_eq!(concurrent_index("CREATE INDEX i ON t (x)"), None);
+        assert_eq!(concurrent_index("SELECT 1"), None);
     }
 }

@@ -121,6 +121,37 @@ pub struct Plan {
     pub to_apply: Vec<usize>,
     /// What keeps `migrate` from running (empty when it may run).
     pub blockers: Vec<Problem>,
+    /// Failed no-transaction migrations that `migrate --resume` continues
+    /// (filled by [`Plan::allow_resume`]).
+    pub resumable: Vec<Resumable>,
+}
+
+/// A failed no-transaction migration that can continue at its failed
+/// statement: the history recorded the statements that succeeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumable {
+    /// The file.
+    pub script: String,
+    /// SHA-256 of each statement that succeeded, in order; resuming skips
+    /// exactly these, after checking the file still has them.
+    pub statement_hashes: Vec<String>,
+}
+
+impl Resumable {
+    /// Reads the `progress` of a failed history row.
+    pub fn from_row(row: &AppliedMigration) -> Option<Resumable> {
+        if row.success {
+            return None;
+        }
+        let hashes = row.progress.as_ref()?.get("statement_hashes")?.as_array()?;
+        Some(Resumable {
+            script: row.script.clone(),
+            statement_hashes: hashes
+                .iter()
+                .map(|h| h.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()?,
+        })
+    }
 }
 
 impl Plan {
@@ -230,7 +261,7 @@ impl Plan {
                     state,
                     &m.script,
                     Some(vs.clone()),
-                    "failed (no-transaction migration); fix the file, then run `strata repair` to remove the failed row, then `strata migrate`".into(),
+                    failed_message(row),
                 )),
                 State::Modified => blockers.push(problem(
                     state,
@@ -334,7 +365,32 @@ impl Plan {
             entries,
             to_apply,
             blockers,
+            resumable: Vec::new(),
         }
+    }
+
+    /// `migrate --resume`: failed no-transaction migrations whose history
+    /// row recorded their progress stop being blockers and are applied (in
+    /// their place in version order), continuing at the failed statement.
+    /// Other blockers stay.
+    pub fn allow_resume(&mut self, migrations: &[Migration]) {
+        for e in &self.entries {
+            let (State::Failed, Some(i), Some(row)) = (e.state, e.migration, &e.applied) else {
+                continue;
+            };
+            let Some(r) = Resumable::from_row(row) else {
+                continue;
+            };
+            self.blockers
+                .retain(|b| !(b.state == State::Failed && b.script == e.script));
+            self.to_apply.push(i);
+            self.resumable.push(r);
+        }
+        self.to_apply.sort_by(|a, b| {
+            let (ma, mb) = (&migrations[*a], &migrations[*b]);
+            (ma.kind, &ma.version, &ma.description).cmp(&(mb.kind, &mb.version, &mb.description))
+        });
+        self.to_apply.dedup();
     }
 
     /// The plan as it stands after `applied` — `(script, execution_ms)` pairs —
@@ -402,6 +458,20 @@ impl Plan {
                 Some(Problem { state: e.state, script: e.script.clone(), version: e.version.clone(), message })
             })
             .collect()
+    }
+}
+
+fn failed_message(row: Option<&AppliedMigration>) -> String {
+    match row.and_then(Resumable::from_row) {
+        Some(r) => format!(
+            "failed (no-transaction migration; {} statement(s) applied before the failure); fix the file, then run \
+             `strata migrate --resume` to continue at the failed statement, or `strata repair` to remove the failed \
+             row and re-run the whole file",
+            r.statement_hashes.len()
+        ),
+        None => "failed (no-transaction migration); fix the file, then run `strata repair` to remove the failed row, \
+                 then `strata migrate`"
+            .into(),
     }
 }
 
@@ -619,6 +689,33 @@ mod tests {
         let p = Plan::new(&[changed], &history, &PlanOptions::default());
         assert_eq!(p.entries[0].state, State::Pending);
         assert_eq!(p.incompatibilities().len(), 1);
+    }
+
+    #[test]
+    fn resume_turns_a_recorded_failure_into_work() {
+        let a = file("V1__a.sql", "a");
+        let b = file("V2__b.sql", "b");
+        let mut failed = row(2, RowKind::Versioned, &b, false);
+        failed.progress =
+            Some(serde_json::json!({"statements_succeeded": 1, "statement_hashes": ["ab"]}));
+        let history = vec![row(1, RowKind::Versioned, &a, true), failed];
+        let files = [a, b];
+        let mut p = Plan::new(&files, &history, &PlanOptions::default());
+        assert_eq!(p.blockers.len(), 1);
+        assert!(
+            p.blockers[0].message.contains("--resume"),
+            "{}",
+            p.blockers[0].message
+        );
+        p.allow_resume(&files);
+        assert!(p.blockers.is_empty());
+        assert_eq!(p.to_apply, vec![1]);
+        assert_eq!(p.resumable[0].statement_hashes, vec!["ab".to_owned()]);
+        // Without recorded progress there is nothing to resume from.
+        let history = vec![row(1, RowKind::Versioned, &files[1], false)];
+        let mut p = Plan::new(&files[1..], &history, &PlanOptions::default());
+        p.allow_resume(&files[1..]);
+        assert_eq!(p.blockers.len(), 1);
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             // "0" disables it explicitly, as PostgreSQL reads it.
             lock_timeout: Some(ctx.env.spec.lock_timeout.as_setting()),
             statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
+            resume: args.resume,
         };
         let result = migrate_one(
             ctx,
@@ -143,6 +144,10 @@ async fn migrate_one(
             pb.set_prefix(name.clone());
             bar = Some(pb);
         }
+        Event::Resuming(m, skipped) => out.info(&format!(
+            "{name}: resuming {} after the {skipped} statement(s) that already ran",
+            m.script
+        )),
         Event::Started(m) => {
             if let Some(pb) = &bar {
                 pb.set_message(m.script.clone());

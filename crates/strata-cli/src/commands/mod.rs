@@ -1,12 +1,15 @@
 //! One file per command. Each takes parsed arguments, does its work through
 //! the library, and renders; none decides the exit code (main does).
 
+pub mod baseline;
 pub mod db;
 pub mod dev;
 pub mod env;
 pub mod init;
 pub mod migrate;
 pub mod new;
+pub mod repair;
+pub mod rollback;
 pub mod status;
 pub mod validate;
 pub mod verify;

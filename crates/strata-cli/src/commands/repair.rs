@@ -1,0 +1,123 @@
+//! `strata repair`: remove failed rows and, with `--accept-checksums`,
+//! record the current checksums of modified migrations. Prints exactly what
+//! it changed (with `--dry-run`, what it would change). The library does the
+//! work ([`strata::repair`]).
+
+use std::time::Duration;
+
+use anyhow::Result;
+use serde_json::json;
+use strata::repair::{RepairOptions, RepairReport, repair};
+
+use super::{finish, record_failure};
+use crate::cli::RepairArgs;
+use crate::context::Ctx;
+
+/// Runs `strata repair`.
+pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    let (remove, accept) = if args.dry_run {
+        ("would remove", "would record")
+    } else {
+        ("removed", "recorded")
+    };
+    for db in ctx.databases()? {
+        let mut r = crate::render::DbReport {
+            name: db.name.clone(),
+            table: ctx.table(db).to_string(),
+            ..Default::default()
+        };
+        let result: Result<RepairReport> = async {
+            let migrations = ctx.migrations(db)?;
+            let endpoint = ctx.endpoint(db).await?;
+            r.url = Some(endpoint.redacted.clone());
+            let wait = Duration::from_secs(args.connect.wait);
+            let client = ctx.connect(&endpoint, wait).await?;
+            let lock_client = if args.dry_run {
+                None
+            } else {
+                Some(ctx.connect(&endpoint, wait).await?)
+            };
+            let opts = RepairOptions {
+                accept_checksums: args.accept_checksums,
+                dry_run: args.dry_run,
+                lock_wait: Duration::from_secs(args.lock_wait),
+            };
+            let out = ctx.out.clone();
+            let name = db.name.clone();
+            let mut on_wait = |h: &strata::error::LockHolder| {
+                out.info(&format!(
+                    "{name}: waiting for the migration lock, held by {h}"
+                ))
+            };
+            Ok(repair(
+                &client,
+                lock_client,
+                &ctx.table(db),
+                &migrations,
+                &opts,
+                &mut on_wait,
+            )
+            .await?)
+        }
+        .await;
+        match result {
+            Err(e) => {
+                record_failure(ctx, &mut r, e, &mut errors);
+                docs.push(json!({"name": r.name, "url": r.url, "history_table": r.table, "error": r.error}));
+            }
+            Ok(rep) => {
+                let n = &db.name;
+                for row in &rep.removed {
+                    ctx.out.result(&format!(
+                        "{n}: {remove} failed row #{} {} ({}, failed at {})",
+                        row.installed_rank,
+                        row.version
+                            .as_deref()
+                            .map(|v| format!("V{v}"))
+                            .unwrap_or_else(|| "R".into()),
+                        row.script,
+                        row.applied_at
+                    ));
+                }
+                for c in &rep.accepted {
+                    ctx.out.result(&format!(
+                        "{n}: {accept} checksum of V{} ({}): {} -> {}",
+                        c.version,
+                        c.script,
+                        c.old.as_deref().unwrap_or("none"),
+                        c.new
+                    ));
+                }
+                for s in &rep.still_modified {
+                    ctx.out.warn(&format!(
+                        "{n}: {s} is modified; run `strata repair --accept-checksums` to record its new checksum, \
+                         or restore the file"
+                    ));
+                }
+                if rep.is_noop() {
+                    ctx.out.result(&format!("{n}: nothing to repair"));
+                }
+                docs.push(json!({
+                    "name": r.name,
+                    "url": r.url,
+                    "history_table": r.table,
+                    "dry_run": rep.dry_run,
+                    "removed": rep.removed.iter().map(|x| json!({
+                        "installed_rank": x.installed_rank, "version": x.version, "script": x.script,
+                    })).collect::<Vec<_>>(),
+                    "accepted": rep.accepted.iter().map(|c| json!({
+                        "version": c.version, "script": c.script, "old": c.old, "new": c.new,
+                    })).collect::<Vec<_>>(),
+                    "still_modified": rep.still_modified,
+                }));
+            }
+        }
+    }
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({"env": ctx.env.name, "databases": docs}));
+    }
+    finish(errors)
+}

@@ -1,0 +1,122 @@
+//! `baseline VERSION`: mark an existing database as being at VERSION.
+//!
+//! One `baseline` row (no checksum: no script ran). Versions below it become
+//! `below_baseline` and are never applied; the version itself shows as
+//! `baseline`; later versions are pending. Refused when the history table
+//! already has rows: a baseline describes a database strata never migrated,
+//! and writing one into a live history would hide what really ran.
+//!
+//! [`crate::adopt`] builds on the same checks to take over another tool's
+//! history.
+
+use std::time::Duration;
+
+use tokio_postgres::Client;
+use tokio_postgres::types::Type;
+
+use crate::error::{Error, LockHolder};
+use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
+use crate::lock::Held;
+use crate::migration::Version;
+
+/// The `script` (and default description) of a baseline row.
+pub const BASELINE_SCRIPT: &str = "<< baseline >>";
+
+/// Writes a baseline row for `version` into `table` (created if missing),
+/// under the migration lock. Returns the history as it now is.
+///
+/// ```no_run
+/// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// use std::time::Duration;
+/// let version = "5".parse().expect("a version");
+/// let rows = strata::baseline::baseline(&client, None, &strata::TableName::default(), &version,
+///     Duration::from_secs(60), &mut |_| {}).await?;
+/// assert_eq!(rows.len(), 1);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// [`Error::HistoryNotEmpty`] when the table has rows; [`Error::LockTimeout`];
+/// [`Error::Db`].
+pub async fn baseline(
+    client: &Client,
+    lock_client: Option<Client>,
+    table: &TableName,
+    version: &Version,
+    lock_wait: Duration,
+    on_wait: &mut dyn FnMut(&LockHolder),
+) -> Result<Vec<AppliedMigration>, Error> {
+    let row = NewRow {
+        version: Some(version.to_string()),
+        description: BASELINE_SCRIPT.into(),
+        kind: RowKind::Baseline,
+        script: BASELINE_SCRIPT.into(),
+        checksum: None,
+        execution_ms: Some(0),
+        success: true,
+        progress: None,
+    };
+    write_into_empty_history(client, lock_client, table, &[row], lock_wait, on_wait).await
+}
+
+/// Under the lock: refuses unless `table` is empty or missing, creates it,
+/// and inserts `rows` in one transaction. Returns the history afterwards.
+pub(crate) async fn write_into_empty_history(
+    client: &Client,
+    lock_client: Option<Client>,
+    table: &TableName,
+    rows: &[NewRow],
+    lock_wait: Duration,
+    on_wait: &mut dyn FnMut(&LockHolder),
+) -> Result<Vec<AppliedMigration>, Error> {
+    let held = Held::take(client, lock_client, table, lock_wait, on_wait).await?;
+    let result = async {
+        refuse_unless_empty(client, table).await?;
+        history::ensure(client, table).await?;
+        let ctx = |e| Error::db(format!("cannot write the baseline into {table}"), e);
+        client.batch_execute("BEGIN").await.map_err(ctx)?;
+        for row in rows {
+            if let Err(e) = history::insert(client, table, row).await {
+                let _ = client.batch_execute("ROLLBACK").await;
+                return Err(ctx(e));
+            }
+        }
+        client.batch_execute("COMMIT").await.map_err(ctx)?;
+        Ok(history::read(client, table).await?.unwrap_or_default())
+    }
+    .await;
+    let released = held.release(client).await;
+    let rows = result?;
+    released?;
+    Ok(rows)
+}
+
+/// [`Error::HistoryNotEmpty`] unless `table` is missing or empty.
+pub(crate) async fn refuse_unless_empty(client: &Client, table: &TableName) -> Result<(), Error> {
+    let exists = client
+        .query_typed(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[(&table.quoted(), Type::TEXT)],
+        )
+        .await
+        .map_err(|e| Error::db(format!("cannot look up the history table {table}"), e))?;
+    if !exists
+        .first()
+        .and_then(|r| r.try_get::<_, bool>(0).ok())
+        .unwrap_or(false)
+    {
+        return Ok(());
+    }
+    let rows = client
+        .query_typed(&format!("SELECT count(*) FROM {}", table.quoted()), &[])
+        .await
+        .map_err(|e| Error::db(format!("cannot read the history table {table}"), e))?;
+    let n: i64 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(0);
+    if n > 0 {
+        return Err(Error::HistoryNotEmpty {
+            table: table.to_string(),
+            rows: n,
+        });
+    }
+    Ok(())
+}

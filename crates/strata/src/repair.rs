@@ -1,0 +1,216 @@
+//! `repair`: the one command allowed to rewrite the history (SPEC §3).
+//!
+//! It does two things, in one transaction, under the migration lock:
+//!
+//! - removes the rows of failed runs (`success = false`), so a fixed file is
+//!   re-run from its first statement by the next `migrate` (the alternative
+//!   for a no-transaction migration is `migrate --resume`, which keeps the
+//!   failed row and continues at the failed statement);
+//! - with `accept_checksums`, records the files' current checksums for
+//!   `modified` migrations: an `UPDATE` of the checksum of the row that
+//!   decides the version's state (its latest row), nothing else. The old and
+//!   new checksums are returned so the CLI can print exactly what changed.
+//!
+//! Repeatables whose file changed are not `modified` (they are `pending`,
+//! and `migrate` re-runs them), so repair leaves them alone, as it does rows
+//! whose file is missing.
+
+use std::time::Duration;
+
+use tokio_postgres::Client;
+use tokio_postgres::types::Type;
+
+use crate::error::{Error, LockHolder};
+use crate::history::{self, AppliedMigration, TableName};
+use crate::lock::Held;
+use crate::plan::{Plan, PlanOptions, State};
+use crate::source::Migrations;
+
+/// Options of a repair.
+#[derive(Clone, Debug)]
+pub struct RepairOptions {
+    /// Also record the current checksums of modified migrations.
+    pub accept_checksums: bool,
+    /// Report what would change; change nothing, take no lock.
+    pub dry_run: bool,
+    /// How long to wait for another strata's lock.
+    pub lock_wait: Duration,
+}
+
+impl Default for RepairOptions {
+    /// Failed rows only, 60 s lock wait.
+    ///
+    /// ```
+    /// assert!(!strata::repair::RepairOptions::default().accept_checksums);
+    /// ```
+    fn default() -> Self {
+        RepairOptions {
+            accept_checksums: false,
+            dry_run: false,
+            lock_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A checksum that repair recorded (or would record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChecksumChange {
+    /// The history row updated.
+    pub installed_rank: i32,
+    /// Its version.
+    pub version: String,
+    /// The file.
+    pub script: String,
+    /// The checksum the history had.
+    pub old: Option<String>,
+    /// The file's checksum, now in the history.
+    pub new: String,
+}
+
+/// What a repair changed (or, dry, would change).
+#[derive(Clone, Debug, Default)]
+pub struct RepairReport {
+    /// Failed rows deleted.
+    pub removed: Vec<AppliedMigration>,
+    /// Checksums recorded.
+    pub accepted: Vec<ChecksumChange>,
+    /// Modified migrations left as they are (no `accept_checksums`).
+    pub still_modified: Vec<String>,
+    /// True for a dry run.
+    pub dry_run: bool,
+}
+
+impl RepairReport {
+    /// True when there was nothing to change.
+    ///
+    /// ```
+    /// assert!(strata::repair::RepairReport::default().is_noop());
+    /// ```
+    pub fn is_noop(&self) -> bool {
+        self.removed.is_empty() && self.accepted.is_empty()
+    }
+}
+
+/// Works out what repair changes. Pure: no database.
+///
+/// ```
+/// use strata::repair::{RepairOptions, what_to_repair};
+/// let r = what_to_repair(&[], &[], &RepairOptions::default());
+/// assert!(r.is_noop());
+/// ```
+pub fn what_to_repair(
+    migrations: &[crate::migration::Migration],
+    history: &[AppliedMigration],
+    options: &RepairOptions,
+) -> RepairReport {
+    let removed: Vec<AppliedMigration> = history.iter().filter(|r| !r.success).cloned().collect();
+    // States once the failed rows are gone: an older successful row may then
+    // decide a version, and its checksum may differ from the file.
+    let kept: Vec<AppliedMigration> = history.iter().filter(|r| r.success).cloned().collect();
+    let plan = Plan::new(migrations, &kept, &PlanOptions::default());
+    let mut accepted = Vec::new();
+    let mut still_modified = Vec::new();
+    for e in plan.entries.iter().filter(|e| e.state == State::Modified) {
+        let (Some(row), Some(new), Some(version)) = (&e.applied, &e.checksum, &e.version) else {
+            continue;
+        };
+        if options.accept_checksums {
+            accepted.push(ChecksumChange {
+                installed_rank: row.installed_rank,
+                version: version.clone(),
+                script: e.script.clone(),
+                old: row.checksum.clone(),
+                new: new.clone(),
+            });
+        } else {
+            still_modified.push(e.script.clone());
+        }
+    }
+    RepairReport {
+        removed,
+        accepted,
+        still_modified,
+        dry_run: options.dry_run,
+    }
+}
+
+/// Repairs the history of one database.
+///
+/// ```no_run
+/// # async fn f(client: tokio_postgres::Client, lock: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// use strata::repair::{RepairOptions, repair};
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let opts = RepairOptions { accept_checksums: true, ..Default::default() };
+/// let report = repair(&client, Some(lock), &strata::TableName::default(), &migrations, &opts, &mut |_| {}).await?;
+/// for c in &report.accepted {
+///     println!("{}: {:?} -> {}", c.script, c.old, c.new);
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// [`Error::LockTimeout`], [`Error::Db`] (the transaction was rolled back:
+/// nothing changed).
+pub async fn repair(
+    client: &Client,
+    lock_client: Option<Client>,
+    table: &TableName,
+    migrations: &Migrations,
+    options: &RepairOptions,
+    on_wait: &mut dyn FnMut(&LockHolder),
+) -> Result<RepairReport, Error> {
+    if options.dry_run {
+        let history = history::read(client, table).await?.unwrap_or_default();
+        return Ok(what_to_repair(&migrations.list, &history, options));
+    }
+    let held = Held::take(client, lock_client, table, options.lock_wait, on_wait).await?;
+    let result = locked(client, table, migrations, options).await;
+    let released = held.release(client).await;
+    let report = result?;
+    released?;
+    Ok(report)
+}
+
+async fn locked(
+    client: &Client,
+    table: &TableName,
+    migrations: &Migrations,
+    options: &RepairOptions,
+) -> Result<RepairReport, Error> {
+    let Some(history) = history::read(client, table).await? else {
+        return Ok(RepairReport::default());
+    };
+    let report = what_to_repair(&migrations.list, &history, options);
+    if report.is_noop() {
+        return Ok(report);
+    }
+    let ctx = |e| Error::db(format!("cannot repair {table}; nothing was changed"), e);
+    client.batch_execute("BEGIN").await.map_err(ctx)?;
+    let result: Result<(), tokio_postgres::Error> = async {
+        let delete = format!("DELETE FROM {} WHERE installed_rank = $1", table.quoted());
+        for r in &report.removed {
+            client
+                .query_typed(&delete, &[(&r.installed_rank, Type::INT4)])
+                .await?;
+        }
+        let update = format!(
+            "UPDATE {} SET checksum = $1 WHERE installed_rank = $2",
+            table.quoted()
+        );
+        for c in &report.accepted {
+            client
+                .query_typed(
+                    &update,
+                    &[(&c.new, Type::TEXT), (&c.installed_rank, Type::INT4)],
+                )
+                .await?;
+        }
+        client.batch_execute("COMMIT").await
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(ctx(e));
+    }
+    Ok(report)
+}

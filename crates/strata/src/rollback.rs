@@ -1,0 +1,438 @@
+//! `rollback`: run the down parts of the newest applied versions.
+//!
+//! Which versions: the highest applied versions by version number (not by
+//! the order they were applied in), so what stays applied is always "every
+//! version up to some point" and `migrate` re-applies the rest in order.
+//! `--steps N` takes the N highest; `--to VERSION` takes every applied
+//! version above VERSION (VERSION itself stays applied).
+//!
+//! Everything is checked before anything runs ([`select`] is pure): a version
+//! in range without a down part (in-file `-- migrate:down` section,
+//! `U<version>__` file or `.down.sql`), whose file is missing or modified, or
+//! that is the baseline, refuses the whole rollback. Then, newest first, each
+//! down part runs in one transaction together with its `undo` history row;
+//! the history stays append-only and the version is `pending` again.
+//! Repeatable migrations are left alone.
+
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use crate::error::{Error, LockHolder};
+use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
+use crate::lock::Held;
+use crate::migration::{Checksum, DownPart, Migration, Version};
+use crate::migrator::{Event, Executed, run_in_transaction, run_statements, set_timeouts};
+use crate::plan::{Plan, PlanOptions, Problem, State};
+use crate::source::Migrations;
+
+/// How far to roll back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RollbackTarget {
+    /// The N highest applied versions (`--steps N`).
+    Steps(usize),
+    /// Every applied version above this one (`--to VERSION`).
+    To(Version),
+}
+
+/// Options of a `rollback` run.
+#[derive(Clone, Debug)]
+pub struct RollbackOptions {
+    /// How far.
+    pub target: RollbackTarget,
+    /// Check and list what would run; change nothing, take no lock.
+    pub dry_run: bool,
+    /// How long to wait for another strata's lock.
+    pub lock_wait: Duration,
+    /// `lock_timeout` for the session (PostgreSQL syntax); None keeps the server's.
+    pub lock_timeout: Option<String>,
+    /// `statement_timeout` for the session; None keeps the server's.
+    pub statement_timeout: Option<String>,
+}
+
+impl Default for RollbackOptions {
+    /// One step, 60 s lock wait, `lock_timeout` 10 s.
+    ///
+    /// ```
+    /// use strata::rollback::{RollbackOptions, RollbackTarget};
+    /// assert_eq!(RollbackOptions::default().target, RollbackTarget::Steps(1));
+    /// ```
+    fn default() -> Self {
+        RollbackOptions {
+            target: RollbackTarget::Steps(1),
+            dry_run: false,
+            lock_wait: Duration::from_secs(60),
+            lock_timeout: Some("10s".into()),
+            statement_timeout: None,
+        }
+    }
+}
+
+/// What a rollback did (or, dry, would do).
+#[derive(Clone, Debug)]
+pub struct RollbackReport {
+    /// The plan before the rollback.
+    pub before: Plan,
+    /// Indices into the migration list, in the order their down parts run.
+    pub selected: Vec<usize>,
+    /// Down parts that ran, newest version first (empty for a dry run).
+    pub rolled_back: Vec<Executed>,
+    /// True for a dry run.
+    pub dry_run: bool,
+}
+
+/// Picks the versions to roll back, newest first, or refuses with every
+/// problem found. Pure: no database.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::Content;
+/// use strata::rollback::{RollbackTarget, select};
+/// use strata::source::Migrations;
+/// let m = Migrations::from_files(Path::new("migrations"), vec![
+///     ("V1__a.sql".into(), Content::Static(b"CREATE TABLE a (id int);")),
+/// ]).unwrap();
+/// // Nothing applied: `--to 0` has nothing to roll back, `--steps 1` is refused.
+/// let (_, picked) = select(&m.list, &[], &RollbackTarget::To("0".parse().unwrap())).unwrap();
+/// assert!(picked.is_empty());
+/// assert!(select(&m.list, &[], &RollbackTarget::Steps(1)).is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::RollbackRefused`] listing every version in range that cannot be
+/// rolled back, or a failed migration that must be resolved first.
+pub fn select(
+    migrations: &[Migration],
+    history: &[AppliedMigration],
+    target: &RollbackTarget,
+) -> Result<(Plan, Vec<usize>), Error> {
+    let plan = Plan::new(migrations, history, &PlanOptions::default());
+    let mut problems: Vec<Problem> = plan
+        .entries
+        .iter()
+        .filter(|e| e.state == State::Failed)
+        .map(|e| Problem {
+            state: e.state,
+            script: e.script.clone(),
+            version: e.version.clone(),
+            message: "failed; resolve it first (`strata migrate --resume` or `strata repair`)"
+                .into(),
+        })
+        .collect();
+    let mut applied: Vec<(Version, &crate::plan::Entry)> = plan
+        .entries
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.state,
+                State::Applied | State::Modified | State::Missing | State::Baseline
+            )
+        })
+        .filter_map(|e| Some((e.version.as_deref()?.parse::<Version>().ok()?, e)))
+        .collect();
+    applied.sort_by(|a, b| b.0.cmp(&a.0));
+    let in_range: Vec<&(Version, &crate::plan::Entry)> = match target {
+        RollbackTarget::Steps(n) => {
+            if *n > applied.len() {
+                problems.push(Problem {
+                    state: State::Pending,
+                    script: String::new(),
+                    version: None,
+                    message: format!(
+                        "--steps {n}, but only {} version(s) are applied",
+                        applied.len()
+                    ),
+                });
+            }
+            applied.iter().take(*n).collect()
+        }
+        RollbackTarget::To(v) => applied.iter().filter(|(av, _)| av > v).collect(),
+    };
+    let mut selected = Vec::with_capacity(in_range.len());
+    for (v, e) in in_range {
+        let message = match (e.state, e.migration) {
+            (State::Baseline, _) => Some(format!(
+                "version {v} is the baseline: there is nothing strata ran to roll back"
+            )),
+            (State::Missing, _) | (_, None) => Some(format!(
+                "applied, but the file is gone; restore {} to roll it back",
+                e.script
+            )),
+            (State::Modified, Some(_)) => Some(
+                "modified since it was applied, so its down part may not match what ran; restore the file, \
+                 or run `strata repair --accept-checksums` if the change is intended"
+                    .into(),
+            ),
+            (_, Some(i)) if migrations[i].down.is_none() => Some(format!(
+                "has no down part; add a `-- migrate:down` section, a U{v}__{}.sql file or a .down.sql file",
+                migrations[i].description.replace(' ', "_")
+            )),
+            (_, Some(i)) => {
+                selected.push(i);
+                None
+            }
+        };
+        if let Some(message) = message {
+            problems.push(Problem {
+                state: e.state,
+                script: e.script.clone(),
+                version: Some(v.to_string()),
+                message,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok((plan, selected))
+    } else {
+        Err(Error::RollbackRefused { problems })
+    }
+}
+
+/// The down part of `m` as a script of its own: the `U`/`.down.sql` file,
+/// or the in-file section (with the checksum of that section).
+///
+/// # Errors
+/// I/O reading an in-file section.
+pub fn down_script(m: &Migration) -> Result<Option<Migration>, Error> {
+    Ok(match &m.down {
+        None => None,
+        Some(DownPart::File(f)) => Some((**f).clone()),
+        Some(DownPart::InFile(part)) => {
+            let text = m.content.read_part(part, &m.script)?;
+            let mut d = m.clone();
+            d.up = *part;
+            d.down = None;
+            d.checksum = Checksum::of(text.as_bytes());
+            Some(d)
+        }
+    })
+}
+
+/// Rolls back applied versions of one database.
+#[derive(Debug)]
+pub struct Rollback<'m> {
+    migrations: &'m Migrations,
+    table: TableName,
+    options: RollbackOptions,
+}
+
+impl<'m> Rollback<'m> {
+    /// A rollback of `migrations` recorded in `table`, one step by default.
+    ///
+    /// ```
+    /// use strata::history::TableName;
+    /// use strata::rollback::{Rollback, RollbackOptions, RollbackTarget};
+    /// use strata::source::Migrations;
+    /// let migrations = Migrations::default();
+    /// let r = Rollback::new(&migrations, TableName::default()).with_options(RollbackOptions {
+    ///     target: RollbackTarget::Steps(2),
+    ///     ..Default::default()
+    /// });
+    /// # let _ = r;
+    /// ```
+    pub fn new(migrations: &'m Migrations, table: TableName) -> Self {
+        Rollback {
+            migrations,
+            table,
+            options: RollbackOptions::default(),
+        }
+    }
+
+    /// Sets the options.
+    pub fn with_options(mut self, options: RollbackOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Runs the rollback on `client`, holding the migration lock (on
+    /// `lock_client`'s session when given, as [`crate::migrator::Migrator::run`]).
+    ///
+    /// ```no_run
+    /// # async fn f(client: tokio_postgres::Client, lock: tokio_postgres::Client) -> Result<(), strata::Error> {
+    /// use strata::rollback::Rollback;
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let report = Rollback::new(&migrations, strata::TableName::default())
+    ///     .run(&client, Some(lock), &mut |_| {})
+    ///     .await?;
+    /// for r in &report.rolled_back {
+    ///     println!("rolled back {}", r.script);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::RollbackRefused`] before anything ran; [`Error::LockTimeout`];
+    /// [`Error::Sql`] when a down part fails (that version's transaction was
+    /// rolled back and it stays applied; versions rolled back before it stay
+    /// rolled back); [`Error::Db`].
+    pub async fn run(
+        &self,
+        client: &Client,
+        lock_client: Option<Client>,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<RollbackReport, Error> {
+        if self.options.dry_run {
+            let history = history::read(client, &self.table)
+                .await?
+                .unwrap_or_default();
+            let (before, selected) = select(&self.migrations.list, &history, &self.options.target)?;
+            on_event(Event::Planned(&before));
+            return Ok(RollbackReport {
+                before,
+                selected,
+                rolled_back: Vec::new(),
+                dry_run: true,
+            });
+        }
+        set_timeouts(
+            client,
+            self.options.lock_timeout.as_ref(),
+            self.options.statement_timeout.as_ref(),
+        )
+        .await?;
+        let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
+        let held = Held::take(
+            client,
+            lock_client,
+            &self.table,
+            self.options.lock_wait,
+            &mut on_wait,
+        )
+        .await?;
+        on_event(Event::LockAcquired);
+        let result = self.locked(client, on_event).await;
+        let released = held.release(client).await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    async fn locked(
+        &self,
+        client: &Client,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<RollbackReport, Error> {
+        let history = history::read(client, &self.table)
+            .await?
+            .unwrap_or_default();
+        let (before, selected) = select(&self.migrations.list, &history, &self.options.target)?;
+        on_event(Event::Planned(&before));
+        // Read every down part before running the first one.
+        let mut downs = Vec::with_capacity(selected.len());
+        for i in &selected {
+            let m = &self.migrations.list[*i];
+            let Some(d) = down_script(m)? else {
+                continue;
+            };
+            downs.push((m, d));
+        }
+        let mut rolled_back = Vec::with_capacity(downs.len());
+        for (m, down) in &downs {
+            on_event(Event::Started(down));
+            let row = NewRow {
+                version: m.version.as_ref().map(ToString::to_string),
+                description: m.description.clone(),
+                kind: RowKind::Undo,
+                script: down.script.clone(),
+                checksum: Some(down.checksum.to_string()),
+                execution_ms: None,
+                success: true,
+                progress: None,
+            };
+            let mut done = if down.no_transaction() {
+                run_statements(client, &self.table, down, row).await?
+            } else {
+                run_in_transaction(client, &self.table, down, row, false).await?
+            };
+            done.kind = "undo";
+            done.version = m.version.as_ref().map(ToString::to_string);
+            done.description = m.description.clone();
+            on_event(Event::RolledBack(&done));
+            rolled_back.push(done);
+        }
+        Ok(RollbackReport {
+            before,
+            selected,
+            rolled_back,
+            dry_run: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::Content;
+    use std::path::Path;
+
+    fn files(list: &[(&str, &'static str)]) -> Migrations {
+        Migrations::from_files(
+            Path::new("m"),
+            list.iter()
+                .map(|(n, b)| ((*n).to_owned(), Content::Static(b.as_bytes())))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn applied(m: &Migration, rank: i32, kind: RowKind) -> AppliedMigration {
+        AppliedMigration {
+            installed_rank: rank,
+            version: m.version.as_ref().map(ToString::to_string),
+            description: m.description.clone(),
+            kind,
+            script: m.script.clone(),
+            checksum: Some(m.checksum.to_string()),
+            applied_by: "t".into(),
+            applied_at: String::new(),
+            execution_ms: 0,
+            success: true,
+            progress: None,
+        }
+    }
+
+    const A: &str = "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n";
+
+    #[test]
+    fn newest_versions_first_and_to_keeps_the_version() {
+        let m = files(&[
+            ("V1__a.sql", A),
+            ("V2__b.sql", "CREATE TABLE b (id int);"),
+            ("U2__b.sql", "DROP TABLE b;"),
+            ("V10__c.sql", "CREATE TABLE c (id int);"),
+            ("U10__c.sql", "DROP TABLE c;"),
+        ]);
+        let h: Vec<_> = m
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, x)| applied(x, i as i32 + 1, RowKind::Versioned))
+            .collect();
+        let (_, s) = select(&m.list, &h, &RollbackTarget::Steps(2)).unwrap();
+        assert_eq!(s, vec![2, 1]);
+        let (_, s) = select(&m.list, &h, &RollbackTarget::To("1".parse().unwrap())).unwrap();
+        assert_eq!(s, vec![2, 1]);
+        let (_, s) = select(&m.list, &h, &RollbackTarget::To("0".parse().unwrap())).unwrap();
+        assert_eq!(s, vec![2, 1, 0]);
+    }
+
+    #[test]
+    fn refuses_when_any_version_in_range_has_no_down() {
+        let m = files(&[("V1__a.sql", "CREATE TABLE a (id int);"), ("V2__b.sql", A)]);
+        let h: Vec<_> = m
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, x)| applied(x, i as i32 + 1, RowKind::Versioned))
+            .collect();
+        assert!(select(&m.list, &h, &RollbackTarget::Steps(1)).is_ok());
+        let Err(Error::RollbackRefused { problems }) =
+            select(&m.list, &h, &RollbackTarget::Steps(2))
+        else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("no down part"), "{problems:?}");
+        assert!(select(&m.list, &h, &RollbackTarget::Steps(3)).is_err());
+    }
+}
