@@ -109,15 +109,24 @@ impl Ctx {
 
     /// The migrations of a database.
     pub fn migrations(&self, db: &DatabaseConfig) -> Result<Migrations, strata::error::Error> {
-        Migrations::from_dir(&db.migrations)
+        Migrations::from_dir_cached(&db.migrations, &self.scan_cache(db))
+    }
+
+    /// Where the scan cache of a database's migrations lives (SPEC §6's
+    /// `.strata/`, local state that is never committed).
+    fn scan_cache(&self, db: &DatabaseConfig) -> PathBuf {
+        let dir = self.project.root().join(".strata");
+        ignore_strata_dir(&dir);
+        dir.join("cache").join(format!("{}.scan", db.name))
     }
 
     /// Starts reading a database's migrations folder on a blocking thread, so
     /// the file I/O overlaps with connecting and reading the history.
     pub fn migrations_in_background(&self, db: &DatabaseConfig) -> Background {
         let dir = db.migrations.clone();
+        let cache = self.scan_cache(db);
         Background(tokio::task::spawn_blocking(move || {
-            Migrations::from_dir(&dir)
+            Migrations::from_dir_cached(&dir, &cache)
         }))
     }
 
@@ -326,6 +335,16 @@ pub struct Loaded {
     pub endpoint: Endpoint,
     /// The history rows (empty when the table does not exist).
     pub history: Vec<strata::history::AppliedMigration>,
+}
+
+/// Keeps `.strata/` (local cluster, caches) out of version control.
+fn ignore_strata_dir(dir: &Path) {
+    let ignore = dir.join(".gitignore");
+    if dir.is_dir() && !ignore.exists() {
+        let _ = std::fs::write(&ignore, "*\n");
+    } else if !dir.exists() && std::fs::create_dir_all(dir).is_ok() {
+        let _ = std::fs::write(&ignore, "*\n");
+    }
 }
 
 /// The project's local cluster in `.strata/cluster/`.

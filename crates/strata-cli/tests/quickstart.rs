@@ -153,6 +153,11 @@ fn quickstart_migrates_verifies_and_is_idempotent() {
     );
     assert_eq!(valid, [[Some("true".to_owned())]]);
 
-    // DATABASE_URL was set, so the embedded cluster was never used.
-    assert!(!project.join(".strata").exists());
+    // DATABASE_URL was set, so the embedded cluster was never used (only the
+    // scan cache lives in .strata/, and it is kept out of git).
+    assert!(!project.join(".strata/cluster").exists());
+    assert_eq!(
+        std::fs::read_to_string(project.join(".strata/.gitignore")).unwrap(),
+        "*\n"
+    );
 }

@@ -63,6 +63,7 @@
 
 pub mod adopt;
 pub mod baseline;
+pub mod cache;
 pub mod cluster;
 pub mod config;
 pub mod connect;

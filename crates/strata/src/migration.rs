@@ -31,13 +31,25 @@ use crate::error::Error;
 /// ```
 #[derive(Clone, Eq)]
 pub struct Version {
-    parts: Vec<String>,
+    /// The numbers as written, each up to 38 digits (u128). One allocation per
+    /// version, and integer comparisons: `status` parses and compares tens of
+    /// thousands of them.
+    parts: Vec<u128>,
 }
 
 impl Version {
-    /// The parts without leading zeros.
-    pub fn parts(&self) -> &[String] {
+    /// The numeric parts.
+    pub fn parts(&self) -> &[u128] {
         &self.parts
+    }
+
+    /// The parts without trailing zeros: equal versions have equal keys.
+    fn key(&self) -> &[u128] {
+        let mut n = self.parts.len();
+        while n > 1 && self.parts[n - 1] == 0 {
+            n -= 1;
+        }
+        &self.parts[..n]
     }
 }
 
@@ -48,36 +60,31 @@ impl std::str::FromStr for Version {
         if s.is_empty() {
             return Err("empty version".into());
         }
-        let mut parts = Vec::new();
+        let mut parts = Vec::with_capacity(2);
         for part in s.split(['.', '_']) {
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!(
                     "`{s}` is not a version (numbers separated by `.` or `_`)"
                 ));
             }
-            let trimmed = part.trim_start_matches('0');
-            parts.push(if trimmed.is_empty() {
-                "0".to_owned()
-            } else {
-                trimmed.to_owned()
-            });
+            let digits = part.trim_start_matches('0');
+            if digits.len() > 38 {
+                return Err(format!("`{s}`: a version part has more than 38 digits"));
+            }
+            // At most 38 digits always fits in a u128.
+            parts.push(digits.parse::<u128>().unwrap_or(0));
         }
         Ok(Version { parts })
     }
-}
-
-fn cmp_part(a: &str, b: &str) -> Ordering {
-    // Parts carry no leading zeros, so a longer part is a larger number.
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
         let n = self.parts.len().max(other.parts.len());
         for i in 0..n {
-            let a = self.parts.get(i).map_or("0", String::as_str);
-            let b = other.parts.get(i).map_or("0", String::as_str);
-            match cmp_part(a, b) {
+            let a = self.parts.get(i).copied().unwrap_or(0);
+            let b = other.parts.get(i).copied().unwrap_or(0);
+            match a.cmp(&b) {
                 Ordering::Equal => continue,
                 o => return o,
             }
@@ -94,24 +101,26 @@ impl PartialOrd for Version {
 
 impl PartialEq for Version {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        self.key() == other.key()
     }
 }
 
 impl std::hash::Hash for Version {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // Equal versions must hash alike: ignore trailing zero parts.
-        let mut n = self.parts.len();
-        while n > 1 && self.parts[n - 1] == "0" {
-            n -= 1;
-        }
-        self.parts[..n].hash(state);
+        self.key().hash(state);
     }
 }
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.parts.join("."))
+        for (i, p) in self.parts.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
     }
 }
 
@@ -153,12 +162,23 @@ impl Checksum {
     }
 }
 
+impl Checksum {
+    /// Lowercase hex, as stored in the history table. Hot in `status` and
+    /// `verify` (once per file), so no formatting machinery.
+    pub fn to_hex(&self) -> String {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for b in self.0 {
+            out.push(DIGITS[usize::from(b >> 4)] as char);
+            out.push(DIGITS[usize::from(b & 0xf)] as char);
+        }
+        out
+    }
+}
+
 impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&self.to_hex())
     }
 }
 

@@ -192,7 +192,8 @@ impl Plan {
         let mut entries = Vec::new();
         let mut to_apply = Vec::new();
         let mut blockers = Vec::new();
-        let mut seen: HashMap<Version, ()> = HashMap::new();
+        let mut seen: std::collections::HashSet<&Version> =
+            std::collections::HashSet::with_capacity(migrations.len());
 
         let problem =
             |state: State, script: &str, version: Option<String>, message: String| Problem {
@@ -203,7 +204,7 @@ impl Plan {
             };
 
         for (i, m) in migrations.iter().enumerate() {
-            let checksum = m.checksum.to_string();
+            let checksum = m.checksum.to_hex();
             if m.kind == MigrationKind::Repeatable {
                 let row = latest_repeatable.get(m.description.as_str()).copied();
                 let state = match row {
@@ -234,9 +235,11 @@ impl Plan {
                 });
                 continue;
             }
-            let Some(v) = m.version.clone() else { continue };
-            seen.insert(v.clone(), ());
-            let row = latest.get(&v).copied();
+            let Some(v) = m.version.as_ref() else {
+                continue;
+            };
+            seen.insert(v);
+            let row = latest.get(v).copied();
             let vs = v.to_string();
             let state = match row {
                 Some(r) if r.kind == RowKind::Baseline => State::Baseline,
@@ -250,9 +253,9 @@ impl Plan {
                 }
                 // Never applied, or rolled back (latest row is an undo).
                 _ => match &baseline {
-                    Some((b, _)) if v < *b => State::BelowBaseline,
-                    _ if opts.target.as_ref().is_some_and(|t| v > *t) => State::AboveTarget,
-                    _ if highest_applied.as_ref().is_some_and(|h| v < *h) => State::OutOfOrder,
+                    Some((b, _)) if v < b => State::BelowBaseline,
+                    _ if opts.target.as_ref().is_some_and(|t| v > t) => State::AboveTarget,
+                    _ if highest_applied.as_ref().is_some_and(|h| v < h) => State::OutOfOrder,
                     _ => State::Pending,
                 },
             };
@@ -306,7 +309,7 @@ impl Plan {
         let mut missing: Vec<(&Version, &AppliedMigration)> = latest
             .iter()
             .filter(|(v, r)| {
-                !seen.contains_key(*v) && r.kind != RowKind::Undo && r.kind != RowKind::Baseline
+                !seen.contains(*v) && r.kind != RowKind::Undo && r.kind != RowKind::Baseline
             })
             .map(|(v, r)| (v, *r))
             .collect();
@@ -340,7 +343,7 @@ impl Plan {
         }
         // A baseline row without a file of that version still shows.
         if let Some((v, r)) = &baseline
-            && !seen.contains_key(v)
+            && !seen.contains(v)
             && latest.get(v).is_some_and(|l| l.kind == RowKind::Baseline)
         {
             entries.push(Entry {

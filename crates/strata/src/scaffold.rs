@@ -130,8 +130,7 @@ pub fn next_migration(
     let next_number = |width: usize| -> String {
         let n: u128 = max
             .as_ref()
-            .and_then(|v| v.parts().first())
-            .and_then(|p| p.parse().ok())
+            .and_then(|v| v.parts().first().copied())
             .unwrap_or(0)
             + 1;
         format!("{n:0width$}")

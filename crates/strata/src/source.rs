@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::cache::{ScanCache, Stamp};
 use crate::error::Error;
 use crate::migration::{
     Content, DownPart, FileName, Migration, MigrationKind, ScannedFile, Version, scan,
@@ -34,6 +35,20 @@ impl Migrations {
     /// [`Error::InvalidMigrations`] listing every bad file (misnamed, duplicate
     /// version, bad encoding, empty, orphan down file).
     pub fn from_dir(dir: &Path) -> Result<Migrations, Error> {
+        Migrations::from_dir_inner(dir, None)
+    }
+
+    /// [`Migrations::from_dir`], reusing what an earlier run learnt about
+    /// unchanged files from the scan cache at `cache_file` (and updating it).
+    /// See [`crate::cache`] for when an entry is trusted.
+    ///
+    /// # Errors
+    /// As [`Migrations::from_dir`].
+    pub fn from_dir_cached(dir: &Path, cache_file: &Path) -> Result<Migrations, Error> {
+        Migrations::from_dir_inner(dir, Some(cache_file))
+    }
+
+    fn from_dir_inner(dir: &Path, cache_file: Option<&Path>) -> Result<Migrations, Error> {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -65,7 +80,12 @@ impl Migrations {
             }
             files.push((name.to_owned(), Content::File(entry.path())));
         }
-        Migrations::from_files(dir, files)
+        let mut cache = cache_file.map(ScanCache::load);
+        let result = Migrations::build(dir, files, cache.as_mut());
+        if let (Some(cache), Some(path)) = (&cache, cache_file) {
+            cache.save(path);
+        }
+        result
     }
 
     /// Builds the list from `(file name, content)` pairs, e.g. files embedded
@@ -73,7 +93,15 @@ impl Migrations {
     ///
     /// # Errors
     /// As [`Migrations::from_dir`].
-    pub fn from_files(base: &Path, mut files: Vec<(String, Content)>) -> Result<Migrations, Error> {
+    pub fn from_files(base: &Path, files: Vec<(String, Content)>) -> Result<Migrations, Error> {
+        Migrations::build(base, files, None)
+    }
+
+    fn build(
+        base: &Path,
+        mut files: Vec<(String, Content)>,
+        mut cache: Option<&mut ScanCache>,
+    ) -> Result<Migrations, Error> {
         files.sort_by(|a, b| a.0.cmp(&b.0));
         let mut errors = Vec::new();
         let mut versioned: BTreeMap<Version, Migration> = BTreeMap::new();
@@ -91,10 +119,17 @@ impl Migrations {
             }
         }
         // Reading and hashing the files is the expensive part: do it on every core.
-        let scanned_all = scan_all(base, &named);
+        let scanned_all = scan_all(base, &named, cache.as_deref());
+        if let Some(cache) = cache.as_deref_mut() {
+            for ((name, _, _), (scanned, stamp, hit)) in named.iter().zip(&scanned_all) {
+                if let (Ok(f), Some(stamp), false) = (scanned, stamp, hit) {
+                    cache.put(name, *stamp, f);
+                }
+            }
+            cache.retain(&named.iter().map(|(n, _, _)| n.as_str()).collect());
+        }
 
-        for ((name, parsed, content), scanned) in named.into_iter().zip(scanned_all) {
-            let path = base.join(&name);
+        for ((name, parsed, content), (scanned, _, _)) in named.into_iter().zip(scanned_all) {
             let scanned = match scanned {
                 Ok(s) => s,
                 Err(e) => {
@@ -139,7 +174,7 @@ impl Migrations {
                         errors.push(Error::DuplicateVersion {
                             version: v.to_string(),
                             first: base.join(&existing.script),
-                            second: path,
+                            second: base.join(&name),
                         });
                     } else {
                         versioned.insert(v, migration);
@@ -148,7 +183,7 @@ impl Migrations {
                 (None, _) => {
                     if let Some(existing) = repeatable.get(&migration.description) {
                         errors.push(Error::InvalidFileName {
-                            path,
+                            path: base.join(&name),
                             reason: format!(
                                 "same description as {}: repeatable migrations are identified by description",
                                 existing.script
@@ -256,9 +291,35 @@ fn error_path(e: &Error) -> Option<&Path> {
 /// larger ones are streamed line by line.
 const WHOLE_FILE_LIMIT: u64 = 1 << 20;
 
-/// Scans one file, reading it into `buf` (reused, so thousands of small
-/// files cost no allocation each).
+/// A scan, the file's stamp (when a cache is in use) and whether it came from the cache.
+type Scanned = (Result<ScannedFile, Error>, Option<Stamp>, bool);
+
+/// Scans one file, or takes it from the cache when its stamp matches.
 fn scan_one(
+    base: &Path,
+    name: &str,
+    content: &Content,
+    buf: &mut Vec<u8>,
+    cache: Option<&ScanCache>,
+) -> Scanned {
+    let stamp = match (cache, content) {
+        (Some(_), Content::File(file)) => match std::fs::metadata(file) {
+            Ok(meta) => Some(Stamp::of(&meta)),
+            Err(e) => return (Err(Error::io(file, e)), None, false),
+        },
+        _ => None,
+    };
+    if let (Some(cache), Some(stamp)) = (cache, &stamp)
+        && let Some(hit) = cache.get(name, stamp)
+    {
+        return (Ok(hit), Some(*stamp), true);
+    }
+    (read_and_scan(base, name, content, buf), stamp, false)
+}
+
+/// Reads a file into `buf` (reused, so thousands of small files cost no
+/// allocation each) and scans it; large files are streamed.
+fn read_and_scan(
     base: &Path,
     name: &str,
     content: &Content,
@@ -285,12 +346,16 @@ fn scan_one(
 }
 
 /// Scans every file, in parallel when there are many, keeping their order.
-fn scan_all(base: &Path, named: &[(String, FileName, Content)]) -> Vec<Result<ScannedFile, Error>> {
+fn scan_all(
+    base: &Path,
+    named: &[(String, FileName, Content)],
+    cache: Option<&ScanCache>,
+) -> Vec<Scanned> {
     let scan_chunk = |chunk: &[(String, FileName, Content)]| {
         let mut buf = Vec::with_capacity(64 * 1024);
         chunk
             .iter()
-            .map(|(name, _, content)| scan_one(base, name, content, &mut buf))
+            .map(|(name, _, content)| scan_one(base, name, content, &mut buf, cache))
             .collect::<Vec<_>>()
     };
     let threads = std::thread::available_parallelism()
@@ -312,7 +377,13 @@ fn scan_all(base: &Path, named: &[(String, FileName, Content)]) -> Vec<Result<Sc
                 Ok(results) => results,
                 // A scan never panics; if one did, report it per file, keeping the order.
                 Err(_) => (0..len)
-                    .map(|_| Err(Error::Invalid("a migration scan thread panicked".into())))
+                    .map(|_| {
+                        (
+                            Err(Error::Invalid("a migration scan thread panicked".into())),
+                            None,
+                            false,
+                        )
+                    })
                     .collect(),
             })
             .collect()
@@ -414,6 +485,35 @@ mod tests {
             Migrations::from_dir(d.path()),
             Err(Error::OrphanDown { .. })
         ));
+    }
+
+    #[test]
+    fn the_scan_cache_never_hides_an_edit() {
+        let d = dir(&[("V1__a.sql", "SELECT 1;\n"), ("V2__b.sql", "SELECT 2;\n")]);
+        let cache = d.path().join(".cache/scan");
+        // Files this fresh are "racy" and not cached; let them age past the window.
+        std::thread::sleep(crate::cache::RACY + std::time::Duration::from_millis(200));
+        let first = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        let text = std::fs::read_to_string(&cache).unwrap();
+        assert_eq!(text.lines().count(), 3, "header + 2 entries: {text}");
+        let again = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert_eq!(first.list, again.list);
+        // Same size, new content: the change time moves, so the entry is not used.
+        std::fs::write(d.path().join("V2__b.sql"), "SELECT 3;\n").unwrap();
+        let edited = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert_ne!(edited.list[1].checksum, first.list[1].checksum);
+        assert_eq!(
+            edited.list[1].checksum,
+            crate::migration::Checksum::of(b"SELECT 3;\n")
+        );
+        // A deleted file leaves the cache too.
+        std::fs::remove_file(d.path().join("V1__a.sql")).unwrap();
+        Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert!(
+            !std::fs::read_to_string(&cache)
+                .unwrap()
+                .contains("V1__a.sql")
+        );
     }
 
     #[test]

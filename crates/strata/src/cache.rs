@@ -1,0 +1,303 @@
+//! A cache of what [`crate::migration::scan`] learnt about each file, so
+//! `status` and `verify` on a folder of thousands of unchanged migrations cost
+//! one `stat` per file instead of open, read, hash and close.
+//!
+//! An entry is reused only when the file's size, modification time, change
+//! time (nanoseconds) and inode all match what was recorded — the same test
+//! git uses for its index. Like git, it guards against "racy" entries: a file
+//! whose modification time is within [`RACY`] of the moment the cache is
+//! written is not cached at all, because a later edit in the same clock tick
+//! could leave every recorded attribute unchanged. The cache is an
+//! optimisation only: any problem reading or writing it just means scanning.
+//!
+//! The file is plain text, one line per migration, tab-separated, behind a
+//! version header; it lives in the project's `.strata/cache/`.
+
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::migration::{Checksum, Part, ScannedFile};
+
+const HEADER: &str = "strata-scan-cache 1";
+
+/// Files modified this close to the cache's write time are never cached.
+pub const RACY: Duration = Duration::from_secs(2);
+
+/// What identifies a file's content without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file's metadata.
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            size: meta.size(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+            ino: meta.ino(),
+        }
+    }
+}
+
+/// Cached scans, sorted by file name (as the file stores them), looked up by
+/// binary search: cheaper than hashing ten thousand names.
+#[derive(Debug, Default)]
+pub struct ScanCache {
+    entries: Vec<(String, Stamp, ScannedFile)>,
+    dirty: bool,
+}
+
+impl ScanCache {
+    /// Loads a cache file; a missing or unreadable one is an empty cache.
+    pub fn load(path: &Path) -> ScanCache {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return ScanCache::default();
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some(HEADER) {
+            return ScanCache::default();
+        }
+        let mut entries: Vec<_> = lines.filter_map(parse_line).collect();
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|a, b| a.0 == b.0);
+        }
+        ScanCache {
+            entries,
+            dirty: false,
+        }
+    }
+
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|e| e.0.as_str().cmp(name))
+    }
+
+    /// The cached scan of `name`, if its stamp still matches.
+    pub fn get(&self, name: &str, stamp: &Stamp) -> Option<ScannedFile> {
+        let i = self.find(name).ok()?;
+        let (_, s, f) = &self.entries[i];
+        (s == stamp).then(|| f.clone())
+    }
+
+    /// Records a fresh scan, unless the file is too recently modified to be
+    /// trusted later (see the module docs).
+    pub fn put(&mut self, name: &str, stamp: Stamp, scanned: &ScannedFile) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let racy_from = i128::try_from(now.saturating_sub(RACY).as_nanos()).unwrap_or(i128::MAX);
+        let racy = stamp.mtime_ns >= racy_from || stamp.ctime_ns >= racy_from;
+        match (self.find(name), racy) {
+            (Ok(i), true) => {
+                self.entries.remove(i);
+            }
+            (Ok(i), false) => self.entries[i] = (name.to_owned(), stamp, scanned.clone()),
+            (Err(i), false) => self
+                .entries
+                .insert(i, (name.to_owned(), stamp, scanned.clone())),
+            (Err(_), true) => {}
+        }
+        self.dirty = true;
+    }
+
+    /// Keeps only the names in `present` (files deleted since are forgotten).
+    pub fn retain(&mut self, present: &std::collections::HashSet<&str>) {
+        let before = self.entries.len();
+        self.entries
+            .retain(|(k, _, _)| present.contains(k.as_str()));
+        self.dirty |= self.entries.len() != before;
+    }
+
+    /// Writes the cache if it changed: to a temporary file, then renamed, so a
+    /// concurrent reader sees the old or the new cache, never half of one.
+    /// Errors are ignored: the cache is only an optimisation.
+    pub fn save(&self, path: &Path) {
+        if !self.dirty {
+            return;
+        }
+        let Some(dir) = path.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let mut text = String::with_capacity(self.entries.len() * 160);
+        text.push_str(HEADER);
+        text.push('\n');
+        for (name, stamp, f) in &self.entries {
+            text.push_str(&format_line(name, stamp, f));
+        }
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
+        let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes()));
+        if written.is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        } else {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+fn part_text(p: &Part) -> String {
+    format!(
+        "{},{},{},{}",
+        p.start,
+        p.end,
+        p.line,
+        u8::from(p.no_transaction)
+    )
+}
+
+fn parse_part(s: &str) -> Option<Part> {
+    let mut it = s.split(',');
+    let part = Part {
+        start: it.next()?.parse().ok()?,
+        end: it.next()?.parse().ok()?,
+        line: it.next()?.parse().ok()?,
+        no_transaction: it.next()? == "1",
+    };
+    it.next().is_none().then_some(part)
+}
+
+fn format_line(name: &str, s: &Stamp, f: &ScannedFile) -> String {
+    format!(
+        "{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+        s.size,
+        s.mtime_ns,
+        s.ctime_ns,
+        s.ino,
+        f.checksum.to_hex(),
+        part_text(&f.up),
+        f.down.as_ref().map_or_else(|| "-".to_owned(), part_text),
+        if f.allow.is_empty() {
+            "-".to_owned()
+        } else {
+            f.allow.join(",")
+        },
+    )
+}
+
+fn parse_line(line: &str) -> Option<(String, Stamp, ScannedFile)> {
+    let mut it = line.split('\t');
+    let name = it.next()?.to_owned();
+    let stamp = Stamp {
+        size: it.next()?.parse().ok()?,
+        mtime_ns: it.next()?.parse().ok()?,
+        ctime_ns: it.next()?.parse().ok()?,
+        ino: it.next()?.parse().ok()?,
+    };
+    let checksum = hex32(it.next()?)?;
+    let up = parse_part(it.next()?)?;
+    let down = match it.next()? {
+        "-" => None,
+        d => Some(parse_part(d)?),
+    };
+    let allow = match it.next()? {
+        "-" => Vec::new(),
+        a => a.split(',').map(str::to_owned).collect(),
+    };
+    if it.next().is_some() {
+        return None;
+    }
+    Some((
+        name,
+        stamp,
+        ScannedFile {
+            checksum,
+            up,
+            down,
+            allow,
+            size: stamp.size,
+        },
+    ))
+}
+
+/// 64 lowercase hex digits, decoded byte-wise (hot: once per cached file).
+fn hex32(s: &str) -> Option<Checksum> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = (nibble(b[2 * i])? << 4) | nibble(b[2 * i + 1])?;
+    }
+    Some(Checksum(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanned(body: &str) -> ScannedFile {
+        crate::migration::scan(&mut body.as_bytes(), Path::new("x.sql")).unwrap()
+    }
+
+    fn old_stamp(size: u64) -> Stamp {
+        Stamp {
+            size,
+            mtime_ns: 1_000_000_000_000_000_000,
+            ctime_ns: 1_000_000_000_000_000_001,
+            ino: 42,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("cache/main.tsv");
+        let f = scanned(
+            "-- strata:allow a, b\n-- migrate:up transaction:false\nSELECT 1;\n-- migrate:down\nSELECT 2;\n",
+        );
+        let mut c = ScanCache::default();
+        c.put("V1__x.sql", old_stamp(f.size), &f);
+        c.save(&path);
+        let loaded = ScanCache::load(&path);
+        assert_eq!(loaded.get("V1__x.sql", &old_stamp(f.size)), Some(f.clone()));
+        // any attribute that differs is a miss
+        let mut other = old_stamp(f.size);
+        other.ctime_ns += 1;
+        assert_eq!(loaded.get("V1__x.sql", &other), None);
+        assert_eq!(loaded.get("V1__x.sql", &old_stamp(f.size + 1)), None);
+    }
+
+    #[test]
+    fn recently_modified_files_are_not_cached() {
+        let f = scanned("SELECT 1;\n");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as i128;
+        let fresh = Stamp {
+            size: f.size,
+            mtime_ns: now,
+            ctime_ns: now,
+            ino: 1,
+        };
+        let mut c = ScanCache::default();
+        c.put("V1__x.sql", fresh, &f);
+        assert_eq!(c.get("V1__x.sql", &fresh), None);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_an_empty_cache() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("c.tsv");
+        std::fs::write(&p, "something else\nV1__x.sql\t1\n").unwrap();
+        assert!(ScanCache::load(&p).entries.is_empty());
+        std::fs::write(&p, format!("{HEADER}\nV1__x.sql\tnot a number\n")).unwrap();
+        assert!(ScanCache::load(&p).entries.is_empty());
+    }
+}
