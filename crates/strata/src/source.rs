@@ -120,7 +120,7 @@ impl Migrations {
         }
         // Reading and hashing the files is the expensive part: do it on every core.
         let scanned_all = scan_all(base, &named, cache.as_deref());
-        if let Some(cache) = cache.as_deref_mut() {
+        if let Some(cache) = cache {
             for ((name, _, _), (scanned, stamp, hit)) in named.iter().zip(&scanned_all) {
                 if let (Ok(f), Some(stamp), false) = (scanned, stamp, hit) {
                     cache.put(name, *stamp, f);
