@@ -100,7 +100,7 @@ impl Migrations {
     fn build(
         base: &Path,
         mut files: Vec<(String, Content)>,
-        mut cache: Option<&mut ScanCache>,
+        cache: Option<&mut ScanCache>,
     ) -> Result<Migrations, Error> {
         files.sort_by(|a, b| a.0.cmp(&b.0));
         let mut errors = Vec::new();
