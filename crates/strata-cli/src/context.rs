@@ -340,11 +340,10 @@ pub struct Loaded {
 /// Keeps `.strata/` (local cluster, caches) out of version control.
 fn ignore_strata_dir(dir: &Path) {
     let ignore = dir.join(".gitignore");
-    if dir.is_dir() && !ignore.exists() {
-        let _ = std::fs::write(&ignore, "*\n");
-    } else if !dir.exists() && std::fs::create_dir_all(dir).is_ok() {
+    if !ignore.exists() && std::fs::create_dir_all(dir).is_ok() {
         let _ = std::fs::write(&ignore, "*\n");
     }
+}
 }
 
 /// The project's local cluster in `.strata/cluster/`.
