@@ -344,7 +344,6 @@ fn ignore_strata_dir(dir: &Path) {
         let _ = std::fs::write(&ignore, "*\n");
     }
 }
-}
 
 /// The project's local cluster in `.strata/cluster/`.
 pub fn local_cluster(root: &Path) -> Result<LocalCluster> {
