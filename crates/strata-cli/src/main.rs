@@ -15,11 +15,6 @@ use crate::cli::{Cli, Command};
 use crate::context::Ctx;
 use crate::output::Output;
 
-/// `status`/`verify` on thousands of migrations are allocation-bound; mimalloc
-/// roughly halves that cost compared with glibc's allocator (see bench/).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
