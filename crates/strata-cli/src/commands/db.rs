@@ -248,6 +248,21 @@ fn confirm(ctx: &Ctx, dbs: &[&DatabaseConfig], given: &[String], verb: &str) -> 
     Ok(())
 }
 
+/// The real database name and a server-level connection for it (`create`, `drop`).
+async fn admin_client(
+    ctx: &Ctx,
+    db: &DatabaseConfig,
+    wait: u64,
+    r: &mut DbReport,
+) -> Result<(String, tokio_postgres::Client)> {
+    let (name, url) = real_name(ctx, db)?;
+    r.url = Some(url);
+    let admin = ctx.admin_endpoint(db).await?;
+    show_admin(ctx, db, &admin);
+    let client = ctx.connect_admin(&admin, Duration::from_secs(wait)).await?;
+    Ok((name, client))
+}
+
 async fn create(
     ctx: &Ctx,
     db: &DatabaseConfig,
@@ -255,11 +270,7 @@ async fn create(
     r: &mut DbReport,
     done: &mut Vec<Value>,
 ) -> Result<()> {
-    let (name, url) = real_name(ctx, db)?;
-    r.url = Some(url);
-    let admin = ctx.admin_endpoint(db).await?;
-    show_admin(ctx, db, &admin);
-    let client = ctx.connect_admin(&admin, Duration::from_secs(wait)).await?;
+    let (name, client) = admin_client(ctx, db, wait, r).await?;
     if strata::database::create_if_missing(&client, &name).await? {
         ctx.out
             .result(&format!("{}: created database {name}", db.name));
@@ -279,11 +290,7 @@ async fn drop(
     r: &mut DbReport,
     done: &mut Vec<Value>,
 ) -> Result<()> {
-    let (name, url) = real_name(ctx, db)?;
-    r.url = Some(url);
-    let admin = ctx.admin_endpoint(db).await?;
-    show_admin(ctx, db, &admin);
-    let client = ctx.connect_admin(&admin, Duration::from_secs(wait)).await?;
+    let (name, client) = admin_client(ctx, db, wait, r).await?;
     if strata::database::drop_database(&client, &name).await? {
         ctx.out
             .result(&format!("{}: dropped database {name}", db.name));
