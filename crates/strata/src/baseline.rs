@@ -12,7 +12,6 @@
 use std::time::Duration;
 
 use tokio_postgres::Client;
-use tokio_postgres::types::Type;
 
 use crate::error::{Error, LockHolder};
 use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
@@ -71,8 +70,9 @@ pub(crate) async fn write_into_empty_history(
 ) -> Result<Vec<AppliedMigration>, Error> {
     let held = Held::take(client, lock_client, table, lock_wait, on_wait).await?;
     let result = async {
-        refuse_unless_empty(client, table).await?;
-        history::ensure(client, table).await?;
+        if let Some(schema_exists) = refuse_unless_empty(client, table).await? {
+            history::create(client, table, schema_exists).await?;
+        }
         let ctx = |e| Error::db(format!("cannot write the baseline into {table}"), e);
         client.batch_execute("BEGIN").await.map_err(ctx)?;
         for row in rows {
@@ -91,32 +91,19 @@ pub(crate) async fn write_into_empty_history(
     Ok(rows)
 }
 
-/// [`Error::HistoryNotEmpty`] unless `table` is missing or empty.
-pub(crate) async fn refuse_unless_empty(client: &Client, table: &TableName) -> Result<(), Error> {
-    let exists = client
-        .query_typed(
-            "SELECT to_regclass($1) IS NOT NULL",
-            &[(&table.quoted(), Type::TEXT)],
-        )
-        .await
-        .map_err(|e| Error::db(format!("cannot look up the history table {table}"), e))?;
-    if !exists
-        .first()
-        .and_then(|r| r.try_get::<_, bool>(0).ok())
-        .unwrap_or(false)
-    {
-        return Ok(());
-    }
-    let rows = client
-        .query_typed(&format!("SELECT count(*) FROM {}", table.quoted()), &[])
-        .await
-        .map_err(|e| Error::db(format!("cannot read the history table {table}"), e))?;
-    let n: i64 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(0);
-    if n > 0 {
-        return Err(Error::HistoryNotEmpty {
+/// [`Error::HistoryNotEmpty`] unless `table` is missing or empty; when it is
+/// missing, whether its schema exists (for [`history::create`]).
+pub(crate) async fn refuse_unless_empty(
+    client: &Client,
+    table: &TableName,
+) -> Result<Option<bool>, Error> {
+    // One read answers all three questions: is it there, is it empty, is its schema there.
+    match history::read_state(client, table).await? {
+        history::HistoryState::Present(rows) if !rows.is_empty() => Err(Error::HistoryNotEmpty {
             table: table.to_string(),
-            rows: n,
-        });
+            rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        }),
+        history::HistoryState::Present(_) => Ok(None),
+        history::HistoryState::Missing { schema_exists } => Ok(Some(schema_exists)),
     }
-    Ok(())
 }

@@ -137,19 +137,6 @@ pub fn insert_sql(table: &TableName) -> String {
     )
 }
 
-/// Parameter types of [`insert_sql`], for a prepare-free typed query.
-pub const INSERT_TYPES: [Type; 9] = [
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::INT4,
-    Type::BOOL,
-    Type::JSONB,
-    Type::BOOL,
-];
-
 /// Values of one history row to insert.
 #[derive(Clone, Debug)]
 pub struct NewRow {
@@ -322,17 +309,6 @@ pub async fn create(client: &Client, table: &TableName, schema_exists: bool) -> 
                 .map_err(ctx)
         }
         Err(e) => Err(ctx(e)),
-    }
-}
-
-/// Creates the history table (and its schema) if missing.
-///
-/// # Errors
-/// [`Error::Db`].
-pub async fn ensure(client: &Client, table: &TableName) -> Result<(), Error> {
-    match read_state(client, table).await? {
-        HistoryState::Present(_) => Ok(()),
-        HistoryState::Missing { schema_exists } => create(client, table, schema_exists).await,
     }
 }
 
