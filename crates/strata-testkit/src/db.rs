@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
+use strata::history::quote_ident;
+
 use crate::url;
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1).
@@ -235,10 +237,6 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     s
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `url` with any password shown as `***`.

@@ -10,12 +10,7 @@ use tokio_postgres::types::Type;
 
 use crate::error::Error;
 
-pub use crate::config::TableName;
-
-/// Quotes an SQL identifier (doubling embedded quotes).
-pub fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
+pub use crate::config::{TableName, quote_ident};
 
 /// The `kind` column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -62,7 +62,7 @@ pub use error::{ConfigError, UrlError};
 pub use libpq::{AdminSource, Libpq, pgpass_lookup};
 pub use policy::{PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_url_policy};
 pub use project::{CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, Project};
-pub use table::{DEFAULT_HISTORY_TABLE, TableName};
+pub use table::{DEFAULT_HISTORY_TABLE, TableName, quote_ident};
 pub use target::{MAINTENANCE_DATABASE, Target, resolve_target};
 pub use timeout::Timeout;
 pub use url::{DEFAULT_APPLICATION_NAME, DEFAULT_PORT, DbUrl, SslMode};

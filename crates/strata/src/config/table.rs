@@ -85,8 +85,8 @@ pub(crate) fn check_identifier(part: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Quotes an identifier, doubling embedded quotes.
-pub(crate) fn quote_ident(ident: &str) -> String {
+/// Quotes an SQL identifier, doubling embedded quotes: `a"b` becomes `"a""b"`.
+pub fn quote_ident(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
