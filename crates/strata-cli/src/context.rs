@@ -347,16 +347,11 @@ fn ignore_strata_dir(dir: &Path) {
 
 /// The project's local cluster in `.strata/cluster/`.
 pub fn local_cluster(root: &Path) -> Result<LocalCluster> {
-    let dir = root.join(".strata").join("cluster");
-    if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-        let ignore = parent.join(".gitignore");
-        if !ignore.exists() {
-            // The cluster is local state: keep it out of version control.
-            let _ = std::fs::write(&ignore, "*\n");
-        }
-    }
+    let strata_dir = root.join(".strata");
+    std::fs::create_dir_all(&strata_dir)
+        .with_context(|| format!("cannot create {}", strata_dir.display()))?;
+    ignore_strata_dir(&strata_dir);
+    let dir = strata_dir.join("cluster");
     let bins = PgBinaries::from_process_env()?;
     Ok(LocalCluster::new(&dir, bins)?)
 }

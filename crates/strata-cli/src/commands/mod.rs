@@ -31,6 +31,18 @@ pub(crate) fn record_failure(
     errors.push(with_name);
 }
 
+/// [`finish`] for the checking commands (`validate`, `verify`): their problem
+/// summaries (exit-3 [`Exit`]s, not yet printed) go to stderr first.
+pub(crate) fn finish_checks(
+    ctx: &crate::context::Ctx,
+    errors: Vec<anyhow::Error>,
+) -> anyhow::Result<()> {
+    for e in errors.iter().filter(|e| e.downcast_ref::<Exit>().is_some()) {
+        ctx.out.error(e);
+    }
+    finish(errors)
+}
+
 /// The outcome of a command over several databases: success, the one
 /// failure's own exit code, or 1 when several databases failed differently.
 /// Errors were already printed, so the returned error carries no message.

@@ -8,7 +8,7 @@ use anyhow::Result;
 use strata::error::Error;
 use strata::migrator::Migrator;
 
-use super::{finish, record_failure};
+use super::{finish_checks, record_failure};
 use crate::cli::ValidateArgs;
 use crate::context::Ctx;
 use crate::exit::{PROBLEMS, exit};
@@ -102,11 +102,5 @@ pub async fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
     if ctx.out.json {
         ctx.out.json(&json_document(&ctx.env.name, &reports, false));
     }
-    for e in errors
-        .iter()
-        .filter(|e| e.downcast_ref::<crate::exit::Exit>().is_some())
-    {
-        ctx.out.error(e);
-    }
-    finish(errors)
+    finish_checks(ctx, errors)
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use strata::plan::{Plan, PlanOptions};
 
-use super::{finish, record_failure};
+use super::{finish_checks, record_failure};
 use crate::cli::ConnectArgs;
 use crate::context::Ctx;
 use crate::exit::{PROBLEMS, exit};
@@ -64,11 +64,5 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
     if ctx.out.json {
         ctx.out.json(&json_document(&ctx.env.name, &reports, false));
     }
-    for e in errors
-        .iter()
-        .filter(|e| e.downcast_ref::<crate::exit::Exit>().is_some())
-    {
-        ctx.out.error(e);
-    }
-    finish(errors)
+    finish_checks(ctx, errors)
 }
