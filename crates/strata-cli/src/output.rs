@@ -43,16 +43,16 @@ pub fn scrub(text: &str) -> String {
     out
 }
 
+/// RFC 3986 unreserved characters stay; everything else is `%XX`, the way a
+/// password usually appears inside a URL.
+const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, ENCODED).to_string()
 }
 
 /// Output settings for one invocation.
