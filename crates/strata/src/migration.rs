@@ -29,27 +29,38 @@ use crate::error::Error;
 /// assert_eq!(a.to_string(), "2");
 /// assert_eq!("2_1".parse::<Version>().unwrap().to_string(), "2.1");
 /// ```
-#[derive(Clone, Eq)]
+#[derive(Clone)]
 pub struct Version {
-    /// The numbers as written, each up to 38 digits (u128). One allocation per
-    /// version, and integer comparisons: `status` parses and compares tens of
-    /// thousands of them.
-    parts: Vec<u128>,
+    /// The numbers as written, each up to 38 digits (u128), compared as
+    /// integers. Up to two parts live inline, so the common `V12__` and
+    /// `V2_1__` versions cost no allocation: `status` parses and compares
+    /// tens of thousands of them.
+    parts: Parts,
+}
+
+#[derive(Clone)]
+enum Parts {
+    Inline { len: u8, parts: [u128; 2] },
+    Heap(Box<[u128]>),
 }
 
 impl Version {
     /// The numeric parts.
     pub fn parts(&self) -> &[u128] {
-        &self.parts
+        match &self.parts {
+            Parts::Inline { len, parts } => &parts[..usize::from(*len)],
+            Parts::Heap(parts) => parts,
+        }
     }
 
     /// The parts without trailing zeros: equal versions have equal keys.
     fn key(&self) -> &[u128] {
-        let mut n = self.parts.len();
-        while n > 1 && self.parts[n - 1] == 0 {
+        let parts = self.parts();
+        let mut n = parts.len();
+        while n > 1 && parts[n - 1] == 0 {
             n -= 1;
         }
-        &self.parts[..n]
+        &parts[..n]
     }
 }
 
@@ -60,7 +71,9 @@ impl std::str::FromStr for Version {
         if s.is_empty() {
             return Err("empty version".into());
         }
-        let mut parts = Vec::with_capacity(2);
+        let mut inline = [0u128; 2];
+        let mut len = 0usize;
+        let mut heap: Vec<u128> = Vec::new();
         for part in s.split(['.', '_']) {
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!(
@@ -71,20 +84,40 @@ impl std::str::FromStr for Version {
             if digits.len() > 38 {
                 return Err(format!("`{s}`: a version part has more than 38 digits"));
             }
-            // At most 38 digits always fits in a u128.
-            parts.push(digits.parse::<u128>().unwrap_or(0));
+            // At most 38 ASCII digits always fit in a u128.
+            let n = digits
+                .bytes()
+                .fold(0u128, |n, b| n * 10 + u128::from(b - b'0'));
+            if len < 2 {
+                inline[len] = n;
+            } else {
+                if heap.is_empty() {
+                    heap.extend_from_slice(&inline);
+                }
+                heap.push(n);
+            }
+            len += 1;
         }
+        let parts = if len <= 2 {
+            Parts::Inline {
+                len: len as u8,
+                parts: inline,
+            }
+        } else {
+            Parts::Heap(heap.into_boxed_slice())
+        };
         Ok(Version { parts })
     }
 }
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        let n = self.parts.len().max(other.parts.len());
+        let (a, b) = (self.parts(), other.parts());
+        let n = a.len().max(b.len());
         for i in 0..n {
-            let a = self.parts.get(i).copied().unwrap_or(0);
-            let b = other.parts.get(i).copied().unwrap_or(0);
-            match a.cmp(&b) {
+            let x = a.get(i).copied().unwrap_or(0);
+            let y = b.get(i).copied().unwrap_or(0);
+            match x.cmp(&y) {
                 Ordering::Equal => continue,
                 o => return o,
             }
@@ -92,6 +125,8 @@ impl Ord for Version {
         Ordering::Equal
     }
 }
+
+impl Eq for Version {}
 
 impl PartialOrd for Version {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -114,11 +149,15 @@ impl std::hash::Hash for Version {
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.parts.iter().enumerate() {
+        for (i, &p) in self.parts().iter().enumerate() {
             if i > 0 {
                 f.write_str(".")?;
             }
-            write!(f, "{p}")?;
+            // u128 formatting divides in 128 bits; nearly every part fits in 64.
+            match u64::try_from(p) {
+                Ok(small) => write!(f, "{small}")?,
+                Err(_) => write!(f, "{p}")?,
+            }
         }
         Ok(())
     }
@@ -167,12 +206,13 @@ impl Checksum {
     /// `verify` (once per file), so no formatting machinery.
     pub fn to_hex(&self) -> String {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(64);
-        for b in self.0 {
-            out.push(DIGITS[usize::from(b >> 4)] as char);
-            out.push(DIGITS[usize::from(b & 0xf)] as char);
+        let mut out = [0u8; 64];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
         }
-        out
+        // Hex digits are ASCII.
+        String::from_utf8_lossy(&out).into_owned()
     }
 }
 
@@ -769,6 +809,23 @@ mod tests {
     fn versions_hash_like_they_compare() {
         use std::collections::HashSet;
         let set: HashSet<Version> = [v("1"), v("001"), v("1.0")].into_iter().collect();
+        assert_eq!(set.len(), 1);
+    }
+
+    #[test]
+    fn long_versions_compare_with_short_ones() {
+        // Up to two parts are stored inline, more on the heap: both agree.
+        assert_eq!(v("1.2.0.0"), v("1.2"));
+        assert_eq!(v("1_2_0").to_string(), "1.2.0");
+        assert!(v("1.2.3") > v("1.2"));
+        assert!(v("1.2.3") < v("1.3"));
+        assert!(v("1.2.3.4") < v("1.2.3.5"));
+        assert_eq!(v("7.8.9").parts(), &[7, 8, 9]);
+        assert_eq!(v("7").parts(), &[7]);
+        let max = "9".repeat(38);
+        assert_eq!(v(&max).to_string(), max);
+        use std::collections::HashSet;
+        let set: HashSet<Version> = [v("3.1.0"), v("3.1"), v("3_1_0_0")].into_iter().collect();
         assert_eq!(set.len(), 1);
     }
 

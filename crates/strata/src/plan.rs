@@ -156,9 +156,14 @@ impl Resumable {
 
 impl Plan {
     /// Compares files with history rows.
+    ///
+    /// Linear in the number of files and rows: the history is sorted by
+    /// version once and merged with the (version-ordered) files, so
+    /// `status` on ten thousand migrations hashes nothing and sorts nothing
+    /// it did not have to.
     pub fn new(migrations: &[Migration], history: &[AppliedMigration], opts: &PlanOptions) -> Plan {
         // The latest row per version decides its state; repeatables go by description.
-        let mut latest: HashMap<Version, &AppliedMigration> = HashMap::new();
+        let mut latest: Vec<(Version, &AppliedMigration)> = Vec::with_capacity(history.len());
         let mut latest_repeatable: HashMap<&str, &AppliedMigration> = HashMap::new();
         let mut baseline: Option<(Version, &AppliedMigration)> = None;
         for row in history {
@@ -175,25 +180,40 @@ impl Plan {
                     if kind == RowKind::Baseline {
                         baseline = Some((v.clone(), row));
                     }
-                    latest.insert(v, row);
+                    latest.push((v, row));
                 }
                 (_, None) => {}
             }
         }
+        // Rows come in rank order, which is nearly always version order: the
+        // stable sort is then a single pass, and keeps each version's rows
+        // in rank order, so the last one of a run is the latest.
+        latest.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut w = 0;
+        for r in 0..latest.len() {
+            if w > 0 && latest[w - 1].0 == latest[r].0 {
+                latest[w - 1] = latest[r].clone();
+            } else {
+                latest[w] = latest[r].clone();
+                w += 1;
+            }
+        }
+        latest.truncate(w);
+
         let is_applied = |row: &AppliedMigration| {
             row.success && matches!(row.kind, RowKind::Versioned | RowKind::Baseline)
         };
-        let highest_applied: Option<Version> = latest
+        let highest_applied: Option<&Version> = latest
             .iter()
-            .filter(|(_, r)| is_applied(r))
-            .map(|(v, _)| v.clone())
-            .max();
+            .rev()
+            .find(|(_, r)| is_applied(r))
+            .map(|(v, _)| v);
 
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(migrations.len().max(latest.len()));
         let mut to_apply = Vec::new();
         let mut blockers = Vec::new();
-        let mut seen: std::collections::HashSet<&Version> =
-            std::collections::HashSet::with_capacity(migrations.len());
+        // Blockers for rows whose file is gone come after the files' own.
+        let mut missing_blockers = Vec::new();
 
         let problem =
             |state: State, script: &str, version: Option<String>, message: String| Problem {
@@ -202,44 +222,78 @@ impl Plan {
                 version,
                 message,
             };
-
-        for (i, m) in migrations.iter().enumerate() {
-            let checksum = m.checksum.to_hex();
-            if m.kind == MigrationKind::Repeatable {
-                let row = latest_repeatable.get(m.description.as_str()).copied();
-                let state = match row {
-                    Some(r) if !r.success => State::Failed,
-                    Some(r) if r.checksum.as_deref() == Some(checksum.as_str()) => State::Applied,
-                    _ => State::Pending,
-                };
-                if state == State::Failed {
-                    blockers.push(problem(
-                        state,
-                        &m.script,
-                        None,
-                        "failed; fix the file, then run `strata repair` to remove the failed row, then `strata migrate`".to_string(),
-                    ));
+        // A history row whose version has no file: `missing`, `failed`, or
+        // the baseline row itself; undo rows (rolled back) show nothing.
+        let mut history_only = |v: &Version, r: &AppliedMigration, entries: &mut Vec<Entry>| {
+            if r.kind == RowKind::Baseline {
+                if baseline.as_ref().is_some_and(|(b, _)| b == v) {
+                    entries.push(Entry {
+                        state: State::Baseline,
+                        version: Some(v.to_string()),
+                        description: r.description.clone(),
+                        kind: "baseline",
+                        script: r.script.clone(),
+                        migration: None,
+                        checksum: None,
+                        applied: Some(r.clone()),
+                    });
                 }
-                if state == State::Pending {
-                    to_apply.push(i);
-                }
-                entries.push(Entry {
-                    state,
-                    version: None,
-                    description: m.description.clone(),
-                    kind: m.kind.as_str(),
-                    script: m.script.clone(),
-                    migration: Some(i),
-                    checksum: Some(checksum),
-                    applied: row.cloned(),
-                });
-                continue;
+                return;
             }
-            let Some(v) = m.version.as_ref() else {
-                continue;
+            if r.kind == RowKind::Undo {
+                return;
+            }
+            let state = if r.success {
+                State::Missing
+            } else {
+                State::Failed
             };
-            seen.insert(v);
-            let row = latest.get(v).copied();
+            missing_blockers.push(problem(
+                state,
+                &r.script,
+                Some(v.to_string()),
+                if r.success {
+                    format!("applied, but the file is gone; restore {} (e.g. from version control)", r.script)
+                } else {
+                    "failed, and the file is gone; restore it, or run `strata repair` to remove the failed row".into()
+                },
+            ));
+            entries.push(Entry {
+                state,
+                version: Some(v.to_string()),
+                description: r.description.clone(),
+                kind: "versioned",
+                script: r.script.clone(),
+                migration: None,
+                checksum: None,
+                applied: Some(r.clone()),
+            });
+        };
+
+        // Versioned files, in version order, merged with the history.
+        // `Migrations` lists them in version order; a hand-made list may not.
+        let mut versioned: Vec<(usize, &Version)> = migrations
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.kind != MigrationKind::Repeatable)
+            .filter_map(|(i, m)| Some((i, m.version.as_ref()?)))
+            .collect();
+        if !versioned.is_sorted_by(|a, b| a.1 <= b.1) {
+            versioned.sort_by(|a, b| a.1.cmp(b.1));
+        }
+        let mut rows = latest.iter().peekable();
+        let mut previous: Option<&Version> = None;
+        for &(i, v) in &versioned {
+            let m = &migrations[i];
+            while let Some((rv, r)) = rows.next_if(|(rv, _)| rv < v) {
+                // A row of the previous file's version is that file's, not history-only.
+                if previous != Some(rv) {
+                    history_only(rv, r, &mut entries);
+                }
+            }
+            previous = Some(v);
+            let row = rows.peek().filter(|(rv, _)| rv == v).map(|(_, r)| *r);
+            let checksum = m.checksum.to_hex();
             let vs = v.to_string();
             let state = match row {
                 Some(r) if r.kind == RowKind::Baseline => State::Baseline,
@@ -255,7 +309,7 @@ impl Plan {
                 _ => match &baseline {
                     Some((b, _)) if v < b => State::BelowBaseline,
                     _ if opts.target.as_ref().is_some_and(|t| v > t) => State::AboveTarget,
-                    _ if highest_applied.as_ref().is_some_and(|h| v < h) => State::OutOfOrder,
+                    _ if highest_applied.is_some_and(|h| v < h) => State::OutOfOrder,
                     _ => State::Pending,
                 },
             };
@@ -283,7 +337,7 @@ impl Plan {
                     Some(vs.clone()),
                     format!(
                         "pending, but version {} is already applied; run `strata migrate --allow-out-of-order` to apply it anyway",
-                        highest_applied.as_ref().map(ToString::to_string).unwrap_or_default()
+                        highest_applied.map(ToString::to_string).unwrap_or_default()
                     ),
                 )),
                 _ => {}
@@ -304,61 +358,51 @@ impl Plan {
                 applied: row.cloned(),
             });
         }
+        for (rv, r) in rows {
+            if previous != Some(rv) {
+                history_only(rv, r, &mut entries);
+            }
+        }
 
-        // Applied versions whose file is gone.
-        let mut missing: Vec<(&Version, &AppliedMigration)> = latest
-            .iter()
-            .filter(|(v, r)| {
-                !seen.contains(*v) && r.kind != RowKind::Undo && r.kind != RowKind::Baseline
-            })
-            .map(|(v, r)| (v, *r))
-            .collect();
-        missing.sort_by(|a, b| a.0.cmp(b.0));
-        for (v, r) in missing {
-            let state = if r.success {
-                State::Missing
-            } else {
-                State::Failed
+        // Repeatables, in description order, after every versioned one.
+        let first_repeatable = entries.len();
+        for (i, m) in migrations.iter().enumerate() {
+            if m.kind != MigrationKind::Repeatable {
+                continue;
+            }
+            let checksum = m.checksum.to_hex();
+            let row = latest_repeatable.get(m.description.as_str()).copied();
+            let state = match row {
+                Some(r) if !r.success => State::Failed,
+                Some(r) if r.checksum.as_deref() == Some(checksum.as_str()) => State::Applied,
+                _ => State::Pending,
             };
-            blockers.push(problem(
-                state,
-                &r.script,
-                Some(v.to_string()),
-                if r.success {
-                    format!("applied, but the file is gone; restore {} (e.g. from version control)", r.script)
-                } else {
-                    "failed, and the file is gone; restore it, or run `strata repair` to remove the failed row".into()
-                },
-            ));
+            if state == State::Failed {
+                blockers.push(problem(
+                    state,
+                    &m.script,
+                    None,
+                    "failed; fix the file, then run `strata repair` to remove the failed row, then `strata migrate`".to_string(),
+                ));
+            }
+            if state == State::Pending {
+                to_apply.push(i);
+            }
             entries.push(Entry {
                 state,
-                version: Some(v.to_string()),
-                description: r.description.clone(),
-                kind: "versioned",
-                script: r.script.clone(),
-                migration: None,
-                checksum: None,
-                applied: Some(r.clone()),
+                version: None,
+                description: m.description.clone(),
+                kind: m.kind.as_str(),
+                script: m.script.clone(),
+                migration: Some(i),
+                checksum: Some(checksum),
+                applied: row.cloned(),
             });
         }
-        // A baseline row without a file of that version still shows.
-        if let Some((v, r)) = &baseline
-            && !seen.contains(v)
-            && latest.get(v).is_some_and(|l| l.kind == RowKind::Baseline)
-        {
-            entries.push(Entry {
-                state: State::Baseline,
-                version: Some(v.to_string()),
-                description: r.description.clone(),
-                kind: "baseline",
-                script: r.script.clone(),
-                migration: None,
-                checksum: None,
-                applied: Some((*r).clone()),
-            });
-        }
-        // Keep status in version order: history-only rows slot in by version.
-        entries.sort_by_cached_key(order_key);
+        // `from_dir` lists repeatables in description order already; other
+        // callers may not.
+        entries[first_repeatable..].sort_by(|a, b| a.description.cmp(&b.description));
+        blockers.append(&mut missing_blockers);
         // Versioned first in version order, then repeatables in description order.
         to_apply.sort_by(|a, b| {
             let (ma, mb) = (&migrations[*a], &migrations[*b]);
@@ -404,27 +448,41 @@ impl Plan {
         applied: impl IntoIterator<Item = (&'a str, i32)>,
         applied_at: &str,
     ) -> Plan {
-        for (script, ms) in applied {
-            if let Some(e) = self.entries.iter_mut().find(|e| e.script == script) {
-                e.state = State::Applied;
-                e.applied = Some(AppliedMigration {
-                    installed_rank: 0,
-                    version: e.version.clone(),
-                    description: e.description.clone(),
-                    kind: if e.kind == "repeatable" {
-                        RowKind::Repeatable
-                    } else {
-                        RowKind::Versioned
-                    },
-                    script: e.script.clone(),
-                    checksum: e.checksum.clone(),
-                    applied_by: String::new(),
-                    applied_at: applied_at.to_owned(),
-                    execution_ms: ms,
-                    success: true,
-                    progress: None,
-                });
-            }
+        // By file name: a run applying a thousand files on top of a thousand
+        // applied ones must not compare a million names.
+        let targets: Vec<(usize, i32)> = {
+            let by_script: HashMap<&str, usize> = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.migration.is_some())
+                .map(|(i, e)| (e.script.as_str(), i))
+                .collect();
+            applied
+                .into_iter()
+                .filter_map(|(script, ms)| Some((*by_script.get(script)?, ms)))
+                .collect()
+        };
+        for (i, ms) in targets {
+            let e = &mut self.entries[i];
+            e.state = State::Applied;
+            e.applied = Some(AppliedMigration {
+                installed_rank: 0,
+                version: e.version.clone(),
+                description: e.description.clone(),
+                kind: if e.kind == "repeatable" {
+                    RowKind::Repeatable
+                } else {
+                    RowKind::Versioned
+                },
+                script: e.script.clone(),
+                checksum: e.checksum.clone(),
+                applied_by: String::new(),
+                applied_at: applied_at.to_owned(),
+                execution_ms: ms,
+                success: true,
+                progress: None,
+            });
         }
         self
     }
@@ -480,13 +538,6 @@ fn failed_message(row: Option<&AppliedMigration>) -> String {
 
 fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
-}
-
-fn order_key(e: &Entry) -> (u8, Option<Version>, String) {
-    match &e.version {
-        Some(v) => (0, v.parse().ok(), String::new()),
-        None => (1, None, e.description.clone()),
-    }
 }
 
 #[cfg(test)]

@@ -49,39 +49,14 @@ impl Migrations {
     }
 
     fn from_dir_inner(dir: &Path, cache_file: Option<&Path>) -> Result<Migrations, Error> {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NoMigrationsDir {
-                    path: dir.to_owned(),
-                });
-            }
-            Err(e) => return Err(Error::io(dir, e)),
-        };
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else {
-                if entry.path().extension().is_some_and(|e| e == "sql") {
-                    return Err(Error::InvalidFileName {
-                        path: entry.path(),
-                        reason: "file name is not valid UTF-8".into(),
-                    });
-                }
-                continue;
-            };
-            if !name.ends_with(".sql") {
-                continue;
-            }
-            // The entry's type comes with the directory listing: no stat per file.
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
-            }
-            files.push((name.to_owned(), Content::File(entry.path())));
-        }
-        let mut cache = cache_file.map(ScanCache::load);
-        let result = Migrations::build(dir, files, cache.as_mut());
+        // The cache loads on another core while this one lists the folder.
+        let (files, mut cache) = std::thread::scope(|s| {
+            let cache = cache_file.map(|path| s.spawn(move || ScanCache::load(path)));
+            let files = list_sql_files(dir);
+            let cache = cache.map(|h| h.join().unwrap_or_default());
+            (files, cache)
+        });
+        let result = Migrations::build(dir, files?, cache.as_mut());
         if let (Some(cache), Some(path)) = (&cache, cache_file) {
             cache.save(path);
         }
@@ -94,23 +69,26 @@ impl Migrations {
     /// # Errors
     /// As [`Migrations::from_dir`].
     pub fn from_files(base: &Path, files: Vec<(String, Content)>) -> Result<Migrations, Error> {
+        let files = files.into_iter().map(|(n, c)| (n, c, None)).collect();
         Migrations::build(base, files, None)
     }
 
     fn build(
         base: &Path,
-        mut files: Vec<(String, Content)>,
+        mut files: Vec<Listed>,
         cache: Option<&mut ScanCache>,
     ) -> Result<Migrations, Error> {
-        files.sort_by(|a, b| a.0.cmp(&b.0));
+        // Names in a folder are unique: the unstable sort is the faster one.
+        files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut errors = Vec::new();
-        let mut versioned: BTreeMap<Version, Migration> = BTreeMap::new();
+        // Collected in file-name order, then put in version order once.
+        let mut versioned: Vec<Migration> = Vec::with_capacity(files.len());
         let mut repeatable: BTreeMap<String, Migration> = BTreeMap::new();
         let mut downs: Vec<(Version, Migration)> = Vec::new();
         let mut named = Vec::with_capacity(files.len());
-        for (name, content) in files {
+        for (name, content, entry) in files {
             match FileName::parse(&name) {
-                Ok(Some(parsed)) => named.push((name, parsed, content)),
+                Ok(Some(parsed)) => named.push((name, parsed, content, entry)),
                 Ok(None) => {}
                 Err(reason) => errors.push(Error::InvalidFileName {
                     path: base.join(&name),
@@ -121,15 +99,15 @@ impl Migrations {
         // Reading and hashing the files is the expensive part: do it on every core.
         let scanned_all = scan_all(base, &named, cache.as_deref());
         if let Some(cache) = cache {
-            for ((name, _, _), (scanned, stamp, hit)) in named.iter().zip(&scanned_all) {
+            for ((name, _, _, _), (scanned, stamp, hit)) in named.iter().zip(&scanned_all) {
                 if let (Ok(f), Some(stamp), false) = (scanned, stamp, hit) {
                     cache.put(name, *stamp, f);
                 }
             }
-            cache.retain(&named.iter().map(|(n, _, _)| n.as_str()).collect());
+            cache.retain_sorted(named.iter().map(|(n, _, _, _)| n.as_str()));
         }
 
-        for ((name, parsed, content), (scanned, _, _)) in named.into_iter().zip(scanned_all) {
+        for ((name, parsed, content, _), (scanned, _, _)) in named.into_iter().zip(scanned_all) {
             let scanned = match scanned {
                 Ok(s) => s,
                 Err(e) => {
@@ -169,17 +147,7 @@ impl Migrations {
             };
             match (version, is_down) {
                 (Some(v), true) => downs.push((v, migration)),
-                (Some(v), false) => {
-                    if let Some(existing) = versioned.get(&v) {
-                        errors.push(Error::DuplicateVersion {
-                            version: v.to_string(),
-                            first: base.join(&existing.script),
-                            second: base.join(&name),
-                        });
-                    } else {
-                        versioned.insert(v, migration);
-                    }
-                }
+                (Some(_), false) => versioned.push(migration),
                 (None, _) => {
                     if let Some(existing) = repeatable.get(&migration.description) {
                         errors.push(Error::InvalidFileName {
@@ -196,9 +164,32 @@ impl Migrations {
             }
         }
 
+        // Stable: files of one version stay in file-name order, so the first
+        // of a duplicate pair is the one `ls` lists first.
+        versioned.sort_by(|a, b| a.version.cmp(&b.version));
+        versioned.dedup_by(|later, first| {
+            let duplicate = later.version == first.version;
+            if duplicate {
+                errors.push(Error::DuplicateVersion {
+                    version: later
+                        .version
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    first: base.join(&first.script),
+                    second: base.join(&later.script),
+                });
+            }
+            duplicate
+        });
+
         for (v, down) in downs {
             let path = base.join(&down.script);
-            match versioned.get_mut(&v) {
+            let up = versioned
+                .binary_search_by(|m| m.version.as_ref().cmp(&Some(&v)))
+                .ok()
+                .map(|i| &mut versioned[i]);
+            match up {
                 None => errors.push(Error::OrphanDown {
                     path,
                     version: v.to_string(),
@@ -232,18 +223,20 @@ impl Migrations {
             });
         }
 
-        let mut list: Vec<Migration> = versioned.into_values().collect();
+        let mut list = versioned;
         let mut warnings = Vec::new();
         // `ls` shows files in byte order; warn when that is not the execution order.
-        let execution: Vec<&str> = list.iter().map(|m| m.script.as_str()).collect();
-        let mut in_ls_order = execution.clone();
-        in_ls_order.sort_unstable();
-        if let Some(i) = (0..execution.len()).find(|i| execution[*i] != in_ls_order[*i]) {
-            warnings.push(format!(
-                "file-name order differs from execution order: `{}` runs before `{}`, but `ls` lists `{}` first; \
-                 zero-pad versions to the same width so both orders agree",
-                execution[i], in_ls_order[i], in_ls_order[i]
-            ));
+        if !list.is_sorted_by(|a, b| a.script <= b.script) {
+            let execution: Vec<&str> = list.iter().map(|m| m.script.as_str()).collect();
+            let mut in_ls_order = execution.clone();
+            in_ls_order.sort_unstable();
+            if let Some(i) = (0..execution.len()).find(|i| execution[*i] != in_ls_order[*i]) {
+                warnings.push(format!(
+                    "file-name order differs from execution order: `{}` runs before `{}`, but `ls` lists `{}` first; \
+                     zero-pad versions to the same width so both orders agree",
+                    execution[i], in_ls_order[i], in_ls_order[i]
+                ));
+            }
         }
         list.extend(repeatable.into_values());
         Ok(Migrations { list, warnings })
@@ -269,6 +262,60 @@ impl Migrations {
             Content::File(p) => Some(p.clone()),
             Content::Static(_) => None,
         }
+    }
+}
+
+/// The `*.sql` files directly in `dir`, with their paths.
+fn list_sql_files(dir: &Path) -> Result<Vec<Listed>, Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NoMigrationsDir {
+                path: dir.to_owned(),
+            });
+        }
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            if entry.path().extension().is_some_and(|e| e == "sql") {
+                return Err(Error::InvalidFileName {
+                    path: entry.path(),
+                    reason: "file name is not valid UTF-8".into(),
+                });
+            }
+            continue;
+        };
+        if !name.ends_with(".sql") {
+            continue;
+        }
+        // The entry's type comes with the directory listing: no stat per file.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        files.push((name.to_owned(), Content::File(entry.path()), Some(entry)));
+    }
+    Ok(files)
+}
+
+/// A file found in the folder: its name, content and directory entry (none
+/// for embedded files).
+type Listed = (String, Content, Option<std::fs::DirEntry>);
+
+/// A [`Listed`] file whose name parsed.
+type Named = (String, FileName, Content, Option<std::fs::DirEntry>);
+
+/// A file's metadata for the scan cache. Through its directory entry the
+/// kernel resolves one name relative to the open folder (`statx` on the
+/// folder's descriptor) instead of walking the whole path again; a symbolic
+/// link is followed, as for any other read.
+fn stat(path: &Path, entry: Option<&std::fs::DirEntry>) -> std::io::Result<std::fs::Metadata> {
+    match entry {
+        Some(e) if e.file_type().is_ok_and(|t| !t.is_symlink()) => e.metadata(),
+        _ => std::fs::metadata(path),
     }
 }
 
@@ -299,18 +346,20 @@ fn scan_one(
     base: &Path,
     name: &str,
     content: &Content,
+    entry: Option<&std::fs::DirEntry>,
     buf: &mut Vec<u8>,
     cache: Option<&ScanCache>,
+    next: &mut usize,
 ) -> Scanned {
     let stamp = match (cache, content) {
-        (Some(_), Content::File(file)) => match std::fs::metadata(file) {
+        (Some(_), Content::File(file)) => match stat(file, entry) {
             Ok(meta) => Some(Stamp::of(&meta)),
             Err(e) => return (Err(Error::io(file, e)), None, false),
         },
         _ => None,
     };
     if let (Some(cache), Some(stamp)) = (cache, &stamp)
-        && let Some(hit) = cache.get(name, stamp)
+        && let Some(hit) = cache.get_after(name, stamp, next)
     {
         return (Ok(hit), Some(*stamp), true);
     }
@@ -346,16 +395,23 @@ fn read_and_scan(
 }
 
 /// Scans every file, in parallel when there are many, keeping their order.
-fn scan_all(
-    base: &Path,
-    named: &[(String, FileName, Content)],
-    cache: Option<&ScanCache>,
-) -> Vec<Scanned> {
-    let scan_chunk = |chunk: &[(String, FileName, Content)]| {
+fn scan_all(base: &Path, named: &[Named], cache: Option<&ScanCache>) -> Vec<Scanned> {
+    let scan_chunk = |chunk: &[Named]| {
         let mut buf = Vec::with_capacity(64 * 1024);
+        let mut next = 0;
         chunk
             .iter()
-            .map(|(name, _, content)| scan_one(base, name, content, &mut buf, cache))
+            .map(|(name, _, content, entry)| {
+                scan_one(
+                    base,
+                    name,
+                    content,
+                    entry.as_ref(),
+                    &mut buf,
+                    cache,
+                    &mut next,
+                )
+            })
             .collect::<Vec<_>>()
     };
     let threads = std::thread::available_parallelism()
@@ -366,27 +422,31 @@ fn scan_all(
         return scan_chunk(named);
     }
     let per_thread = named.len().div_ceil(threads);
+    let mut chunks = named.chunks(per_thread);
+    // This thread scans the first chunk itself while the others run.
+    let Some(first) = chunks.next() else {
+        return Vec::new();
+    };
     std::thread::scope(|s| {
-        let handles: Vec<_> = named
-            .chunks(per_thread)
+        let handles: Vec<_> = chunks
             .map(|chunk| (chunk.len(), s.spawn(move || scan_chunk(chunk))))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|(len, h)| match h.join() {
-                Ok(results) => results,
+        let mut all = scan_chunk(first);
+        all.reserve(named.len() - all.len());
+        for (len, h) in handles {
+            match h.join() {
+                Ok(results) => all.extend(results),
                 // A scan never panics; if one did, report it per file, keeping the order.
-                Err(_) => (0..len)
-                    .map(|_| {
-                        (
-                            Err(Error::Invalid("a migration scan thread panicked".into())),
-                            None,
-                            false,
-                        )
-                    })
-                    .collect(),
-            })
-            .collect()
+                Err(_) => all.extend((0..len).map(|_| {
+                    (
+                        Err(Error::Invalid("a migration scan thread panicked".into())),
+                        None,
+                        false,
+                    )
+                })),
+            }
+        }
+        all
     })
 }
 
@@ -485,6 +545,58 @@ mod tests {
             Migrations::from_dir(d.path()),
             Err(Error::OrphanDown { .. })
         ));
+    }
+
+    #[test]
+    fn the_scan_cache_follows_symbolic_links() {
+        // A migration that is a link to a shared file: an edit of the target
+        // changes the target's stamp, not the link's, and must still show.
+        let d = dir(&[("V1__a.sql", "SELECT 1;\n")]);
+        let shared = tempfile::tempdir().unwrap();
+        let target = shared.path().join("b.sql");
+        std::fs::write(&target, "SELECT 2;\n").unwrap();
+        std::os::unix::fs::symlink(&target, d.path().join("V2__b.sql")).unwrap();
+        let cache = d.path().join(".cache/scan");
+        std::thread::sleep(crate::cache::RACY + std::time::Duration::from_millis(200));
+        let first = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert_eq!(
+            first.list[1].checksum,
+            crate::migration::Checksum::of(b"SELECT 2;\n")
+        );
+        std::fs::write(&target, "SELECT 3;\n").unwrap();
+        let edited = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert_eq!(
+            edited.list[1].checksum,
+            crate::migration::Checksum::of(b"SELECT 3;\n")
+        );
+    }
+
+    #[test]
+    fn many_files_keep_their_cache_entries_in_step() {
+        // Enough files for the parallel scan; a later run hits the cache for
+        // all but the edited one, and a deleted file's entry goes.
+        let files: Vec<(String, String)> = (1..=300)
+            .map(|i| (format!("V{i:03}__m.sql"), format!("SELECT {i};\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_str()))
+            .collect();
+        let d = dir(&refs);
+        let cache = d.path().join(".cache/scan");
+        std::thread::sleep(crate::cache::RACY + std::time::Duration::from_millis(200));
+        let first = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert_eq!(first.list.len(), 300);
+        std::fs::write(d.path().join("V150__m.sql"), "SELECT -150;\n").unwrap();
+        std::fs::remove_file(d.path().join("V007__m.sql")).unwrap();
+        let again = Migrations::from_dir_cached(d.path(), &cache).unwrap();
+        assert_eq!(again.list.len(), 299);
+        let fresh = Migrations::from_dir(d.path()).unwrap();
+        assert_eq!(again.list, fresh.list);
+        let text = std::fs::read_to_string(&cache).unwrap();
+        assert!(!text.contains("V007__m.sql"));
+        // The edited file is too fresh to cache; the other 298 stay.
+        assert_eq!(text.lines().count(), 1 + 298, "{text}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use strata::migration::Version;
 use strata::migrator::{Event, Executed, MigrateOptions, Migrator};
 use strata::plan::PlanOptions;
 
-use super::{finish, record_failure};
+use super::{finish, record_failure, release_at_exit};
 use crate::cli::MigrateArgs;
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
@@ -84,6 +84,7 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             ctx.out.info(&format!("  {}: {detail}", r.name));
         }
     }
+    release_at_exit(reports);
     finish(errors)
 }
 
@@ -244,5 +245,7 @@ async fn migrate_one(
     }
     r.problems = report.plan.blockers.clone();
     r.plan = Some(report.plan);
+    drop(migrator);
+    release_at_exit(migrations);
     Ok(())
 }

@@ -17,6 +17,15 @@ pub mod verify;
 use crate::exit::{Exit, FAILED};
 use crate::render::DbReport;
 
+/// Leaves `value` to the operating system, which takes the whole heap back
+/// at exit, instead of freeing it allocation by allocation: with ten
+/// thousand migrations, dropping the file list, the history and the reports
+/// was a tenth of `verify`'s time. Only for what a command holds until it
+/// returns; the process ends right after.
+pub(crate) fn release_at_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// Records a database's failure in its report and prints it now, so errors
 /// appear next to the database they belong to.
 pub(crate) fn record_failure(

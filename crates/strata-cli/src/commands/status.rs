@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Result;
 use strata::plan::{Plan, PlanOptions};
 
-use super::{finish, record_failure};
+use super::{finish, record_failure, release_at_exit};
 use crate::cli::StatusArgs;
 use crate::context::Ctx;
 use crate::render::{DbReport, json_document, status_table};
@@ -44,6 +44,7 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             let plan = Plan::new(&loaded.migrations.list, &loaded.history, &opts);
             r.problems = plan.blockers.clone();
             r.plan = Some(plan);
+            release_at_exit(loaded);
             Ok(())
         }
         .await;
@@ -61,5 +62,6 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
     if ctx.out.json {
         ctx.out.json(&json_document(&ctx.env.name, &reports, false));
     }
+    release_at_exit(reports);
     finish(errors)
 }

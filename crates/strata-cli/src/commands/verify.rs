@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use strata::plan::{Plan, PlanOptions};
 
-use super::{finish_checks, record_failure};
+use super::{finish_checks, record_failure, release_at_exit};
 use crate::cli::ConnectArgs;
 use crate::context::Ctx;
 use crate::exit::{PROBLEMS, exit};
@@ -35,6 +35,7 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
             );
             r.problems = plan.incompatibilities();
             r.plan = Some(plan);
+            release_at_exit(loaded);
             Ok(())
         }
         .await;
@@ -64,5 +65,6 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
     if ctx.out.json {
         ctx.out.json(&json_document(&ctx.env.name, &reports, false));
     }
+    release_at_exit(reports);
     finish_checks(ctx, errors)
 }
