@@ -23,9 +23,27 @@ use crate::migration::{Checksum, Part, ScannedFile};
 const HEADER: &str = "strata-scan-cache 1";
 
 /// Files modified this close to the cache's write time are never cached.
+///
+/// ```
+/// assert_eq!(strata::cache::RACY, std::time::Duration::from_secs(2));
+/// ```
 pub const RACY: Duration = Duration::from_secs(2);
 
-/// What identifies a file's content without reading it.
+/// What identifies a file's content without reading it: size, modification
+/// and change times, inode.
+///
+/// ```
+/// use strata::cache::Stamp;
+///
+/// # let tmp = tempfile::tempdir()?;
+/// # let file = tmp.path().join("V1__users.sql");
+/// std::fs::write(&file, "CREATE TABLE users (id int);")?;
+/// let before = Stamp::of(&std::fs::metadata(&file)?);
+/// assert_eq!(Stamp::of(&std::fs::metadata(&file)?), before);
+/// std::fs::write(&file, "CREATE TABLE users (id bigint);")?;
+/// assert_ne!(Stamp::of(&std::fs::metadata(&file)?), before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp {
     size: u64,
@@ -35,7 +53,19 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The stamp of a file's metadata.
+    /// The stamp of a file's metadata (one `stat`, no read).
+    ///
+    /// ```
+    /// use strata::cache::Stamp;
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let file = tmp.path().join("V1__users.sql");
+    /// # std::fs::write(&file, "CREATE TABLE users (id int);")?;
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// let same_file = std::fs::File::open(&file)?.metadata()?;
+    /// assert_eq!(Stamp::of(&same_file), stamp);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn of(meta: &std::fs::Metadata) -> Stamp {
         Stamp {
             size: meta.size(),
@@ -48,6 +78,33 @@ impl Stamp {
 
 /// Cached scans, sorted by file name (as the file stores them), looked up by
 /// binary search: cheaper than hashing ten thousand names.
+///
+/// [`Migrations::from_dir_cached`](crate::source::Migrations::from_dir_cached)
+/// uses it like this:
+///
+/// ```
+/// use strata::cache::{ScanCache, Stamp};
+/// use strata::migration::scan;
+///
+/// # let tmp = tempfile::tempdir()?;
+/// # let dir = tmp.path();
+/// # std::fs::write(dir.join("V1__users.sql"), "CREATE TABLE users (id int);")?;
+/// let cache_file = dir.join(".strata/cache/main");
+/// let mut cache = ScanCache::load(&cache_file);
+/// let file = dir.join("V1__users.sql");
+/// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+/// let scanned = match cache.get("V1__users.sql", &stamp) {
+///     Some(hit) => hit, // unchanged since it was cached: not read
+///     None => {
+///         let fresh = scan(&mut &std::fs::read(&file)?[..], &file)?;
+///         cache.put("V1__users.sql", stamp, &fresh);
+///         fresh
+///     }
+/// };
+/// cache.save(&cache_file);
+/// assert_eq!(scanned.size, 28);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct ScanCache {
     entries: Vec<(String, Stamp, ScannedFile)>,
@@ -56,6 +113,23 @@ pub struct ScanCache {
 
 impl ScanCache {
     /// Loads a cache file; a missing or unreadable one is an empty cache.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::cache::{ScanCache, Stamp};
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let file = tmp.path().join("V1__users.sql");
+    /// # std::fs::write(&file, "CREATE TABLE users (id int);")?;
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// let cache = ScanCache::load(Path::new("no/such/cache"));
+    /// assert_eq!(cache.get("V1__users.sql", &stamp), None);
+    ///
+    /// let damaged = tmp.path().join("cache");
+    /// std::fs::write(&damaged, "not a cache")?;
+    /// assert_eq!(ScanCache::load(&damaged).get("V1__users.sql", &stamp), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(path: &Path) -> ScanCache {
         let Ok(bytes) = std::fs::read(path) else {
             return ScanCache::default();
@@ -81,6 +155,28 @@ impl ScanCache {
     }
 
     /// The cached scan of `name`, if its stamp still matches.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use strata::cache::{RACY, ScanCache, Stamp};
+    /// use strata::migration::scan;
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let file = tmp.path().join("V1__users.sql");
+    /// # std::fs::write(&file, "CREATE TABLE users (id int);")?;
+    /// // A file edited within the last RACY is never cached: let it age.
+    /// std::thread::sleep(RACY + Duration::from_millis(100));
+    /// let scanned = scan(&mut &std::fs::read(&file)?[..], &file)?;
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// let mut cache = ScanCache::default();
+    /// cache.put("V1__users.sql", stamp, &scanned);
+    /// assert_eq!(cache.get("V1__users.sql", &stamp), Some(scanned));
+    ///
+    /// std::fs::write(&file, "CREATE TABLE users (id bigint);")?; // edited
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// assert_eq!(cache.get("V1__users.sql", &stamp), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self, name: &str, stamp: &Stamp) -> Option<ScannedFile> {
         self.get_after(name, stamp, &mut 0)
     }
@@ -104,6 +200,23 @@ impl ScanCache {
 
     /// Records a fresh scan, unless the file is too recently modified to be
     /// trusted later (see the module docs).
+    ///
+    /// ```
+    /// use strata::cache::{ScanCache, Stamp};
+    /// use strata::migration::scan;
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let file = tmp.path().join("V1__users.sql");
+    /// std::fs::write(&file, "CREATE TABLE users (id int);")?;
+    /// let scanned = scan(&mut &std::fs::read(&file)?[..], &file)?;
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// let mut cache = ScanCache::default();
+    /// cache.put("V1__users.sql", stamp, &scanned);
+    /// // Written just now: another edit within the same clock tick could keep
+    /// // the same stamp, so the entry is not kept.
+    /// assert_eq!(cache.get("V1__users.sql", &stamp), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn put(&mut self, name: &str, stamp: Stamp, scanned: &ScannedFile) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -125,6 +238,28 @@ impl ScanCache {
     }
 
     /// Keeps only the names in `present` (files deleted since are forgotten).
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use std::time::Duration;
+    /// use strata::cache::{RACY, ScanCache, Stamp};
+    /// use strata::migration::scan;
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let file = tmp.path().join("V1__users.sql");
+    /// # std::fs::write(&file, "CREATE TABLE users (id int);")?;
+    /// // A file edited within the last RACY is never cached: let it age.
+    /// std::thread::sleep(RACY + Duration::from_millis(100));
+    /// let scanned = scan(&mut &std::fs::read(&file)?[..], &file)?;
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// let mut cache = ScanCache::default();
+    /// cache.put("V1__users.sql", stamp, &scanned);
+    /// cache.put("V2__deleted_since.sql", stamp, &scanned);
+    /// cache.retain(&HashSet::from(["V1__users.sql"]));
+    /// assert_eq!(cache.get("V2__deleted_since.sql", &stamp), None);
+    /// assert!(cache.get("V1__users.sql", &stamp).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn retain(&mut self, present: &std::collections::HashSet<&str>) {
         let before = self.entries.len();
         self.entries
@@ -147,6 +282,26 @@ impl ScanCache {
     /// Writes the cache if it changed: to a temporary file, then renamed, so a
     /// concurrent reader sees the old or the new cache, never half of one.
     /// Errors are ignored: the cache is only an optimisation.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use strata::cache::{RACY, ScanCache, Stamp};
+    /// use strata::migration::scan;
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let file = tmp.path().join("V1__users.sql");
+    /// # std::fs::write(&file, "CREATE TABLE users (id int);")?;
+    /// // A file edited within the last RACY is never cached: let it age.
+    /// std::thread::sleep(RACY + Duration::from_millis(100));
+    /// let scanned = scan(&mut &std::fs::read(&file)?[..], &file)?;
+    /// let stamp = Stamp::of(&std::fs::metadata(&file)?);
+    /// let mut cache = ScanCache::default();
+    /// cache.put("V1__users.sql", stamp, &scanned);
+    /// let cache_file = tmp.path().join(".strata/cache/main"); // folders are created
+    /// cache.save(&cache_file);
+    /// assert_eq!(ScanCache::load(&cache_file).get("V1__users.sql", &stamp), Some(scanned));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, path: &Path) {
         if !self.dirty {
             return;

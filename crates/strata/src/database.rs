@@ -23,6 +23,20 @@ use crate::history::quote_ident;
 ///
 /// # Errors
 /// [`Error::Db`].
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// // A maintenance connection: the `postgres` database, not the one to change.
+/// let (admin, connection) =
+///     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// if !strata::database::exists(&admin, "app_dev").await? {
+///     println!("app_dev does not exist yet");
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn exists(admin: &Client, name: &str) -> Result<bool, Error> {
     let rows = admin
         .query_typed(
@@ -39,6 +53,20 @@ pub async fn exists(admin: &Client, name: &str) -> Result<bool, Error> {
 ///
 /// # Errors
 /// [`Error::Db`] (e.g. the role lacks `CREATEDB`).
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// // A maintenance connection: the `postgres` database, not the one to change.
+/// let (admin, connection) =
+///     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let created = strata::database::create_if_missing(&admin, "app_dev").await?;
+/// // A second call finds it and does nothing.
+/// assert!(!strata::database::create_if_missing(&admin, "app_dev").await?);
+/// # let _ = created; Ok(()) }
+/// ```
 pub async fn create_if_missing(admin: &Client, name: &str) -> Result<bool, Error> {
     if exists(admin, name).await? {
         return Ok(false);
@@ -62,6 +90,22 @@ pub async fn create_if_missing(admin: &Client, name: &str) -> Result<bool, Error
 /// # Errors
 /// [`Error::Db`]; when sessions are connected the message says how many and
 /// what to do.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (admin, connection) =
+/// #     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// # tokio::spawn(connection);
+/// match strata::database::drop_database(&admin, "app_test").await {
+///     Ok(true) => println!("dropped app_test"),
+///     Ok(false) => println!("app_test did not exist"),
+///     // "cannot drop database app_test: 2 other session(s) are connected (…)"
+///     Err(e) => eprintln!("error: {e}"),
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn drop_database(admin: &Client, name: &str) -> Result<bool, Error> {
     if !exists(admin, name).await? {
         return Ok(false);
@@ -89,6 +133,18 @@ pub async fn drop_database(admin: &Client, name: &str) -> Result<bool, Error> {
 ///
 /// # Errors
 /// [`Error::Db`].
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (admin, connection) =
+/// #     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// # tokio::spawn(connection);
+/// let n = strata::database::sessions(&admin, "app_dev").await?;
+/// println!("{n} other session(s) on app_dev");
+/// # Ok(()) }
+/// ```
 pub async fn sessions(admin: &Client, name: &str) -> Result<i64, Error> {
     let row = admin
         .query_typed_one(
@@ -105,6 +161,18 @@ pub async fn sessions(admin: &Client, name: &str) -> Result<i64, Error> {
 ///
 /// # Errors
 /// [`Error::Db`] (e.g. the role may not terminate a superuser's session).
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (admin, connection) =
+/// #     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// # tokio::spawn(connection);
+/// let terminated = strata::database::terminate_sessions(&admin, "app_dev").await?;
+/// println!("terminated {terminated} session(s)");
+/// # Ok(()) }
+/// ```
 pub async fn terminate_sessions(admin: &Client, name: &str) -> Result<u64, Error> {
     let rows = admin
         .query_typed(
@@ -118,6 +186,17 @@ pub async fn terminate_sessions(admin: &Client, name: &str) -> Result<u64, Error
 }
 
 /// What [`recreate_database`] did.
+///
+/// ```no_run
+/// # async fn f(admin: &tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let re = strata::database::recreate_database(admin, "app_dev").await?;
+/// if re.dropped {
+///     println!("dropped app_dev ({} session(s) terminated) and created it empty", re.terminated);
+/// } else {
+///     println!("created app_dev");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Recreated {
@@ -133,6 +212,21 @@ pub struct Recreated {
 ///
 /// # Errors
 /// [`Error::Db`].
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// // A maintenance connection: the `postgres` database, not the one to change.
+/// let (admin, connection) =
+///     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// // Destructive: the caller has checked the environment and the confirmation.
+/// let re = strata::database::recreate_database(&admin, "app_dev").await?;
+/// println!("terminated {} session(s), dropped: {}", re.terminated, re.dropped);
+/// // … then migrate app_dev from scratch, and seed it.
+/// # Ok(()) }
+/// ```
 pub async fn recreate_database(admin: &Client, name: &str) -> Result<Recreated, Error> {
     let mut terminated = 0;
     let mut dropped = false;
@@ -176,6 +270,25 @@ pub async fn recreate_database(admin: &Client, name: &str) -> Result<Recreated, 
 ///
 /// # Errors
 /// [`Error::Db`].
+///
+/// # Examples
+///
+/// What `db clean` would empty, without emptying it:
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (client, connection) =
+/// #     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/app_dev", tokio_postgres::NoTls).await?;
+/// # tokio::spawn(connection);
+/// use strata::TableName;
+///
+/// let schemas = vec!["public".to_owned()];
+/// let tables = strata::database::tables_to_clean(&client, &schemas, &TableName::default()).await?;
+/// for t in &tables {
+///     println!("would truncate {t}"); // e.g. public.users, public."Order Lines"
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn tables_to_clean(
     client: &Client,
     schemas: &[String],
@@ -214,6 +327,21 @@ pub async fn tables_to_clean(
 ///
 /// # Errors
 /// [`Error::Db`]; nothing is truncated then.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (client, connection) =
+/// #     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/app_dev", tokio_postgres::NoTls).await?;
+/// # tokio::spawn(connection);
+/// use strata::TableName;
+///
+/// let schemas = vec!["public".to_owned()];
+/// let emptied = strata::database::clean(&client, &schemas, &TableName::default(), Some("10s")).await?;
+/// println!("emptied {} table(s)", emptied.len());
+/// # Ok(()) }
+/// ```
 pub async fn clean(
     client: &Client,
     schemas: &[String],
@@ -262,7 +390,17 @@ pub async fn clean(
     }
 }
 
-/// A seed file.
+/// A seed file, as [`seed_files`] lists them.
+///
+/// ```
+/// # let tmp = tempfile::tempdir()?;
+/// # let seeds = tmp.path();
+/// std::fs::write(seeds.join("001_users.sql"), "INSERT INTO users VALUES (1);")?;
+/// let files = strata::database::seed_files(seeds)?;
+/// assert_eq!(files[0].name, "001_users.sql");
+/// assert_eq!(files[0].path, seeds.join("001_users.sql"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedFile {
     /// The file name, e.g. `001_users.sql`.
@@ -277,6 +415,23 @@ pub struct SeedFile {
 ///
 /// # Errors
 /// [`Error::Io`] when the folder cannot be read.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use strata::database::seed_files;
+///
+/// # let tmp = tempfile::tempdir()?;
+/// # let seeds = tmp.path();
+/// for name in ["010_orders.sql", "002_users.sql", "README.md"] {
+///     std::fs::write(seeds.join(name), "")?;
+/// }
+/// let names: Vec<_> = seed_files(seeds)?.into_iter().map(|f| f.name).collect();
+/// assert_eq!(names, ["002_users.sql", "010_orders.sql"]);
+/// assert!(seed_files(Path::new("no/such/seeds"))?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn seed_files(dir: &Path) -> Result<Vec<SeedFile>, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -303,6 +458,25 @@ pub fn seed_files(dir: &Path) -> Result<Vec<SeedFile>, Error> {
 /// # Errors
 /// [`Error::Io`] / [`Error::InvalidUtf8`] for the file; [`Error::Sql`] with
 /// file, line and column when its SQL fails (the transaction is rolled back).
+///
+/// # Examples
+///
+/// What `strata db seed` does:
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (client, connection) =
+/// #     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/app_dev", tokio_postgres::NoTls).await?;
+/// # tokio::spawn(connection);
+/// use std::path::Path;
+/// use strata::database::{run_seed, seed_files};
+///
+/// for seed in seed_files(Path::new("db/seeds"))? {
+///     let took = run_seed(&client, &seed).await?;
+///     println!("seeded {} ({} ms)", seed.name, took.as_millis());
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn run_seed(client: &Client, seed: &SeedFile) -> Result<Duration, Error> {
     let bytes = std::fs::read(&seed.path).map_err(|e| Error::io(&seed.path, e))?;
     let text = String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {

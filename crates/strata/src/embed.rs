@@ -7,9 +7,13 @@
 //! same ordering, same validation, same checksums. The binary then carries
 //! its schema expectations with it, and needs no files at run time.
 //!
-//! ```ignore
+//! ```no_run
 //! // src/main.rs
-//! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/migrations")?;
+//! # fn main() -> Result<(), strata::Error> {
+//! // An application writes "$CARGO_MANIFEST_DIR/migrations"; strata's own
+//! // fixtures stand in for that folder here.
+//! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+//! # let _ = migrations; Ok(()) }
 //! ```
 //!
 //! The path is a string literal; `$CARGO_MANIFEST_DIR` (or any `$VAR` set at

@@ -15,6 +15,24 @@ use std::time::Duration;
 use crate::plan::Problem;
 
 /// Everything that can go wrong in strata.
+///
+/// Match a variant for its typed fields, or ask a predicate; the CLI turns
+/// the predicates into its exit codes:
+///
+/// ```
+/// use std::path::Path;
+/// use strata::{Error, Migrations};
+///
+/// let err = Migrations::from_dir(Path::new("db/migrations")).unwrap_err();
+/// assert!(matches!(&err, Error::NoMigrationsDir { path } if path == Path::new("db/migrations")));
+/// assert_eq!(
+///     err.to_string(),
+///     "migrations folder db/migrations does not exist (create it, or fix `migrations` in strata.toml)"
+/// );
+/// let exit_code = if err.is_lock_timeout() { 4 } else if err.is_config() { 2 }
+///     else if err.is_check_failure() { 3 } else { 1 };
+/// assert_eq!(exit_code, 2);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -251,11 +269,34 @@ impl Error {
     }
 
     /// True when strata gave up waiting for the migration lock (exit 4).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use strata::error::{Error, LockHolder};
+    ///
+    /// let holder = LockHolder { pid: 4242, application_name: "strata".into(), since: "2025-06-01T09:30:00Z".into() };
+    /// let err = Error::LockTimeout { waited: Duration::from_secs(30), holder: Some(holder) };
+    /// assert!(err.is_lock_timeout());
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "timed out after 30s waiting for the migration lock, held by pid 4242 (strata) since 2025-06-01T09:30:00Z"
+    /// );
+    /// ```
     pub fn is_lock_timeout(&self) -> bool {
         matches!(self, Error::LockTimeout { .. })
     }
 
     /// True for configuration and usage problems (exit 2).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::{Error, Migrations};
+    ///
+    /// let missing = Migrations::from_dir(Path::new("no/such/folder")).unwrap_err();
+    /// assert!(missing.is_config());
+    /// assert!(Error::Invalid("V3__index.sql is a no-transaction migration".into()).is_config());
+    /// assert!(!missing.is_check_failure());
+    /// ```
     pub fn is_config(&self) -> bool {
         matches!(
             self,
@@ -265,6 +306,20 @@ impl Error {
 
     /// True when checks found problems: invalid migration files or a refused
     /// migrate (exit 3).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::Migrations;
+    /// use strata::migration::Content;
+    ///
+    /// let files = vec![("V1_users.sql".to_owned(), Content::Static(b"CREATE TABLE users ();"))];
+    /// let err = Migrations::from_files(Path::new("migrations"), files).unwrap_err();
+    /// assert!(err.is_check_failure());
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "migrations/V1_users.sql: expected `V<version>__<description>.sql` (two underscores after the version)"
+    /// );
+    /// ```
     pub fn is_check_failure(&self) -> bool {
         matches!(
             self,
@@ -286,6 +341,24 @@ impl Error {
     }
 
     /// The SQL error of a failed migration, if this is one.
+    ///
+    /// ```
+    /// # use strata::error::{Error, SqlError};
+    /// # let err = Error::Sql(Box::new(SqlError {
+    /// #     script: "V2__orders.sql".into(), path: None, line: Some(3), column: Some(35),
+    /// #     line_text: Some("INSERT INTO orders SELECT id FROM userz;".into()),
+    /// #     code: "42P01".into(), message: "relation \"userz\" does not exist".into(),
+    /// #     detail: None, hint: None, context: None, statements_succeeded: None,
+    /// #     next_step: None, invalid_index: None,
+    /// # }));
+    /// // `err` as returned by a failed `Migrator::run`:
+    /// if let Some(sql) = err.as_sql() {
+    ///     assert_eq!(sql.code, "42P01"); // undefined_table
+    ///     assert_eq!((sql.line, sql.column), (Some(3), Some(35)));
+    /// }
+    /// assert!(err.as_sql().is_some());
+    /// assert!(Error::Invalid("not SQL".into()).as_sql().is_none());
+    /// ```
     pub fn as_sql(&self) -> Option<&SqlError> {
         match self {
             Error::Sql(e) => Some(e),
@@ -295,6 +368,16 @@ impl Error {
 }
 
 /// The session holding the migration lock, from `pg_stat_activity`.
+///
+/// Reported by [`Error::LockTimeout`], and to the `on_wait` callback of
+/// [`crate::lock::MigrationLock::acquire`] while strata waits:
+///
+/// ```
+/// use strata::error::LockHolder;
+///
+/// let holder = LockHolder { pid: 4242, application_name: "strata".into(), since: "2025-06-01T09:30:00Z".into() };
+/// assert_eq!(holder.to_string(), "pid 4242 (strata) since 2025-06-01T09:30:00Z");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockHolder {
     /// Backend pid.
@@ -316,6 +399,29 @@ impl fmt::Display for LockHolder {
 }
 
 /// A migration's SQL failed: where in the file, and what PostgreSQL said.
+///
+/// Its `Display` is what `strata migrate` prints, with the line and a caret
+/// under the column:
+///
+/// ```
+/// use strata::error::SqlError;
+///
+/// let e = SqlError {
+///     script: "V2__orders.sql".into(),
+///     path: Some("migrations/V2__orders.sql".into()),
+///     line: Some(3),
+///     column: Some(35),
+///     line_text: Some("INSERT INTO orders SELECT id FROM userz;".into()),
+///     code: "42P01".into(),
+///     message: "relation \"userz\" does not exist".into(),
+///     detail: None, hint: None, context: None, statements_succeeded: None,
+///     next_step: None, invalid_index: None,
+/// };
+/// assert_eq!(e.to_string(), "\
+/// V2__orders.sql:3:35: relation \"userz\" does not exist (SQLSTATE 42P01)
+///  3 | INSERT INTO orders SELECT id FROM userz;
+///    |                                   ^");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlError {
     /// The migration's file name.

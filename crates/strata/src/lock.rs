@@ -21,9 +21,34 @@ use crate::error::{Error, LockHolder};
 use crate::history::TableName;
 
 /// strata's namespace for advisory locks ("STRA").
+///
+/// The first key of every lock strata takes, so other advisory locks of an
+/// application can stay out of its way:
+///
+/// ```
+/// assert_eq!(strata::lock::LOCK_NAMESPACE, i32::from_be_bytes(*b"STRA"));
+/// ```
 pub const LOCK_NAMESPACE: i32 = 0x5354_5241;
 
 /// The advisory-lock key for a history table.
+///
+/// The same table always gives the same key; another history table gives
+/// another one, in the same namespace:
+///
+/// ```
+/// use strata::TableName;
+/// use strata::lock::{LOCK_NAMESPACE, lock_key};
+///
+/// let (namespace, key) = lock_key(&TableName::default());
+/// assert_eq!(namespace, LOCK_NAMESPACE);
+/// assert_eq!(lock_key(&TableName::default()), (namespace, key));
+/// let other = lock_key(&TableName::parse("billing.schema_history")?);
+/// assert_eq!(other.0, LOCK_NAMESPACE);
+/// assert_ne!(other.1, key);
+/// // Who holds it: SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2
+/// //   AND classid = <namespace>::int4::oid AND objid = <key>::int4::oid
+/// # Ok::<(), String>(())
+/// ```
 pub fn lock_key(table: &TableName) -> (i32, i32) {
     let digest = Sha256::digest(format!("{}.{}", table.schema, table.name).as_bytes());
     (
@@ -34,6 +59,25 @@ pub fn lock_key(table: &TableName) -> (i32, i32) {
 
 /// A held migration lock. Dropping it without [`MigrationLock::release`]
 /// closes its dedicated connection, which releases the lock server-side.
+///
+/// ```no_run
+/// # async fn f(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use strata::TableName;
+/// use strata::lock::MigrationLock;
+///
+/// // A connection of its own: if anything below fails, dropping the lock
+/// // closes it and the server releases the lock.
+/// let (lock_client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let lock = MigrationLock::acquire(lock_client, &TableName::default(), Duration::from_secs(60), &mut |holder| {
+///     eprintln!("waiting for the migration lock, held by {holder}");
+/// })
+/// .await?;
+/// // … work that no other strata may do at the same time …
+/// lock.release().await?;
+/// # Ok(()) }
+/// ```
 pub struct MigrationLock {
     client: Client,
     key: (i32, i32),
@@ -63,6 +107,25 @@ impl MigrationLock {
     /// # Errors
     /// [`Error::LockTimeout`] after `wait` (the holder is named);
     /// [`Error::Db`] if a query fails.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn f(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use strata::TableName;
+    /// use strata::lock::MigrationLock;
+    ///
+    /// let (lock_client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let table = TableName::default();
+    /// match MigrationLock::acquire(lock_client, &table, Duration::from_secs(5), &mut |_| {}).await {
+    ///     Ok(lock) => lock.release().await?,
+    ///     Err(e) if e.is_lock_timeout() => eprintln!("error: {e}"), // "… held by pid 4242 (strata) since …"
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn acquire(
         client: Client,
         table: &TableName,
@@ -78,11 +141,37 @@ impl MigrationLock {
     ///
     /// # Errors
     /// [`Error::Db`]; the lock is released anyway when the connection closes.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn f(lock_client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use strata::lock::MigrationLock;
+    ///
+    /// let table = strata::TableName::default();
+    /// let lock = MigrationLock::acquire(lock_client, &table, Duration::from_secs(60), &mut |_| {}).await?;
+    /// // … migrate …
+    /// lock.release().await?; // at once, rather than when the connection closes
+    /// # Ok(()) }
+    /// ```
     pub async fn release(self) -> Result<(), Error> {
         unlock(&self.client, self.key).await
     }
 
     /// The connection holding the lock.
+    ///
+    /// ```no_run
+    /// # async fn f(lock_client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use strata::lock::MigrationLock;
+    ///
+    /// let table = strata::TableName::default();
+    /// let lock = MigrationLock::acquire(lock_client, &table, Duration::from_secs(60), &mut |_| {}).await?;
+    /// let row = lock.client().query_one("SELECT pg_backend_pid()", &[]).await?;
+    /// let pid: i32 = row.get(0); // the pid other sessions see holding the lock
+    /// # let _ = pid; Ok(()) }
+    /// ```
     pub fn client(&self) -> &Client {
         &self.client
     }

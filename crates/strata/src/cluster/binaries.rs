@@ -20,6 +20,19 @@ const REQUIRED: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
 const DEBIAN_ROOT: &str = "/usr/lib/postgresql";
 
 /// A directory holding the PostgreSQL server binaries.
+///
+/// Usually found with [`PgBinaries::from_process_env`] and handed to
+/// [`LocalCluster::new`](super::LocalCluster::new):
+///
+/// ```no_run
+/// # fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// use strata::cluster::{LocalCluster, PgBinaries};
+///
+/// let bins = PgBinaries::from_process_env()?; // e.g. /usr/lib/postgresql/16/bin
+/// println!("using {}", bins.bin_dir().display());
+/// let cluster = LocalCluster::new(".strata/cluster", bins)?;
+/// # let _ = cluster; Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgBinaries {
     bin_dir: PathBuf,
@@ -39,6 +52,26 @@ impl PgBinaries {
     /// program (no silent fallback from an explicit setting);
     /// [`ClusterError::BinariesNotFound`], whose message says how to install
     /// PostgreSQL, when no candidate holds all three programs.
+    ///
+    /// # Examples
+    ///
+    /// With variables from a map instead of the process:
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use strata::cluster::{ClusterError, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let vars = HashMap::from([("STRATA_PG_BIN", bin_dir.to_owned())]);
+    /// let bins = PgBinaries::find(&|name| vars.get(name).cloned())?;
+    /// assert_eq!(bins.bin_dir(), std::path::Path::new(bin_dir));
+    ///
+    /// // An explicit STRATA_PG_BIN that is wrong is an error, never a fallback.
+    /// let vars = HashMap::from([("STRATA_PG_BIN", "/nonexistent".to_owned())]);
+    /// let err = PgBinaries::find(&|name| vars.get(name).cloned()).unwrap_err();
+    /// assert!(matches!(err, ClusterError::InvalidPgBin { missing: "initdb", .. }));
+    /// # Ok::<(), ClusterError>(())
+    /// ```
     pub fn find(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ClusterError> {
         find_in(env, Path::new(DEBIAN_ROOT))
     }
@@ -48,6 +81,19 @@ impl PgBinaries {
     /// # Errors
     ///
     /// As [`PgBinaries::find`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// match PgBinaries::from_process_env() {
+    ///     Ok(bins) => assert!(bins.initdb().starts_with(bins.bin_dir())),
+    ///     // The message says how to install PostgreSQL or set STRATA_PG_BIN.
+    ///     Err(e) if e.is_binaries_missing() => eprintln!("error: {e}"),
+    ///     Err(e) => panic!("{e}"),
+    /// }
+    /// ```
     pub fn from_process_env() -> Result<Self, ClusterError> {
         Self::find(&|name| std::env::var(name).ok())
     }
@@ -58,6 +104,20 @@ impl PgBinaries {
     /// # Errors
     ///
     /// [`ClusterError::BinariesNotFound`] naming `dir` when a program is missing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::cluster::{ClusterError, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?; // e.g. "/usr/lib/postgresql/16/bin"
+    /// assert_eq!(bins.bin_dir(), std::path::Path::new(bin_dir));
+    ///
+    /// let err = PgBinaries::from_dir("/nonexistent").unwrap_err();
+    /// assert!(matches!(&err, ClusterError::BinariesNotFound { searched } if searched.len() == 1));
+    /// # Ok::<(), ClusterError>(())
+    /// ```
     pub fn from_dir(dir: impl Into<PathBuf>) -> Result<Self, ClusterError> {
         let dir = dir.into();
         match first_missing(&dir) {
@@ -69,6 +129,16 @@ impl PgBinaries {
     }
 
     /// The directory holding the binaries.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?;
+    /// assert_eq!(bins.bin_dir(), Path::new(bin_dir));
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn bin_dir(&self) -> &Path {
         &self.bin_dir
     }
@@ -76,21 +146,61 @@ impl PgBinaries {
     /// The path of the program `name` in [`bin_dir`](Self::bin_dir), e.g.
     /// `psql` or `pg_dump` (which may not exist: only the three server
     /// programs are checked).
+    ///
+    /// ```
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?;
+    /// let psql = bins.program("psql");
+    /// assert_eq!(psql, bins.bin_dir().join("psql"));
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn program(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
     }
 
     /// The `initdb` program.
+    ///
+    /// ```
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?;
+    /// assert_eq!(bins.initdb(), bins.bin_dir().join("initdb"));
+    /// assert!(bins.initdb().is_file()); // from_dir checked it
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn initdb(&self) -> PathBuf {
         self.program("initdb")
     }
 
     /// The `pg_ctl` program.
+    ///
+    /// ```
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?;
+    /// assert_eq!(bins.pg_ctl(), bins.bin_dir().join("pg_ctl"));
+    /// assert!(bins.pg_ctl().is_file()); // from_dir checked it
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn pg_ctl(&self) -> PathBuf {
         self.program("pg_ctl")
     }
 
     /// The `postgres` server program.
+    ///
+    /// ```
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?;
+    /// assert_eq!(bins.postgres(), bins.bin_dir().join("postgres"));
+    /// assert!(bins.postgres().is_file()); // from_dir checked it
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn postgres(&self) -> PathBuf {
         self.program("postgres")
     }

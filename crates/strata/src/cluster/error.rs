@@ -11,6 +11,22 @@ pub(crate) const INSTALL_HINT: &str = "install the PostgreSQL server: \
 or set STRATA_PG_BIN to the directory that holds initdb, pg_ctl and postgres";
 
 /// An error from [`crate::cluster`].
+///
+/// Each message names the path or command involved and, when known, the fix:
+///
+/// ```
+/// use strata::cluster::ClusterError;
+///
+/// let err = ClusterError::NotRunning { data_dir: "/srv/app/.strata/cluster/data".into() };
+/// assert_eq!(
+///     err.to_string(),
+///     "the local PostgreSQL server in /srv/app/.strata/cluster/data is not running; \
+///      start it first (`strata dev up`)"
+/// );
+///
+/// let err = ClusterError::InvalidPgBin { dir: "/opt/pg".into(), missing: "pg_ctl" };
+/// assert!(err.to_string().starts_with("STRATA_PG_BIN=/opt/pg does not contain `pg_ctl`;"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClusterError {
@@ -154,6 +170,16 @@ impl ClusterError {
     /// True when the error means the server binaries are missing or
     /// misconfigured, i.e. the fix is installing PostgreSQL or setting
     /// `STRATA_PG_BIN`.
+    ///
+    /// ```
+    /// use strata::cluster::PgBinaries;
+    ///
+    /// let err = PgBinaries::from_dir("/nonexistent").unwrap_err();
+    /// assert!(err.is_binaries_missing());
+    /// // The message says how to get them.
+    /// assert!(err.to_string().contains("apt-get install postgresql"));
+    /// assert!(err.to_string().contains("set STRATA_PG_BIN"));
+    /// ```
     pub fn is_binaries_missing(&self) -> bool {
         matches!(
             self,

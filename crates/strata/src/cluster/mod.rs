@@ -66,6 +66,10 @@ use pidfile::PidFile;
 use user::ServerUser;
 
 /// The superuser `initdb` creates, and the user in every URL.
+///
+/// ```
+/// assert_eq!(strata::cluster::SUPERUSER, "postgres");
+/// ```
 pub const SUPERUSER: &str = "postgres";
 
 /// How long `pg_ctl` waits for the server to start or stop, in seconds.
@@ -78,6 +82,22 @@ const START_ATTEMPTS: u64 = 8;
 /// A PostgreSQL cluster living in one directory, run by this machine's
 /// server binaries. See the [module docs](self) for the layout and the
 /// decisions behind it.
+///
+/// What `strata dev up` and `strata dev down` do (blocking calls: run them
+/// in `spawn_blocking` inside an async runtime):
+///
+/// ```no_run
+/// # fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// use strata::cluster::{LocalCluster, PgBinaries, StartOptions};
+///
+/// let cluster = LocalCluster::new(".strata/cluster", PgBinaries::from_process_env()?)?;
+/// let info = cluster.start(&StartOptions::default())?; // runs initdb on first use
+/// let url = info.url("app_dev"); // postgres://postgres@127.0.0.1:<port>/app_dev
+/// // … tokio_postgres::connect(&url, tokio_postgres::NoTls) …
+/// # let _ = url;
+/// cluster.stop()?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct LocalCluster {
     dir: PathBuf,
@@ -93,6 +113,19 @@ impl LocalCluster {
     /// [`ClusterError::NoPostgresUser`] when running as root without a
     /// `postgres` system user; [`ClusterError::Io`] when the current
     /// directory is needed to make `dir` absolute and cannot be read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?; // or PgBinaries::from_process_env()?
+    /// let cluster = LocalCluster::new(".strata/cluster", bins)?;
+    /// assert!(cluster.dir().is_absolute());
+    /// assert!(cluster.dir().ends_with(".strata/cluster"));
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn new(dir: impl AsRef<Path>, bins: PgBinaries) -> Result<Self, ClusterError> {
         let dir = dir.as_ref();
         let dir = std::path::absolute(dir).map_err(|e| ClusterError::io("resolve", dir, e))?;
@@ -104,27 +137,81 @@ impl LocalCluster {
     }
 
     /// The cluster directory.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new("/srv/app/.strata/cluster", PgBinaries::from_dir(bin_dir)?)?;
+    /// assert_eq!(cluster.dir(), Path::new("/srv/app/.strata/cluster"));
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// The data directory, `<dir>/data`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new("/srv/app/.strata/cluster", PgBinaries::from_dir(bin_dir)?)?;
+    /// assert_eq!(cluster.data_dir(), Path::new("/srv/app/.strata/cluster/data"));
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
     }
 
     /// The server log, `<dir>/postgres.log`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new("/srv/app/.strata/cluster", PgBinaries::from_dir(bin_dir)?)?;
+    /// assert_eq!(cluster.log_file(), Path::new("/srv/app/.strata/cluster/postgres.log"));
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn log_file(&self) -> PathBuf {
         self.dir.join("postgres.log")
     }
 
     /// The binaries this cluster runs.
+    ///
+    /// ```
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let bins = PgBinaries::from_dir(bin_dir)?;
+    /// let cluster = LocalCluster::new("/srv/app/.strata/cluster", bins.clone())?;
+    /// assert_eq!(cluster.binaries(), &bins);
+    /// let psql = cluster.binaries().program("psql");
+    /// # let _ = psql;
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn binaries(&self) -> &PgBinaries {
         &self.bins
     }
 
     /// The operating-system user the server runs as: `Some("postgres")`
     /// when strata runs as root, `None` for the current user.
+    ///
+    /// ```
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new("/srv/app/.strata/cluster", PgBinaries::from_dir(bin_dir)?)?;
+    /// match cluster.server_user() {
+    ///     Some(user) => assert_eq!(user, "postgres"), // strata runs as root
+    ///     None => {}                                 // the server runs as us
+    /// }
+    /// # Ok::<(), strata::cluster::ClusterError>(())
+    /// ```
     pub fn server_user(&self) -> Option<&str> {
         match &self.user {
             ServerUser::Current => None,
@@ -133,6 +220,16 @@ impl LocalCluster {
     }
 
     /// True once `initdb` has completed (`data/PG_VERSION` exists).
+    ///
+    /// ```
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new(tmp.path().join("cluster"), PgBinaries::from_dir(bin_dir)?)?;
+    /// assert!(!cluster.is_initialized()); // nothing is created until init or start
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_initialized(&self) -> bool {
         self.data_dir().join("PG_VERSION").is_file()
     }
@@ -145,6 +242,19 @@ impl LocalCluster {
     /// [`ClusterError::NotTraversable`] as root when `postgres` cannot reach
     /// the directory; [`ClusterError::InitdbFailed`] with initdb's output;
     /// [`ClusterError::Io`] / [`ClusterError::Spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// let cluster = LocalCluster::new(".strata/cluster", PgBinaries::from_process_env()?)?;
+    /// let ran = cluster.init()?; // false when it was already initialized
+    /// assert!(cluster.is_initialized());
+    /// assert!(!cluster.init()?); // a second call does nothing
+    /// # let _ = ran; Ok(()) }
+    /// ```
     pub fn init(&self) -> Result<bool, ClusterError> {
         self.init_inner(true)
     }
@@ -190,6 +300,20 @@ impl LocalCluster {
     ///
     /// [`ClusterError::StartFailed`] with the server log of this attempt;
     /// the errors of [`init`](Self::init).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata::cluster::{LocalCluster, PgBinaries, StartOptions};
+    ///
+    /// let cluster = LocalCluster::new(".strata/cluster", PgBinaries::from_process_env()?)?;
+    /// let info = cluster.start(&StartOptions::default())?;
+    /// // Starting it again is a no-op that returns the same server.
+    /// assert_eq!(cluster.start(&StartOptions::default())?.pid, info.pid);
+    /// println!("{}", info.url("app_dev"));
+    /// # Ok(()) }
+    /// ```
     pub fn start(&self, opts: &StartOptions) -> Result<ClusterInfo, ClusterError> {
         self.init_inner(opts.durable)?;
         if let ClusterStatus::Running(info) = self.status()? {
@@ -315,6 +439,21 @@ impl LocalCluster {
     /// # Errors
     ///
     /// As [`stop_with`](Self::stop_with).
+    ///
+    /// # Examples
+    ///
+    /// Stopping a cluster that is not running is not an error:
+    ///
+    /// ```
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new(tmp.path().join("cluster"), PgBinaries::from_dir(bin_dir)?)?;
+    /// let was_running = cluster.stop()?;
+    /// assert!(!was_running);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&self) -> Result<bool, ClusterError> {
         self.stop_with(ShutdownMode::Fast)
     }
@@ -326,6 +465,22 @@ impl LocalCluster {
     ///
     /// [`ClusterError::PgCtlFailed`] when the server is still running after
     /// pg_ctl gave up.
+    ///
+    /// # Examples
+    ///
+    /// A throwaway cluster need not shut down cleanly:
+    ///
+    /// ```no_run
+    /// # fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata::cluster::{LocalCluster, PgBinaries, ShutdownMode, StartOptions};
+    ///
+    /// let cluster = LocalCluster::new("/tmp/scratch-cluster", PgBinaries::from_process_env()?)?;
+    /// cluster.start(&StartOptions::for_tests())?;
+    /// // … run tests …
+    /// assert!(cluster.stop_with(ShutdownMode::Immediate)?);
+    /// assert!(!cluster.is_running());
+    /// # Ok(()) }
+    /// ```
     pub fn stop_with(&self, mode: ShutdownMode) -> Result<bool, ClusterError> {
         if !self.status()?.is_running() {
             net::remove_fallback_socket_dir(&self.dir);
@@ -362,6 +517,23 @@ impl LocalCluster {
     ///
     /// [`ClusterError::PgCtlFailed`] when pg_ctl cannot tell;
     /// [`ClusterError::MalformedPidFile`]; [`ClusterError::NotTraversable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::cluster::{ClusterStatus, LocalCluster, PgBinaries};
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new(tmp.path().join("cluster"), PgBinaries::from_dir(bin_dir)?)?;
+    /// match cluster.status()? {
+    ///     ClusterStatus::Running(info) => println!("running on port {}", info.port),
+    ///     ClusterStatus::Stopped => println!("stopped"),
+    ///     ClusterStatus::NotInitialized => println!("not created yet"),
+    /// }
+    /// assert_eq!(cluster.status()?, ClusterStatus::NotInitialized);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn status(&self) -> Result<ClusterStatus, ClusterError> {
         if !self.is_initialized() {
             return Ok(ClusterStatus::NotInitialized);
@@ -403,6 +575,16 @@ impl LocalCluster {
     }
 
     /// True when the server is running. Errors count as not running.
+    ///
+    /// ```
+    /// use strata::cluster::{LocalCluster, PgBinaries};
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new(tmp.path().join("cluster"), PgBinaries::from_dir(bin_dir)?)?;
+    /// assert!(!cluster.is_running());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_running(&self) -> bool {
         self.status().is_ok_and(|s| s.is_running())
     }
@@ -414,6 +596,21 @@ impl LocalCluster {
     ///
     /// [`ClusterError::NotRunning`] when it is not running; the errors of
     /// [`status`](Self::status).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::cluster::{ClusterError, LocalCluster, PgBinaries};
+    ///
+    /// # let tmp = tempfile::tempdir()?;
+    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
+    /// let cluster = LocalCluster::new(tmp.path().join("cluster"), PgBinaries::from_dir(bin_dir)?)?;
+    /// // Running: "postgres://postgres@127.0.0.1:<port>/app_dev". Not running:
+    /// let err = cluster.url("app_dev").unwrap_err();
+    /// assert!(matches!(err, ClusterError::NotRunning { .. }));
+    /// assert!(err.to_string().ends_with("is not running; start it first (`strata dev up`)"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn url(&self, database: &str) -> Result<String, ClusterError> {
         match self.status()? {
             ClusterStatus::Running(info) => Ok(info.url(database)),
