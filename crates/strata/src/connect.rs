@@ -8,7 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use tokio_postgres::config::SslMode as PgSslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
 
@@ -16,26 +15,25 @@ use crate::config::DbUrl;
 use crate::error::Error;
 use crate::tls::Tls;
 
-/// Connects with the TLS that `config`'s `sslmode` implies and no
-/// certificate check (libpq's `prefer` / `require`), retrying as
-/// [`connect_with`]. For URLs use [`connect_url`], which honours
-/// `verify-ca`, `verify-full` and `sslrootcert`.
-///
-/// # Errors
-/// [`Error::Connect`] with the redacted URL.
-pub async fn connect(config: &Config, redacted_url: &str, wait: Duration) -> Result<Client, Error> {
-    let tls = match config.get_ssl_mode() {
-        PgSslMode::Disable => Tls::None,
-        _ => Tls::for_mode(Some(crate::config::SslMode::Require), None, None)?,
-    };
-    connect_with(config, &tls, redacted_url, wait).await
-}
-
 /// Connects to `url` as given (no libpq defaults filled in), with TLS as
 /// its `sslmode` and `sslrootcert` ask.
 ///
 /// # Errors
 /// As [`Tls::for_mode`] and [`connect_with`].
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use strata::config::DbUrl;
+///
+/// let url = DbUrl::parse("postgres://app:secret@db.internal/app?sslmode=verify-full")?;
+/// // Waits up to 10 s for a server that is still starting.
+/// let client = strata::connect::connect_url(&url, Duration::from_secs(10)).await?;
+/// client.simple_query("SELECT 1").await?;
+/// # Ok(()) }
+/// ```
 pub async fn connect_url(url: &DbUrl, wait: Duration) -> Result<Client, Error> {
     let tls = Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), None)?;
     connect_with(&url.to_pg_config(), &tls, &url.redacted(), wait).await
@@ -47,6 +45,43 @@ pub async fn connect_url(url: &DbUrl, wait: Duration) -> Result<Client, Error> {
 ///
 /// # Errors
 /// [`Error::Connect`] with the redacted URL.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use strata::config::DbUrl;
+/// use strata::tls::Tls;
+///
+/// let url = DbUrl::parse("postgres://postgres@127.0.0.1:5432/postgres")?;
+/// let client =
+///     strata::connect::connect_with(&url.to_pg_config(), &Tls::None, &url.redacted(), Duration::ZERO)
+///         .await?;
+/// # drop(client);
+/// # Ok(()) }
+/// ```
+///
+/// A server that is not there fails once `wait` is over, naming the URL
+/// without its password:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use strata::config::DbUrl;
+/// use strata::tls::Tls;
+///
+/// // Port 1 on localhost: nothing listens there.
+/// let url = DbUrl::parse("postgres://app:hunter2@127.0.0.1:1/app").unwrap();
+/// let err = strata::connect::connect_with(&url.to_pg_config(), &Tls::None, &url.redacted(), Duration::ZERO)
+///     .await
+///     .unwrap_err();
+/// let text = err.to_string();
+/// assert!(text.contains("127.0.0.1:1"), "{text}");
+/// assert!(!text.contains("hunter2"));
+/// # }
+/// ```
 pub async fn connect_with(
     config: &Config,
     tls: &Tls,
@@ -93,6 +128,20 @@ pub async fn connect_with(
 
 /// True for errors that go away when a starting server is ready: connection
 /// refused, no socket yet, or "the database system is starting up".
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Nothing listens on port 1: refused, which a starting server also does.
+/// let err = tokio_postgres::connect("host=127.0.0.1 port=1 user=x", tokio_postgres::NoTls)
+///     .await
+///     .err()
+///     .unwrap();
+/// assert!(strata::connect::is_transient(&err));
+/// # }
+/// ```
 pub fn is_transient(e: &tokio_postgres::Error) -> bool {
     if e.code() == Some(&SqlState::CANNOT_CONNECT_NOW) {
         return true;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use strata::config::{
     DbUrl, EnvNameSource, Environment, Libpq, ProcessEnv, ResolvedEnv, TableName,
 };
-use strata::connect::{connect, connect_url, connect_with};
+use strata::connect::{connect_url, connect_with};
 use strata::database;
 use strata::tls::Tls;
 use strata_testkit::{ExtraCluster, fresh_db, server, start_extra_cluster};
@@ -560,8 +560,4 @@ async fn waiting_retries_only_while_the_server_is_not_up() {
             .is_err()
     );
     assert!(started.elapsed() < Duration::from_secs(3));
-    // `connect` (plain configs) still works for the maintenance connection.
-    connect(&url.to_pg_config(), &url.redacted(), Duration::ZERO)
-        .await
-        .unwrap();
 }
