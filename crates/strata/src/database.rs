@@ -116,10 +116,14 @@ pub async fn drop_database(admin: &Client, name: &str) -> Result<bool, Error> {
     {
         Ok(()) => Ok(true),
         Err(e) if e.code() == Some(&SqlState::OBJECT_IN_USE) => {
-            let n = sessions(admin, name).await.unwrap_or(0);
+            // If counting fails too, say "other sessions" rather than a wrong 0.
+            let who = match sessions(admin, name).await {
+                Ok(n) => format!("{n} other session(s) are"),
+                Err(_) => "other sessions are".to_owned(),
+            };
             Err(Error::db(
                 format!(
-                    "cannot drop database {name}: {n} other session(s) are connected \
+                    "cannot drop database {name}: {who} connected \
                      (stop them, or use `strata db reset`, which terminates them)"
                 ),
                 e,
