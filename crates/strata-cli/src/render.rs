@@ -4,6 +4,7 @@
 //! functions; nothing here touches a database.
 
 use serde_json::{Value, json};
+use strata::history::AppliedMigration;
 use strata::migrator::Executed;
 use strata::plan::{Plan, Problem, State};
 
@@ -141,30 +142,39 @@ pub fn header(r: &DbReport) -> String {
 }
 
 /// `strata status` for one database.
+///
+/// Written straight into one string, cell by cell: with ten thousand
+/// migrations, a `String` per cell was a quarter of `status`'s time.
 pub fn status_table(r: &DbReport, color: bool) -> String {
+    use std::fmt::Write;
     let mut out = header(r);
     let Some(plan) = &r.plan else { return out };
-    let rows: Vec<[String; 5]> = plan
-        .entries
-        .iter()
-        .map(|e| {
-            let a = e.applied.as_ref().filter(|_| applied_state(e.state));
-            [
-                e.version.clone().unwrap_or_else(|| "R".into()),
-                e.description.clone(),
-                e.state.as_str().to_owned(),
-                a.map(|a| {
-                    a.applied_at
-                        .replace('T', " ")
-                        .trim_end_matches('Z')
-                        .to_owned()
-                })
-                .unwrap_or_default(),
-                a.map(|a| format!("{} ms", a.execution_ms))
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
+    // `2026-11-21T16:32:28Z` shows as `2026-11-21 16:32:28`.
+    fn at(a: &AppliedMigration) -> (&str, &str) {
+        let s = a.applied_at.as_str();
+        match (s.get(..10), s.get(11..19)) {
+            (Some(date), Some(time)) if s.as_bytes()[10] == b'T' => (date, time),
+            _ => (s, ""),
+        }
+    }
+    fn at_width((date, time): (&str, &str)) -> usize {
+        if time.is_empty() {
+            date.len()
+        } else {
+            date.len() + 1 + time.len()
+        }
+    }
+    fn digits(mut n: i64) -> usize {
+        let mut d = if n < 0 { 2 } else { 1 };
+        while n.abs() >= 10 {
+            n /= 10;
+            d += 1;
+        }
+        d
+    }
+    fn shown(e: &strata::plan::Entry) -> Option<&AppliedMigration> {
+        e.applied.as_ref().filter(|_| applied_state(e.state))
+    }
     let titles = [
         "VERSION",
         "DESCRIPTION",
@@ -173,42 +183,67 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
         "TIME",
     ];
     let mut w = titles.map(str::len);
-    for row in &rows {
-        for (i, c) in row.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
+    for e in &plan.entries {
+        w[0] = w[0].max(e.version.as_deref().map_or(1, str::len));
+        w[1] = w[1].max(e.description.chars().count());
+        w[2] = w[2].max(e.state.as_str().len());
+        if let Some(a) = shown(e) {
+            w[3] = w[3].max(at_width(at(a)));
+            w[4] = w[4].max(digits(i64::from(a.execution_ms)) + 3);
         }
     }
-    let line = |cells: [&str; 5], state: Option<State>| {
-        let mut s = String::from("  ");
-        for (i, c) in cells.iter().enumerate() {
-            let pad = w[i].saturating_sub(c.chars().count());
-            let cell = match (i, state, color) {
-                (2, Some(st), true) => format!("{}{c}\x1b[0m", state_color(st)),
-                _ => (*c).to_owned(),
-            };
-            s.push_str(&cell);
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
+    // Ends a line: no trailing blanks after empty last cells.
+    let end_line = |out: &mut String| {
+        let kept = out.trim_end_matches(' ').len();
+        out.truncate(kept);
+    };
+    if !plan.entries.is_empty() {
+        out.push_str("\n  ");
+        for (i, t) in titles.iter().enumerate() {
+            out.push_str(t);
             if i < 4 {
-                s.push_str(&" ".repeat(pad + 2));
+                pad(&mut out, w[i] - t.len() + 2);
             }
         }
-        s.trim_end().to_owned()
-    };
-    if !rows.is_empty() {
-        out.push('\n');
-        out.push_str(&line(titles, None));
+        end_line(&mut out);
     }
-    for (row, e) in rows.iter().zip(&plan.entries) {
-        out.push('\n');
-        out.push_str(&line(
-            [&row[0], &row[1], &row[2], &row[3], &row[4]],
-            Some(e.state),
-        ));
+    out.reserve(plan.entries.len() * (w.iter().sum::<usize>() + 12));
+    for e in &plan.entries {
+        out.push_str("\n  ");
+        let version = e.version.as_deref().unwrap_or("R");
+        out.push_str(version);
+        pad(&mut out, w[0] - version.len() + 2);
+        out.push_str(&e.description);
+        pad(&mut out, w[1] - e.description.chars().count() + 2);
+        let state = e.state.as_str();
+        if color {
+            let _ = write!(out, "{}{state}\x1b[0m", state_color(e.state));
+        } else {
+            out.push_str(state);
+        }
+        pad(&mut out, w[2] - state.len() + 2);
+        match shown(e) {
+            Some(a) => {
+                let (date, time) = at(a);
+                out.push_str(date);
+                if !time.is_empty() {
+                    out.push(' ');
+                    out.push_str(time);
+                }
+                pad(&mut out, w[3] - at_width((date, time)) + 2);
+                let _ = write!(out, "{} ms", a.execution_ms);
+            }
+            None => pad(&mut out, w[3] + 2),
+        }
+        end_line(&mut out);
         if e.state == State::Modified {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "\n      checksum applied {}\n      checksum on disk {}",
                 e.applied_checksum().unwrap_or("none"),
                 e.checksum.as_deref().unwrap_or("none")
-            ));
+            );
         }
     }
     out.push('\n');
