@@ -103,6 +103,28 @@ pub fn create_sql(table: &TableName, with_schema: bool) -> String {
     )
 }
 
+/// [`create_sql`] as one statement that also creates the schema when it is
+/// missing, for use inside a migration's transaction (where a failed
+/// `CREATE SCHEMA IF NOT EXISTS` — it checks the database's `CREATE`
+/// privilege even when the schema exists — would abort the migration).
+/// `None` when the names make dollar quoting ambiguous.
+pub(crate) fn create_in_transaction_sql(table: &TableName) -> Option<String> {
+    let create = create_sql(table, false);
+    if create.contains("$strata$") || table.schema.contains("$strata$") {
+        return None;
+    }
+    Some(format!(
+        "DO $strata$ BEGIN\n\
+         IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = '{lit}') THEN\n\
+         CREATE SCHEMA {schema};\n\
+         END IF;\n\
+         {create}\n\
+         END $strata$",
+        lit = table.schema.replace('\'', "''"),
+        schema = quote_ident(&table.schema),
+    ))
+}
+
 fn select_sql(table: &TableName) -> String {
     // No ORDER BY and no to_char(): a sequential scan and a binary timestamp
     // cost the server a fraction of an index scan and ten thousand

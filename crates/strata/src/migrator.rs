@@ -305,15 +305,29 @@ impl Migrator<'_> {
                 problems: plan.blockers.clone(),
             });
         }
-        if let Some(schema_exists) = missing {
-            history::create(client, &self.table, schema_exists).await?;
-            on_event(Event::HistoryCreated(&self.table));
-        }
         let todo: Vec<&Migration> = plan
             .to_apply
             .iter()
             .map(|i| &self.migrations.list[*i])
             .collect();
+        // The history table is created in the first migration's own
+        // transaction when there is one; otherwise on its own, now.
+        let mut create_with_first = None;
+        if let Some(schema_exists) = missing {
+            let first_in_transaction = !self.options.single_transaction
+                && !plan
+                    .resumable
+                    .iter()
+                    .any(|r| Some(&r.script) == todo.first().map(|m| &m.script))
+                && todo.first().is_some_and(|m| !m.no_transaction());
+            let sql = history::create_in_transaction_sql(&self.table);
+            if first_in_transaction && sql.is_some() {
+                create_with_first = sql;
+            } else {
+                history::create(client, &self.table, schema_exists).await?;
+                on_event(Event::HistoryCreated(&self.table));
+            }
+        }
         let executed = if self.options.single_transaction {
             if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
                 return Err(Error::Invalid(format!(
@@ -344,14 +358,21 @@ impl Migrator<'_> {
                     self.apply_no_transaction(client, m, None, async_commit)
                         .await
                 } else {
-                    run_in_transaction(
+                    let create = create_with_first.take();
+                    let creating = create.is_some();
+                    let applied = run_in_transaction_creating(
                         client,
                         &self.table,
                         m,
                         row_of(m, None, true, None),
                         async_commit,
+                        create,
                     )
-                    .await
+                    .await;
+                    if creating && applied.is_ok() {
+                        on_event(Event::HistoryCreated(&self.table));
+                    }
+                    applied
                 };
                 let e = match applied {
                     Ok(e) => e,
@@ -583,9 +604,27 @@ pub(crate) async fn run_in_transaction(
     row: NewRow,
     async_commit: bool,
 ) -> Result<Executed, Error> {
+    run_in_transaction_creating(client, table, m, row, async_commit, None).await
+}
+
+/// [`run_in_transaction`], first running `create_history` (the history
+/// table's creation) in the same transaction: a first
+/// run on a fresh database then pays one commit, not two, and a failed
+/// first migration leaves no empty history table behind.
+async fn run_in_transaction_creating(
+    client: &Client,
+    table: &TableName,
+    m: &Migration,
+    row: NewRow,
+    async_commit: bool,
+    create_history: Option<String>,
+) -> Result<Executed, Error> {
     let start = Instant::now();
     let mut pipe = Pipeline::default();
     pipe.simple(client, Tag::Control, "BEGIN".into());
+    if let Some(sql) = create_history {
+        pipe.simple(client, Tag::CreateHistory, sql);
+    }
     let sent = match push_statements(client, m, &mut pipe).await {
         Ok(n) => n,
         Err(e) => {
@@ -825,6 +864,15 @@ fn failure(
                 e,
             );
         }
+        Tag::CreateHistory => {
+            return Error::db(
+                format!(
+                    "cannot create the history table {table}; {} was not run",
+                    m.script
+                ),
+                e,
+            );
+        }
         Tag::Control => {}
     }
     Error::Sql(Box::new(err))
@@ -864,6 +912,7 @@ enum Tag {
     Control,
     Statement(Box<Chunk>),
     Insert,
+    CreateHistory,
 }
 
 type Step<'a> = Pin<Box<dyn Future<Output = (Tag, Result<(), tokio_postgres::Error>)> + Send + 'a>>;
