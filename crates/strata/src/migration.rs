@@ -286,9 +286,9 @@ impl MigrationKind {
 ///
 /// ```
 /// use strata::migration::FileName;
-/// let Ok(Some(FileName::Down { version, description })) = FileName::parse("20250101_add_users.down.sql")
-/// else {
-///     panic!("a down file");
+/// let name = FileName::parse("20250101_add_users.down.sql");
+/// let Ok(Some(FileName::Down { version, description })) = name else {
+///     panic!("a down file: {name:?}");
 /// };
 /// assert_eq!(version.to_string(), "20250101");
 /// assert_eq!(description, "add users");
@@ -430,8 +430,9 @@ impl FileName {
 /// let text = "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n";
 /// let file = scan(&mut text.as_bytes(), Path::new("V1__a.sql"))?;
 /// let (up, down) = (file.up, file.down.expect("a down section"));
-/// assert_eq!(&text[up.start as usize..up.end as usize], "-- migrate:up\nCREATE TABLE a (id int);\n");
-/// assert_eq!(&text[down.start as usize..down.end as usize], "-- migrate:down\nDROP TABLE a;\n");
+/// let range = |start: u64, end: u64| &text[start as usize..end as usize];
+/// assert_eq!(range(up.start, up.end), "-- migrate:up\nCREATE TABLE a (id int);\n");
+/// assert_eq!(range(down.start, down.end), "-- migrate:down\nDROP TABLE a;\n");
 /// assert_eq!((up.line, down.line), (1, 3));
 /// # Ok::<(), strata::Error>(())
 /// ```
@@ -456,7 +457,10 @@ pub struct Part {
 /// let m = Migrations::from_files(Path::new("migrations"), vec![
 ///     ("V1__users.sql".into(), Content::Static(b"CREATE TABLE users (id int);")),
 ///     ("U1__users.sql".into(), Content::Static(b"DROP TABLE users;")),
-///     ("V2__roles.sql".into(), Content::Static(b"CREATE TABLE roles (id int);\n-- migrate:down\nDROP TABLE roles;")),
+///     (
+///         "V2__roles.sql".into(),
+///         Content::Static(b"CREATE TABLE roles (id int);\n-- migrate:down\nDROP TABLE roles;"),
+///     ),
 /// ])?;
 /// assert!(matches!(&m.list[0].down, Some(DownPart::File(undo)) if undo.script == "U1__users.sql"));
 /// assert!(matches!(&m.list[1].down, Some(DownPart::InFile(part)) if part.line == 2));
@@ -656,7 +660,10 @@ impl Migration {
     /// use strata::source::Migrations;
     /// let m = Migrations::from_files(Path::new("migrations"), vec![
     ///     ("V1__t.sql".into(), Content::Static(b"CREATE TABLE t (a int);")),
-    ///     ("V2__t_a.sql".into(), Content::Static(b"-- strata:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);")),
+    ///     (
+    ///         "V2__t_a.sql".into(),
+    ///         Content::Static(b"-- strata:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);"),
+    ///     ),
     /// ])?;
     /// assert!(!m.list[0].no_transaction());
     /// assert!(m.list[1].no_transaction());
@@ -941,7 +948,10 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
 /// ```
 /// use std::path::Path;
 /// use strata::migration::{Checksum, scan};
-/// let text = "-- strata:allow ban-drop-column\nALTER TABLE t DROP COLUMN a;\n-- migrate:down\nSELECT 1;\n";
+/// let text = "-- strata:allow ban-drop-column\n\
+///             ALTER TABLE t DROP COLUMN a;\n\
+///             -- migrate:down\n\
+///             SELECT 1;\n";
 /// let file = scan(&mut text.as_bytes(), Path::new("V5__drop_a.sql"))?;
 /// assert_eq!(file.allow, ["ban-drop-column"]);
 /// assert!(file.down.is_some());
