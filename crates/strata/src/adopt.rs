@@ -66,6 +66,12 @@ pub enum Tool {
 
 impl Tool {
     /// Every tool, in the order of the docs.
+    ///
+    /// ```
+    /// use strata::adopt::Tool;
+    /// let names = Tool::ALL.map(Tool::as_str).join(", ");
+    /// assert_eq!(names, "flyway, dbmate, golang-migrate, sqlx, node-pg-migrate, refinery");
+    /// ```
     pub const ALL: [Tool; 6] = [
         Tool::Flyway,
         Tool::Dbmate,

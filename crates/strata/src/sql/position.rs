@@ -26,6 +26,11 @@ pub struct Location {
 
 impl Location {
     /// The start of a file: offset 0, line 1, column 1.
+    ///
+    /// ```
+    /// use strata::sql::Location;
+    /// assert_eq!(Location::START, Location { offset: 0, line: 1, column: 1 });
+    /// ```
     pub const START: Location = Location {
         offset: 0,
         line: 1,
