@@ -35,6 +35,19 @@ use crate::migrator::row_of;
 use crate::source::Migrations;
 
 /// A migration tool whose history strata can adopt.
+///
+/// ```
+/// use strata::adopt::Tool;
+/// let tool: Tool = "golang-migrate".parse()?;
+/// assert_eq!(tool, Tool::GolangMigrate);
+/// assert_eq!(tool.default_table().to_string(), "public.schema_migrations");
+/// assert_eq!(
+///     "liquibase".parse::<Tool>().unwrap_err(),
+///     "unknown tool `liquibase`; strata adopts the history of: \
+///      flyway, dbmate, golang-migrate, sqlx, node-pg-migrate, refinery"
+/// );
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tool {
     /// Flyway.
@@ -53,6 +66,12 @@ pub enum Tool {
 
 impl Tool {
     /// Every tool, in the order of the docs.
+    ///
+    /// ```
+    /// use strata::adopt::Tool;
+    /// let names = Tool::ALL.map(Tool::as_str).join(", ");
+    /// assert_eq!(names, "flyway, dbmate, golang-migrate, sqlx, node-pg-migrate, refinery");
+    /// ```
     pub const ALL: [Tool; 6] = [
         Tool::Flyway,
         Tool::Dbmate,
@@ -149,6 +168,29 @@ impl FromStr for Tool {
 }
 
 /// One row of another tool's history, reduced to what adoption needs.
+///
+/// [`read_tool_history`] reads them; [`interpret`] decides what they mean.
+///
+/// ```
+/// use strata::adopt::{Tool, ToolRow, interpret};
+/// let flyway = |version: &str, kind: &str| ToolRow {
+///     version: Some(version.into()),
+///     description: None,
+///     kind: Some(kind.into()),
+///     success: true,
+/// };
+/// let rows = [
+///     flyway("1", "BASELINE"),
+///     flyway("2", "SQL"),
+///     flyway("3", "SQL"),
+///     flyway("3", "UNDO_SQL"),
+/// ];
+/// let h = interpret(Tool::Flyway, &rows)?;
+/// assert_eq!(h.baseline, Some("1".parse()?));
+/// // Version 3 was undone: its latest row decides.
+/// assert_eq!(h.applied.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2"]);
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolRow {
     /// The version as the tool stored it (node-pg-migrate: the migration name).
@@ -162,6 +204,19 @@ pub struct ToolRow {
 }
 
 /// What the other tool applied.
+///
+/// ```
+/// use strata::adopt::{Tool, ToolRow, interpret};
+/// // golang-migrate keeps a single row: the version reached, and whether it is dirty.
+/// let row = ToolRow { version: Some("42".into()), description: None, kind: None, success: true };
+/// let h = interpret(Tool::GolangMigrate, std::slice::from_ref(&row))?;
+/// assert_eq!(h.up_to, Some("42".parse()?));
+/// assert!(h.applied.is_empty() && h.baseline.is_none());
+///
+/// let dirty = ToolRow { success: false, ..row };
+/// assert!(interpret(Tool::GolangMigrate, &[dirty]).unwrap_err().contains("dirty"));
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ToolHistory {
     /// Applied versions, ascending.
@@ -281,6 +336,35 @@ pub fn interpret(tool: Tool, rows: &[ToolRow]) -> Result<ToolHistory, String> {
 /// The strata history rows that record what the tool applied, checksums
 /// from `migrations`. Pure.
 ///
+/// ```
+/// use std::path::Path;
+/// use strata::adopt::{Tool, ToolRow, interpret, rows_for};
+/// use strata::history::RowKind;
+/// use strata::migration::Content;
+/// use strata::source::Migrations;
+/// let files = Migrations::from_files(Path::new("db/migrations"), vec![
+///     ("20240101000000_users.sql".into(), Content::Static(b"CREATE TABLE users (id int);")),
+///     ("20240201000000_roles.sql".into(), Content::Static(b"CREATE TABLE roles (id int);")),
+/// ])?;
+/// // dbmate applied the first one.
+/// let applied = |v: &str| ToolRow {
+///     version: Some(v.into()),
+///     description: None,
+///     kind: None,
+///     success: true,
+/// };
+/// let rows = rows_for(&interpret(Tool::Dbmate, &[applied("20240101000000")])?, &files.list)?;
+/// assert_eq!(rows.len(), 1);
+/// assert_eq!(rows[0].kind, RowKind::Versioned);
+/// assert_eq!(rows[0].script, "20240101000000_users.sql");
+/// assert_eq!(rows[0].checksum, Some(files.list[0].checksum.to_hex()));
+///
+/// // A version applied without a file here is refused.
+/// let unknown = interpret(Tool::Dbmate, &[applied("20231231000000")])?;
+/// assert!(rows_for(&unknown, &files.list).unwrap_err().contains("20231231000000"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// A reason string naming every applied version without a file.
 pub fn rows_for(history: &ToolHistory, migrations: &[Migration]) -> Result<Vec<NewRow>, String> {
@@ -338,6 +422,23 @@ pub fn rows_for(history: &ToolHistory, migrations: &[Migration]) -> Result<Vec<N
 
 /// Reads `tool`'s history table.
 ///
+/// With [`interpret`], a look at what the tool applied that writes nothing
+/// (and, unlike [`adopt`], works whatever strata's own history holds):
+///
+/// ```no_run
+/// use strata::adopt::{Tool, interpret, read_tool_history};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let rows = read_tool_history(&client, Tool::Flyway, &Tool::Flyway.default_table()).await?;
+/// let applied = interpret(Tool::Flyway, &rows)?;
+/// for v in &applied.applied {
+///     println!("flyway applied version {v}");
+/// }
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`Error::Adopt`] when the table is missing; [`Error::Db`].
 pub async fn read_tool_history(
@@ -376,6 +477,20 @@ pub async fn read_tool_history(
 }
 
 /// Options of an adoption.
+///
+/// ```
+/// use std::time::Duration;
+/// use strata::adopt::{AdoptOptions, Tool};
+/// use strata::history::TableName;
+/// // `strata baseline --from flyway --from-table legacy.flyway_history --dry-run`
+/// let opts = AdoptOptions {
+///     from_table: Some(TableName::parse("legacy.flyway_history")?),
+///     dry_run: true,
+///     ..AdoptOptions::new(Tool::Flyway)
+/// };
+/// assert_eq!(opts.lock_wait, Duration::from_secs(60));
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct AdoptOptions {
     /// The tool.
@@ -406,6 +521,24 @@ impl AdoptOptions {
 }
 
 /// What an adoption recorded.
+///
+/// ```no_run
+/// use strata::adopt::{AdoptOptions, Tool, adopt};
+/// use strata::TableName;
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let dry = AdoptOptions { dry_run: true, ..AdoptOptions::new(Tool::Sqlx) };
+/// let report = adopt(&client, None, &TableName::default(), &migrations, &dry, &mut |_| {}).await?;
+/// println!("from {}, strata would record:", report.source);
+/// for row in &report.recorded {
+///     println!("  {} {}", row.kind.as_str(), row.script);
+/// }
+/// assert!(report.history.is_empty()); // a dry run writes nothing
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct AdoptReport {
     /// The tool's table that was read.

@@ -19,6 +19,40 @@ use crate::lock::Held;
 use crate::migration::Version;
 
 /// The `script` (and default description) of a baseline row.
+///
+/// Below the baseline version nothing is applied; above it, files are pending:
+///
+/// ```
+/// use std::path::Path;
+/// use strata::baseline::BASELINE_SCRIPT;
+/// use strata::history::{AppliedMigration, RowKind};
+/// use strata::migration::Content;
+/// use strata::plan::{Plan, PlanOptions, State};
+/// use strata::source::Migrations;
+/// let files = Migrations::from_files(Path::new("migrations"), vec![
+///     ("V1__a.sql".into(), Content::Static(b"SELECT 1;")),
+///     ("V2__b.sql".into(), Content::Static(b"SELECT 2;")),
+///     ("V3__c.sql".into(), Content::Static(b"SELECT 3;")),
+/// ])?;
+/// // The row `strata baseline 2` writes.
+/// let row = AppliedMigration {
+///     installed_rank: 1,
+///     version: Some("2".into()),
+///     description: BASELINE_SCRIPT.into(),
+///     kind: RowKind::Baseline,
+///     script: BASELINE_SCRIPT.into(),
+///     checksum: None,
+///     applied_by: "admin".into(),
+///     applied_at: "2025-01-01T00:00:00Z".into(),
+///     execution_ms: 0,
+///     success: true,
+///     progress: None,
+/// };
+/// let plan = Plan::new(&files.list, &[row], &PlanOptions::default());
+/// let states: Vec<State> = plan.entries.iter().map(|e| e.state).collect();
+/// assert_eq!(states, [State::BelowBaseline, State::Baseline, State::Pending]);
+/// # Ok::<(), strata::Error>(())
+/// ```
 pub const BASELINE_SCRIPT: &str = "<< baseline >>";
 
 /// Writes a baseline row for `version` into `table` (created if missing),

@@ -14,6 +14,15 @@ use crate::error::Error;
 pub use crate::config::{TableName, quote_ident};
 
 /// The `kind` column.
+///
+/// A version's latest row decides its state: `Undo` after `Versioned` makes
+/// it pending again (see [`crate::plan::Plan`]).
+///
+/// ```
+/// use strata::history::RowKind;
+/// let kinds = [RowKind::Versioned, RowKind::Repeatable, RowKind::Undo, RowKind::Baseline];
+/// assert_eq!(kinds.map(RowKind::as_str), ["versioned", "repeatable", "undo", "baseline"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowKind {
     /// A versioned migration was applied (or failed).
@@ -28,6 +37,10 @@ pub enum RowKind {
 
 impl RowKind {
     /// The text stored in the table.
+    ///
+    /// ```
+    /// assert_eq!(strata::history::RowKind::Undo.as_str(), "undo");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             RowKind::Versioned => "versioned",
@@ -49,6 +62,21 @@ impl RowKind {
 }
 
 /// One row of the history table.
+///
+/// ```no_run
+/// use strata::history::{self, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let rows = history::read(&client, &TableName::default()).await?.unwrap_or_default();
+/// for row in &rows {
+///     let outcome = if row.success { "ok" } else { "FAILED" };
+///     let version = row.version.as_deref().unwrap_or("-");
+///     println!("{} {} {version} {} {outcome}", row.installed_rank, row.kind.as_str(), row.script);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppliedMigration {
     /// 1, 2, 3 … in order of execution.
@@ -75,7 +103,18 @@ pub struct AppliedMigration {
     pub progress: Option<serde_json::Value>,
 }
 
-/// `CREATE TABLE` for the history table (and its schema).
+/// `CREATE TABLE` for the history table (and, with `with_schema`, its schema).
+///
+/// ```
+/// use strata::history::{TableName, create_sql};
+/// let table = TableName::parse("app.schema_history")?;
+/// let ddl = create_sql(&table, true);
+/// assert!(ddl.starts_with(
+///     "CREATE SCHEMA IF NOT EXISTS \"app\";\nCREATE TABLE IF NOT EXISTS \"app\".\"schema_history\" ("
+/// ));
+/// assert!(!create_sql(&table, false).contains("CREATE SCHEMA"));
+/// # Ok::<(), String>(())
+/// ```
 pub fn create_sql(table: &TableName, with_schema: bool) -> String {
     let schema = if with_schema {
         format!(
@@ -199,10 +238,19 @@ fn rfc3339_utc(t: PgTimestamp) -> String {
 
 /// The statement that records a migration. Parameters: version, description,
 /// kind, script, checksum, execution_ms (NULL = measure on the server: the
-/// time since the transaction began), success, progress.
+/// time since the transaction began), success, progress, and `$9`: true to
+/// let the transaction commit asynchronously (see [`insert_with`]).
 ///
 /// The rank is computed from the table itself; strata holds the migration
 /// lock, so no other writer can interleave.
+///
+/// ```
+/// use strata::history::{TableName, insert_sql};
+/// let sql = insert_sql(&TableName::default());
+/// assert!(sql.contains("INSERT INTO \"public\".\"strata_schema_history\""));
+/// // Values are bound, never formatted into the SQL.
+/// assert!(sql.contains("$1, $2, $3, $4, $5") && sql.contains("$9"));
+/// ```
 pub fn insert_sql(table: &TableName) -> String {
     // $9 = true lets this transaction commit asynchronously (see `insert_with`);
     // the CTE yields exactly one row and runs once. The rank is a scalar
@@ -218,7 +266,31 @@ pub fn insert_sql(table: &TableName) -> String {
     )
 }
 
-/// Values of one history row to insert.
+/// Values of one history row to insert; see [`insert`].
+///
+/// ```
+/// use std::path::Path;
+/// use strata::history::{NewRow, RowKind};
+/// use strata::migration::Content;
+/// use strata::source::Migrations;
+/// let migrations = Migrations::from_files(Path::new("migrations"), vec![
+///     ("R__views.sql".into(), Content::Static(b"CREATE OR REPLACE VIEW v AS SELECT 1;")),
+/// ])?;
+/// let m = &migrations.list[0];
+/// // What strata records after running it for 12 ms.
+/// let row = NewRow {
+///     version: m.version.as_ref().map(ToString::to_string),
+///     description: m.description.clone(),
+///     kind: RowKind::Repeatable,
+///     script: m.script.clone(),
+///     checksum: Some(m.checksum.to_hex()),
+///     execution_ms: Some(12),
+///     success: true,
+///     progress: None,
+/// };
+/// assert_eq!((row.version, row.description.as_str()), (None, "views"));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct NewRow {
     /// Normalized version, None for repeatables.
@@ -242,6 +314,32 @@ pub struct NewRow {
 /// Inserts one row with a single prepare-free round trip; its transaction
 /// commits with the session's `synchronous_commit`.
 ///
+/// Send it inside the transaction of the change it records, so both commit
+/// or neither does ([`Migrator`](crate::Migrator) does all of this for you).
+///
+/// ```no_run
+/// use strata::history::{self, NewRow, TableName};
+/// # fn row_of(m: &strata::migration::Migration) -> NewRow {
+/// #     use strata::history::RowKind::{Repeatable, Versioned};
+/// #     let kind = if m.version.is_some() { Versioned } else { Repeatable };
+/// #     NewRow { version: m.version.as_ref().map(ToString::to_string), description: m.description.clone(),
+/// #         kind, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), execution_ms: None, success: true, progress: None }
+/// # }
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let m = &migrations.list[0];
+/// let row = row_of(m); // its `NewRow`, as in that type's example
+/// client.batch_execute("BEGIN").await?;
+/// client.batch_execute(&m.content.read_part(&m.up, &m.script)?).await?;
+/// history::insert(&client, &TableName::default(), &row).await?;
+/// client.batch_execute("COMMIT").await?;
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// The driver's error.
 pub async fn insert(
@@ -260,6 +358,31 @@ pub async fn insert(
 /// commit too, so a run costs one fsync instead of one per migration. A crash
 /// in between loses migrations *together with* their history rows — each
 /// commits atomically — so a rerun applies them again: nothing is half-done.
+///
+/// ```no_run
+/// use strata::history::{self, NewRow, TableName};
+/// # fn row_of(m: &strata::migration::Migration) -> NewRow {
+/// #     use strata::history::RowKind::{Repeatable, Versioned};
+/// #     let kind = if m.version.is_some() { Versioned } else { Repeatable };
+/// #     NewRow { version: m.version.as_ref().map(ToString::to_string), description: m.description.clone(),
+/// #         kind, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), execution_ms: None, success: true, progress: None }
+/// # }
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let (table, todo) = (TableName::default(), &migrations.list);
+/// for (i, m) in todo.iter().enumerate() {
+///     client.batch_execute("BEGIN").await?;
+///     client.batch_execute(&m.content.read_part(&m.up, &m.script)?).await?;
+///     // Only the last commit waits for the WAL flush, which covers the earlier ones.
+///     history::insert_with(&client, &table, &row_of(m), i + 1 < todo.len()).await?;
+///     client.batch_execute("COMMIT").await?;
+/// }
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 /// The driver's error.
@@ -290,6 +413,21 @@ pub async fn insert_with(
 }
 
 /// What [`read_state`] found.
+///
+/// ```no_run
+/// use strata::history::{self, HistoryState, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let table = TableName::parse("app.schema_history")?;
+/// match history::read_state(&client, &table).await? {
+///     HistoryState::Present(rows) => println!("{} row(s)", rows.len()),
+///     HistoryState::Missing { schema_exists: true } => println!("no table {table} yet"),
+///     HistoryState::Missing { schema_exists: false } => println!("no schema {} yet", table.schema),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum HistoryState {
     /// The table exists; its rows in `installed_rank` order.
@@ -302,6 +440,20 @@ pub enum HistoryState {
 }
 
 /// Reads the whole history in one round trip; `None` when the table does not exist.
+///
+/// ```no_run
+/// use strata::history::{self, TableName};
+/// use strata::plan::{Plan, PlanOptions};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let rows = history::read(&client, &TableName::default()).await?.unwrap_or_default();
+/// let plan = Plan::new(&migrations.list, &rows, &PlanOptions::default());
+/// println!("{} pending", plan.to_apply.len());
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 /// [`Error::Db`] for anything but a missing table.
@@ -317,6 +469,24 @@ pub async fn read(
 
 /// Reads the whole history in one round trip, telling a missing table from a
 /// missing schema (so creating it later needs no extra catalog query).
+///
+/// ```no_run
+/// use strata::history::{self, HistoryState, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let table = TableName::default();
+/// let rows = match history::read_state(&client, &table).await? {
+///     HistoryState::Present(rows) => rows,
+///     HistoryState::Missing { schema_exists } => {
+///         history::create(&client, &table, schema_exists).await?;
+///         Vec::new()
+///     }
+/// };
+/// # let _ = rows;
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 /// [`Error::Db`] for anything but a missing table or schema.
@@ -381,6 +551,20 @@ pub async fn read_state(client: &Client, table: &TableName) -> Result<HistorySta
 /// `CREATE SCHEMA IF NOT EXISTS` checks the `CREATE` privilege on the
 /// database even when the schema exists, so it is only sent when needed: a
 /// role that owns just its schema can still create its history table.
+///
+/// ```no_run
+/// use strata::history::{self, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let table = TableName::parse("app.schema_history")?;
+/// if history::read(&client, &table).await?.is_none() {
+///     // Should the schema be missing after all, `create` creates it too.
+///     history::create(&client, &table, true).await?;
+/// }
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 /// [`Error::Db`].

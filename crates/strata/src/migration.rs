@@ -45,7 +45,14 @@ enum Parts {
 }
 
 impl Version {
-    /// The numeric parts.
+    /// The numeric parts, as written (trailing zeros included).
+    ///
+    /// ```
+    /// use strata::migration::Version;
+    /// let v: Version = "2_01.0".parse().unwrap();
+    /// assert_eq!(v.parts(), &[2, 1, 0]);
+    /// assert_eq!(v, "2.1".parse().unwrap()); // trailing zeros do not count
+    /// ```
     pub fn parts(&self) -> &[u128] {
         match &self.parts {
             Parts::Inline { len, parts } => &parts[..usize::from(*len)],
@@ -171,11 +178,29 @@ impl fmt::Debug for Version {
 
 /// SHA-256 of a migration's content after removing a UTF-8 BOM and turning
 /// CRLF into LF (SPEC §2.3); for a file with a down section, of the up part only.
+///
+/// ```
+/// use strata::migration::Checksum;
+/// // A BOM and CRLF line endings do not change the checksum.
+/// let lf = Checksum::of(b"CREATE TABLE a (id int);\n");
+/// assert_eq!(Checksum::of(b"\xEF\xBB\xBFCREATE TABLE a (id int);\r\n"), lf);
+/// assert_ne!(Checksum::of(b"CREATE TABLE a (id bigint);\n"), lf);
+/// // Shown as the 64 hex digits stored in the history table.
+/// assert_eq!(lf.to_string(), lf.to_hex());
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Checksum(pub [u8; 32]);
 
 impl Checksum {
     /// Parses 64 lowercase or uppercase hex digits.
+    ///
+    /// ```
+    /// use strata::migration::Checksum;
+    /// let c = Checksum::of(b"SELECT 1;\n");
+    /// assert_eq!(Checksum::from_hex(&c.to_hex()), Some(c));
+    /// assert_eq!(Checksum::from_hex(&c.to_hex().to_uppercase()), Some(c));
+    /// assert_eq!(Checksum::from_hex("abc"), None); // not 64 digits
+    /// ```
     pub fn from_hex(s: &str) -> Option<Checksum> {
         if s.len() != 64 {
             return None;
@@ -191,6 +216,14 @@ impl Checksum {
 
     /// The checksum of an in-memory text, as [`Migration`] would compute it for
     /// a file without a down section.
+    ///
+    /// ```
+    /// use strata::migration::Checksum;
+    /// // SHA-256 of the empty text; a lone BOM is removed first.
+    /// let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    /// assert_eq!(Checksum::of(b"").to_hex(), empty);
+    /// assert_eq!(Checksum::of(b"\xEF\xBB\xBF").to_hex(), empty);
+    /// ```
     pub fn of(text: &[u8]) -> Checksum {
         let mut h = NormalizingHasher::default();
         let text = text.strip_prefix(BOM).unwrap_or(text);
@@ -204,6 +237,13 @@ impl Checksum {
 impl Checksum {
     /// Lowercase hex, as stored in the history table. Hot in `status` and
     /// `verify` (once per file), so no formatting machinery.
+    ///
+    /// ```
+    /// use strata::migration::Checksum;
+    /// let hex = Checksum::of(b"SELECT 1;\n").to_hex();
+    /// assert_eq!(hex.len(), 64);
+    /// assert!(hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    /// ```
     pub fn to_hex(&self) -> String {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 64];
@@ -251,6 +291,13 @@ impl NormalizingHasher {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// What a migration file does.
+///
+/// Versioned migrations sort (and run) before repeatable ones.
+///
+/// ```
+/// use strata::migration::MigrationKind;
+/// assert!(MigrationKind::Versioned < MigrationKind::Repeatable);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MigrationKind {
     /// `V<version>__…`, `<digits>_….sql`, `<digits>_….up.sql`: applied once, in version order.
@@ -261,6 +308,12 @@ pub enum MigrationKind {
 
 impl MigrationKind {
     /// The name used in the history table's `kind` column.
+    ///
+    /// ```
+    /// use strata::migration::MigrationKind;
+    /// assert_eq!(MigrationKind::Versioned.as_str(), "versioned");
+    /// assert_eq!(MigrationKind::Repeatable.as_str(), "repeatable");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             MigrationKind::Versioned => "versioned",
@@ -270,6 +323,20 @@ impl MigrationKind {
 }
 
 /// What a file name says, before the file is read.
+///
+/// ```
+/// use strata::migration::FileName;
+/// let name = FileName::parse("20250101_add_users.down.sql");
+/// let Ok(Some(FileName::Down { version, description })) = name else {
+///     panic!("a down file: {name:?}");
+/// };
+/// assert_eq!(version.to_string(), "20250101");
+/// assert_eq!(description, "add users");
+/// assert_eq!(
+///     FileName::parse("R__views.sql"),
+///     Ok(Some(FileName::Repeatable { description: "views".into() }))
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileName {
     /// A versioned migration; `paired_down` is true for `<digits>_x.up.sql`.
@@ -394,6 +461,21 @@ impl FileName {
 }
 
 /// A byte range of a migration's content that is run as one script.
+///
+/// In a file with an up and a down section, each part starts at its marker:
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::scan;
+/// let text = "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n";
+/// let file = scan(&mut text.as_bytes(), Path::new("V1__a.sql"))?;
+/// let (up, down) = (file.up, file.down.expect("a down section"));
+/// let range = |start: u64, end: u64| &text[start as usize..end as usize];
+/// assert_eq!(range(up.start, up.end), "-- migrate:up\nCREATE TABLE a (id int);\n");
+/// assert_eq!(range(down.start, down.end), "-- migrate:down\nDROP TABLE a;\n");
+/// assert_eq!((up.line, down.line), (1, 3));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Part {
     /// Byte offset of the first byte (after any BOM).
@@ -407,6 +489,23 @@ pub struct Part {
 }
 
 /// Where a migration's down part lives.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::{Content, DownPart};
+/// use strata::source::Migrations;
+/// let m = Migrations::from_files(Path::new("migrations"), vec![
+///     ("V1__users.sql".into(), Content::Static(b"CREATE TABLE users (id int);")),
+///     ("U1__users.sql".into(), Content::Static(b"DROP TABLE users;")),
+///     (
+///         "V2__roles.sql".into(),
+///         Content::Static(b"CREATE TABLE roles (id int);\n-- migrate:down\nDROP TABLE roles;"),
+///     ),
+/// ])?;
+/// assert!(matches!(&m.list[0].down, Some(DownPart::File(undo)) if undo.script == "U1__users.sql"));
+/// assert!(matches!(&m.list[1].down, Some(DownPart::InFile(part)) if part.line == 2));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DownPart {
     /// A `-- migrate:down` / `-- Down Migration` section of the same file.
@@ -416,6 +515,22 @@ pub enum DownPart {
 }
 
 /// Where a migration's bytes come from.
+///
+/// ```
+/// use std::io::Read;
+/// use strata::migration::Content;
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("V1__users.sql");
+/// # std::fs::write(&path, "CREATE TABLE users (id int);\n")?;
+/// let on_disk = Content::File(path);
+/// let embedded = Content::Static(b"CREATE TABLE users (id int);\n");
+/// for content in [on_disk, embedded] {
+///     let mut text = String::new();
+///     content.open()?.read_to_string(&mut text)?;
+///     assert_eq!(text, "CREATE TABLE users (id int);\n");
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum Content {
     /// A file on disk.
@@ -436,6 +551,18 @@ impl fmt::Debug for Content {
 impl Content {
     /// Opens the content for reading.
     ///
+    /// ```
+    /// use std::io::BufRead;
+    /// use strata::migration::Content;
+    /// let content = Content::Static(b"SELECT 1;\nSELECT 2;\n");
+    /// let lines: Vec<String> = content.open()?.lines().collect::<Result<_, _>>()?;
+    /// assert_eq!(lines, ["SELECT 1;", "SELECT 2;"]);
+    ///
+    /// let gone = Content::File("no/such/V1__x.sql".into());
+    /// assert!(matches!(gone.open(), Err(strata::Error::Io { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// An I/O error naming the file.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send + '_>, Error> {
@@ -449,6 +576,20 @@ impl Content {
     }
 
     /// Opens the byte range of `part` for reading.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::path::Path;
+    /// use strata::migration::{Content, scan};
+    /// let bytes: &'static [u8] = b"CREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n";
+    /// let file = scan(&mut &bytes[..], Path::new("V1__a.sql"))?;
+    /// let mut down = String::new();
+    /// Content::Static(bytes)
+    ///     .open_part(&file.down.expect("a down section"))?
+    ///     .read_to_string(&mut down)?;
+    /// assert_eq!(down, "-- migrate:down\nDROP TABLE a;\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// An I/O error naming the file.
@@ -476,6 +617,18 @@ impl Content {
 
     /// Reads the range of `part` into memory.
     ///
+    /// `script` names the file in errors.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::migration::{Content, scan};
+    /// let bytes: &'static [u8] = b"CREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n";
+    /// let file = scan(&mut &bytes[..], Path::new("V1__a.sql"))?;
+    /// let up = Content::Static(bytes).read_part(&file.up, "V1__a.sql")?;
+    /// assert_eq!(up, "CREATE TABLE a (id int);\n");
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// An I/O error naming the file, or invalid UTF-8 (already rejected when the
     /// file was scanned, so only if it changed since).
@@ -495,6 +648,25 @@ impl Content {
 ///
 /// See [`crate::history::AppliedMigration`] for a row of the history table:
 /// the two are deliberately separate types.
+///
+/// Usually built by [`crate::source::Migrations`] from a folder or from
+/// embedded files:
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::{Checksum, Content, MigrationKind};
+/// use strata::source::Migrations;
+/// let m = Migrations::from_files(Path::new("migrations"), vec![
+///     ("V004__add_orders.sql".into(), Content::Static(b"CREATE TABLE orders (id int);\n")),
+/// ])?;
+/// let orders = &m.list[0];
+/// assert_eq!(orders.kind, MigrationKind::Versioned);
+/// assert_eq!(orders.version.as_ref().map(ToString::to_string), Some("4".to_owned()));
+/// assert_eq!(orders.description, "add orders");
+/// assert_eq!(orders.checksum, Checksum::of(b"CREATE TABLE orders (id int);\n"));
+/// assert!(orders.down.is_none());
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Migration {
     /// File name relative to the migrations folder (the history's `script`).
@@ -521,11 +693,41 @@ pub struct Migration {
 
 impl Migration {
     /// True when the up part runs outside a transaction.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::migration::Content;
+    /// use strata::source::Migrations;
+    /// let m = Migrations::from_files(Path::new("migrations"), vec![
+    ///     ("V1__t.sql".into(), Content::Static(b"CREATE TABLE t (a int);")),
+    ///     (
+    ///         "V2__t_a.sql".into(),
+    ///         Content::Static(b"-- strata:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);"),
+    ///     ),
+    /// ])?;
+    /// assert!(!m.list[0].no_transaction());
+    /// assert!(m.list[1].no_transaction());
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn no_transaction(&self) -> bool {
         self.up.no_transaction
     }
 
-    /// A short label: `V004` style for versioned, the description for repeatables.
+    /// A short label: the normalized version for versioned migrations
+    /// (`4` for `V004__…`), `R ` and the description for repeatables.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::migration::Content;
+    /// use strata::source::Migrations;
+    /// let m = Migrations::from_files(Path::new("migrations"), vec![
+    ///     ("V004__add_orders.sql".into(), Content::Static(b"CREATE TABLE orders (id int);")),
+    ///     ("R__order_views.sql".into(), Content::Static(b"CREATE OR REPLACE VIEW v AS SELECT 1;")),
+    /// ])?;
+    /// assert_eq!(m.list[0].label(), "4");
+    /// assert_eq!(m.list[1].label(), "R order views");
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn label(&self) -> String {
         match &self.version {
             Some(v) => format!("{v}"),
@@ -641,6 +843,23 @@ impl SectionScan {
 ///
 /// `script` names the file in errors. Lines are read one at a time, so memory
 /// is bounded by the longest line.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::Error;
+/// use strata::migration::{Checksum, scan};
+/// let text = "-- strata:no-transaction\r\nCREATE INDEX CONCURRENTLY i ON t (a);\r\n";
+/// let file = scan(&mut text.as_bytes(), Path::new("V2__index.sql"))?;
+/// assert!(file.up.no_transaction);
+/// assert_eq!(file.size, text.len() as u64);
+/// assert_eq!(file.checksum, Checksum::of(text.replace("\r\n", "\n").as_bytes()));
+///
+/// let empty = scan(&mut "-- nothing yet\n".as_bytes(), Path::new("V3__todo.sql"));
+/// assert!(matches!(empty, Err(Error::EmptyMigration { .. })));
+/// let binary = scan(&mut &b"SELECT 1;\0"[..], Path::new("V4__bin.sql"));
+/// assert!(matches!(binary, Err(Error::NulByte { offset: 9, .. })));
+/// # Ok::<(), Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidUtf8`], [`Error::NulByte`] with the byte offset,
@@ -765,6 +984,22 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
 }
 
 /// What [`scan`] learns about a file.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::{Checksum, scan};
+/// let text = "-- strata:allow ban-drop-column\n\
+///             ALTER TABLE t DROP COLUMN a;\n\
+///             -- migrate:down\n\
+///             SELECT 1;\n";
+/// let file = scan(&mut text.as_bytes(), Path::new("V5__drop_a.sql"))?;
+/// assert_eq!(file.allow, ["ban-drop-column"]);
+/// assert!(file.down.is_some());
+/// // Only the up part is summed: editing the down part changes nothing.
+/// let up_len = file.up.end as usize;
+/// assert_eq!(file.checksum, Checksum::of(&text.as_bytes()[..up_len]));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScannedFile {
     /// SPEC §2.3.

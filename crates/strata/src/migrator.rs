@@ -46,6 +46,22 @@ use crate::sql::{Chunk, Chunker, Location};
 const MAX_IN_FLIGHT: usize = 512;
 
 /// Options of a `migrate` run.
+///
+/// ```
+/// use std::time::Duration;
+/// use strata::MigrateOptions;
+/// use strata::plan::PlanOptions;
+/// // `strata migrate --dry-run --target 3`, with a shorter lock_timeout.
+/// let opts = MigrateOptions {
+///     plan: PlanOptions { target: Some("3".parse()?), ..PlanOptions::default() },
+///     dry_run: true,
+///     lock_timeout: Some("5s".into()),
+///     ..MigrateOptions::default()
+/// };
+/// assert_eq!(opts.lock_wait, Duration::from_secs(60));
+/// assert!(!opts.single_transaction && opts.statement_timeout.is_none());
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct MigrateOptions {
     /// Target version and out-of-order policy.
@@ -81,6 +97,28 @@ impl Default for MigrateOptions {
 }
 
 /// Something that happened during a run, for progress display.
+///
+/// [`Migrator::run`] calls its `on_event` with each; a renderer picks what
+/// it shows:
+///
+/// ```
+/// use strata::migrator::{Event, Executed};
+/// fn progress(event: Event<'_>) -> Option<String> {
+///     match event {
+///         Event::LockWaiting(holder) => Some(format!("waiting for the migration lock ({holder})")),
+///         Event::Started(m) => Some(format!("applying {}", m.script)),
+///         Event::Applied(e) => Some(format!("applied {} ({} ms)", e.script, e.execution_ms)),
+///         _ => None,
+///     }
+/// }
+/// # let executed = Executed { version: Some("4".into()), script: "V004__add_orders.sql".into(),
+/// #     description: "add orders".into(), kind: "versioned", execution_ms: 12, statements: 3,
+/// #     no_transaction: false };
+/// // `executed` describes V004__add_orders.sql, which took 12 ms.
+/// let line = progress(Event::Applied(&executed));
+/// assert_eq!(line.as_deref(), Some("applied V004__add_orders.sql (12 ms)"));
+/// assert_eq!(progress(Event::LockAcquired), None);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event<'a> {
@@ -104,6 +142,23 @@ pub enum Event<'a> {
 }
 
 /// A migration that ran.
+///
+/// ```no_run
+/// use strata::{Migrator, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let migrator = Migrator::new(&migrations, TableName::default());
+/// let report = migrator.run(&client, None, &mut |_| {}).await?;
+/// for e in &report.executed {
+///     let how = if e.no_transaction { ", no transaction" } else { "" };
+///     println!("applied {} {} ({} statements, {} ms{how})",
+///         e.version.as_deref().unwrap_or("R"), e.description, e.statements, e.execution_ms);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Executed {
     /// Normalized version (None for repeatables).
@@ -123,6 +178,23 @@ pub struct Executed {
 }
 
 /// What a run did.
+///
+/// ```no_run
+/// use strata::{MigrateOptions, Migrator, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let dry = MigrateOptions { dry_run: true, ..Default::default() };
+/// let report = Migrator::new(&migrations, TableName::default())
+///     .with_options(dry)
+///     .run(&client, None, &mut |_| {})
+///     .await?;
+/// assert!(report.dry_run && report.executed.is_empty());
+/// println!("would apply {} migration(s)", report.plan.to_apply.len());
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Report {
     /// The plan it followed.
@@ -136,6 +208,29 @@ pub struct Report {
 }
 
 /// Runs the migrations of one database.
+///
+/// ```no_run
+/// use strata::migrator::Event;
+/// use strata::{Migrator, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// // The lock's own connection: dropped on any failure, so the server releases the lock.
+/// let (lock_client, lock_connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(lock_connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let migrator = Migrator::new(&migrations, TableName::default());
+/// let report = migrator
+///     .run(&client, Some(lock_client), &mut |event| {
+///         if let Event::Applied(e) = event {
+///             eprintln!("applied {} ({} ms)", e.script, e.execution_ms);
+///         }
+///     })
+///     .await?;
+/// println!("{} applied", report.executed.len());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Migrator<'m> {
     migrations: &'m Migrations,
@@ -144,7 +239,17 @@ pub struct Migrator<'m> {
 }
 
 impl<'m> Migrator<'m> {
-    /// A migrator for `migrations`, recording into `table`.
+    /// A migrator for `migrations`, recording into `table`, with the default
+    /// [`MigrateOptions`].
+    ///
+    /// ```
+    /// use strata::{Migrator, TableName};
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let table = TableName::parse("app.schema_history")?;
+    /// let migrator = Migrator::new(&migrations, table);
+    /// assert!(!migrator.options().dry_run);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(migrations: &'m Migrations, table: TableName) -> Self {
         Migrator {
             migrations,
@@ -154,18 +259,50 @@ impl<'m> Migrator<'m> {
     }
 
     /// Sets the run's options.
+    ///
+    /// ```
+    /// use strata::{MigrateOptions, Migrator, TableName};
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let migrator = Migrator::new(&migrations, TableName::default())
+    ///     .with_options(MigrateOptions { single_transaction: true, ..Default::default() });
+    /// assert!(migrator.options().single_transaction);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn with_options(mut self, options: MigrateOptions) -> Self {
         self.options = options;
         self
     }
 
     /// The options in force.
+    ///
+    /// ```
+    /// use strata::{Migrator, TableName};
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let migrator = Migrator::new(&migrations, TableName::default());
+    /// assert_eq!(migrator.options().lock_timeout.as_deref(), Some("10s"));
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn options(&self) -> &MigrateOptions {
         &self.options
     }
 
     /// Reads the history (one query, no lock) and plans: what `status` and
     /// `verify` show.
+    ///
+    /// ```no_run
+    /// use strata::{Migrator, TableName};
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let url = std::env::var("DATABASE_URL")?;
+    /// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let (plan, history) = Migrator::new(&migrations, TableName::default()).plan(&client).await?;
+    /// for e in &plan.entries {
+    ///     println!("{:<12} {}", e.state.as_str(), e.script);
+    /// }
+    /// println!("{} history row(s); {} to apply", history.len(), plan.to_apply.len());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Db`] if the history cannot be read.
@@ -181,6 +318,26 @@ impl<'m> Migrator<'m> {
     /// The lock is taken on `lock_client`'s session when given (recommended:
     /// any failure then drops that connection, which releases the lock), else
     /// on `client`'s session, released explicitly on every path.
+    ///
+    /// ```no_run
+    /// use strata::{Error, Migrator, TableName};
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let url = std::env::var("DATABASE_URL")?;
+    /// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let migrator = Migrator::new(&migrations, TableName::default());
+    /// match migrator.run(&client, None, &mut |_| {}).await {
+    ///     Ok(report) => println!("{} applied", report.executed.len()),
+    ///     Err(Error::Refused { problems }) => {
+    ///         for p in &problems {
+    ///             eprintln!("{p}"); // e.g. "V2__b.sql: modified after it was applied ..."
+    ///         }
+    ///     }
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`Error::LockTimeout`], [`Error::Refused`] (nothing applied),

@@ -3,6 +3,14 @@
 //! No I/O happens here. `status`, `validate`, `verify`, `migrate --dry-run` and
 //! `migrate` all read the same [`Plan`], so what `status` shows is exactly
 //! what `migrate` would do. States are those of SPEC §4.1.
+//!
+//! The examples below need no database. To stay short they use two helpers:
+//! `from_files(&[(name, text)])` is [`Migrations::from_files`] over texts
+//! in memory, returning its `list`, and `applied(rank, &migration)` is the
+//! [`AppliedMigration`] a successful run of that migration records (the
+//! [`Plan`] example spells it out).
+//!
+//! [`Migrations::from_files`]: crate::source::Migrations::from_files
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,6 +19,17 @@ use crate::history::{AppliedMigration, RowKind};
 use crate::migration::{Migration, MigrationKind, Version};
 
 /// The state of one migration (SPEC §4.1).
+///
+/// ```
+/// use strata::plan::State;
+/// // How `status` and `--json` name it:
+/// assert_eq!(State::OutOfOrder.to_string(), "out_of_order");
+/// // The states that keep `migrate` from running:
+/// let blocks = |s| {
+///     matches!(s, State::Failed | State::Modified | State::Missing | State::OutOfOrder)
+/// };
+/// assert!(blocks(State::Modified) && !blocks(State::BelowBaseline));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
     /// Applied, checksum matches.
@@ -35,6 +54,13 @@ pub enum State {
 
 impl State {
     /// The name used in output and JSON.
+    ///
+    /// ```
+    /// use strata::plan::State;
+    /// assert_eq!(State::Applied.as_str(), "applied");
+    /// assert_eq!(State::BelowBaseline.as_str(), "below_baseline");
+    /// assert_eq!(State::AboveTarget.as_str(), "above_target");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             State::Applied => "applied",
@@ -57,6 +83,37 @@ impl fmt::Display for State {
 }
 
 /// One line of `status`: a file, a history row, or both.
+///
+/// ```
+/// use strata::plan::{Plan, PlanOptions, State};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let files = from_files(&[
+///     ("V1__users.sql", "CREATE TABLE users (id int);"),
+///     ("V2__roles.sql", "CREATE TABLE roles (id int);"),
+/// ]);
+/// let history = [applied(1, &files[0]), applied(2, &files[1])];
+/// // Since then, V2's file was deleted.
+/// let plan = Plan::new(&files[..1], &history, &PlanOptions::default());
+/// let users = &plan.entries[0];
+/// assert_eq!(users.state, State::Applied);
+/// assert_eq!((users.version.as_deref(), users.kind), (Some("1"), "versioned"));
+/// assert_eq!(users.migration, Some(0)); // index into `files`
+/// assert_eq!(users.applied.as_ref().map(|row| row.installed_rank), Some(1));
+/// let roles = &plan.entries[1];
+/// assert_eq!((roles.state, roles.script.as_str()), (State::Missing, "V2__roles.sql"));
+/// assert_eq!(roles.migration, None);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// Its state.
@@ -78,13 +135,74 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The checksum recorded in the history, when it differs from the file's.
+    /// The checksum recorded in the latest history row, if there is one. It
+    /// differs from the file's [`checksum`](Entry::checksum) when the entry is
+    /// [`State::Modified`]; `status` shows both then.
+    ///
+    /// ```
+    /// use strata::plan::{Plan, PlanOptions, State};
+    /// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+    /// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+    /// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+    /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+    /// # }
+    /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+    /// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+    /// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+    /// #         description: m.description.clone(), kind, script: m.script.clone(),
+    /// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+    /// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+    /// # }
+    /// let before = from_files(&[("V1__users.sql", "CREATE TABLE users (id int);")]);
+    /// let history = [applied(1, &before[0])];
+    /// // The file was edited after it ran.
+    /// let now = from_files(&[("V1__users.sql", "CREATE TABLE users (id bigint);")]);
+    /// let plan = Plan::new(&now, &history, &PlanOptions::default());
+    /// let e = &plan.entries[0];
+    /// assert_eq!(e.state, State::Modified);
+    /// assert_eq!(e.applied_checksum(), Some(before[0].checksum.to_hex().as_str()));
+    /// assert_eq!(e.checksum, Some(now[0].checksum.to_hex()));
+    /// ```
     pub fn applied_checksum(&self) -> Option<&str> {
         self.applied.as_ref().and_then(|a| a.checksum.as_deref())
     }
 }
 
 /// Why a run cannot proceed, or why `verify` fails.
+///
+/// Displayed as `script: message`, the message naming the command that
+/// resolves it:
+///
+/// ```
+/// use strata::plan::{Plan, PlanOptions, State};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let files = from_files(&[
+///     ("V1__a.sql", "SELECT 1;"),
+///     ("V2__b.sql", "SELECT 2;"),
+///     ("V3__c.sql", "SELECT 3;"),
+/// ]);
+/// // V2 was added after V3 had been applied.
+/// let history = [applied(1, &files[0]), applied(2, &files[2])];
+/// let plan = Plan::new(&files, &history, &PlanOptions::default());
+/// let p = &plan.blockers[0];
+/// assert_eq!((p.state, p.version.as_deref()), (State::OutOfOrder, Some("2")));
+/// assert_eq!(
+///     p.to_string(),
+///     "V2__b.sql: pending, but version 3 is already applied; \
+///      run `strata migrate --allow-out-of-order` to apply it anyway"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The state that is a problem.
@@ -104,6 +222,38 @@ impl fmt::Display for Problem {
 }
 
 /// Options that change the plan.
+///
+/// ```
+/// use strata::plan::{Plan, PlanOptions, State};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let files = from_files(&[
+///     ("V1__a.sql", "SELECT 1;"),
+///     ("V2__b.sql", "SELECT 2;"),
+///     ("V3__c.sql", "SELECT 3;"),
+/// ]);
+/// let history = [applied(1, &files[0]), applied(2, &files[2])];
+/// // `migrate --allow-out-of-order --target 2`
+/// let opts = PlanOptions { target: Some("2".parse()?), allow_out_of_order: true };
+/// let plan = Plan::new(&files, &history, &opts);
+/// assert!(plan.blockers.is_empty());
+/// assert_eq!(plan.to_apply, [1]);
+///
+/// let opts = PlanOptions { target: Some("1".parse()?), ..PlanOptions::default() };
+/// let plan = Plan::new(&files[..2], &[], &opts);
+/// assert_eq!(plan.entries[1].state, State::AboveTarget);
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
     /// Apply nothing beyond this version.
@@ -113,6 +263,52 @@ pub struct PlanOptions {
 }
 
 /// States of every migration and what `migrate` would run.
+///
+/// Pure: built from the files and the history rows, without a database.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::Content;
+/// use strata::plan::{Plan, PlanOptions, State};
+/// use strata::source::Migrations;
+/// use strata::history::{AppliedMigration, RowKind};
+/// use strata::migration::Migration;
+///
+/// // The history row a successful run of `m` records.
+/// fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+///     AppliedMigration {
+///         installed_rank: rank,
+///         version: m.version.as_ref().map(ToString::to_string),
+///         description: m.description.clone(),
+///         kind: RowKind::Versioned,
+///         script: m.script.clone(),
+///         checksum: Some(m.checksum.to_hex()),
+///         applied_by: "app".into(),
+///         applied_at: "2025-01-01T00:00:00Z".into(),
+///         execution_ms: 3,
+///         success: true,
+///         progress: None,
+///     }
+/// }
+///
+/// let migrations = Migrations::from_files(Path::new("migrations"), vec![
+///     ("V1__users.sql".into(), Content::Static(b"CREATE TABLE users (id int);")),
+///     ("V2__roles.sql".into(), Content::Static(b"CREATE TABLE roles (id int);")),
+///     ("R__views.sql".into(), Content::Static(b"CREATE OR REPLACE VIEW v AS SELECT 1;")),
+/// ])?;
+/// // The history says V1 ran (`applied` builds its row).
+/// let history = [applied(1, &migrations.list[0])];
+/// let plan = Plan::new(&migrations.list, &history, &PlanOptions::default());
+/// let states: Vec<_> = plan.entries.iter().map(|e| (e.script.as_str(), e.state)).collect();
+/// assert_eq!(states, [
+///     ("V1__users.sql", State::Applied),
+///     ("V2__roles.sql", State::Pending),
+///     ("R__views.sql", State::Pending),
+/// ]);
+/// assert_eq!(plan.to_apply, [1, 2]); // indices into `migrations.list`
+/// assert!(plan.blockers.is_empty());
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Every file and every history-only version, in execution order.
@@ -128,6 +324,38 @@ pub struct Plan {
 
 /// A failed no-transaction migration that can continue at its failed
 /// statement: the history recorded the statements that succeeded.
+///
+/// ```
+/// use strata::plan::{Plan, PlanOptions};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let files = from_files(&[(
+///     "V1__index.sql",
+///     "-- strata:no-transaction\n\
+///      CREATE INDEX CONCURRENTLY a ON t (a);\n\
+///      CREATE INDEX CONCURRENTLY b ON t (b);",
+/// )]);
+/// let mut failed = applied(1, &files[0]);
+/// failed.success = false;
+/// failed.progress = Some(serde_json::json!({
+///     "statements_succeeded": 1,
+///     "statement_hashes": ["5d41402a"],
+/// }));
+/// let mut plan = Plan::new(&files, &[failed], &PlanOptions::default());
+/// plan.allow_resume(&files);
+/// assert_eq!(plan.resumable[0].script, "V1__index.sql");
+/// assert_eq!(plan.resumable[0].statement_hashes, ["5d41402a"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resumable {
     /// The file.
@@ -138,7 +366,33 @@ pub struct Resumable {
 }
 
 impl Resumable {
-    /// Reads the `progress` of a failed history row.
+    /// Reads the `progress` of a failed history row: `None` for a row that
+    /// succeeded or recorded no statement hashes.
+    ///
+    /// ```
+    /// use strata::history::{AppliedMigration, RowKind};
+    /// use strata::plan::Resumable;
+    /// let mut row = AppliedMigration {
+    ///     installed_rank: 4,
+    ///     version: Some("4".into()),
+    ///     description: "indexes".into(),
+    ///     kind: RowKind::Versioned,
+    ///     script: "V4__indexes.sql".into(),
+    ///     checksum: None,
+    ///     applied_by: "app".into(),
+    ///     applied_at: "2025-01-01T00:00:00Z".into(),
+    ///     execution_ms: 250,
+    ///     success: false,
+    ///     progress: Some(serde_json::json!({
+    ///         "statements_succeeded": 2,
+    ///         "statement_hashes": ["aa", "bb"],
+    ///     })),
+    /// };
+    /// let r = Resumable::from_row(&row).expect("progress recorded");
+    /// assert_eq!((r.script.as_str(), r.statement_hashes.len()), ("V4__indexes.sql", 2));
+    /// row.success = true;
+    /// assert_eq!(Resumable::from_row(&row), None);
+    /// ```
     pub fn from_row(row: &AppliedMigration) -> Option<Resumable> {
         if row.success {
             return None;
@@ -157,10 +411,43 @@ impl Resumable {
 impl Plan {
     /// Compares files with history rows.
     ///
+    /// `history` is every row in `installed_rank` order, as
+    /// [`history::read`](crate::history::read) returns it: the latest row of
+    /// a version decides its state.
+    ///
     /// Linear in the number of files and rows: the history is sorted by
     /// version once and merged with the (version-ordered) files, so
     /// `status` on ten thousand migrations hashes nothing and sorts nothing
     /// it did not have to.
+    ///
+    /// ```
+    /// use strata::plan::{Plan, PlanOptions, State};
+    /// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+    /// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+    /// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+    /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+    /// # }
+    /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+    /// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+    /// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+    /// #         description: m.description.clone(), kind, script: m.script.clone(),
+    /// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+    /// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+    /// # }
+    /// let before = from_files(&[
+    ///     ("V1__users.sql", "CREATE TABLE users (id int);"),
+    ///     ("V2__gone.sql", "SELECT 1;"),
+    /// ]);
+    /// let history = [applied(1, &before[0]), applied(2, &before[1])];
+    /// // Since then V1 was edited and V2 deleted.
+    /// let now = from_files(&[("V1__users.sql", "CREATE TABLE users (id bigint);")]);
+    /// let plan = Plan::new(&now, &history, &PlanOptions::default());
+    /// assert_eq!(plan.entries[0].state, State::Modified);
+    /// assert_eq!(plan.entries[1].state, State::Missing);
+    /// assert!(plan.to_apply.is_empty());
+    /// assert_eq!(plan.blockers.len(), 2);
+    /// assert!(plan.blockers[0].message.contains("strata repair --accept-checksums"));
+    /// ```
     pub fn new(migrations: &[Migration], history: &[AppliedMigration], opts: &PlanOptions) -> Plan {
         // The latest row per version decides its state; repeatables go by description.
         let mut latest: Vec<(Version, &AppliedMigration)> = Vec::with_capacity(history.len());
@@ -420,6 +707,44 @@ impl Plan {
     /// row recorded their progress stop being blockers and are applied (in
     /// their place in version order), continuing at the failed statement.
     /// Other blockers stay.
+    ///
+    /// ```
+    /// use strata::plan::{Plan, PlanOptions, State};
+    /// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+    /// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+    /// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+    /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+    /// # }
+    /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+    /// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+    /// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+    /// #         description: m.description.clone(), kind, script: m.script.clone(),
+    /// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+    /// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+    /// # }
+    /// let files = from_files(&[
+    ///     ("V1__a.sql", "SELECT 1;"),
+    ///     (
+    ///         "V2__index.sql",
+    ///         "-- strata:no-transaction\n\
+    ///          CREATE INDEX CONCURRENTLY a ON t (a);\n\
+    ///          CREATE INDEX CONCURRENTLY b ON t (b);",
+    ///     ),
+    /// ]);
+    /// // V2 failed at its second statement; the history kept the first one's hash.
+    /// let mut failed = applied(2, &files[1]);
+    /// failed.success = false;
+    /// failed.progress = Some(serde_json::json!({
+    ///     "statements_succeeded": 1,
+    ///     "statement_hashes": ["5d41402a"],
+    /// }));
+    /// let mut plan = Plan::new(&files, &[applied(1, &files[0]), failed], &PlanOptions::default());
+    /// assert!(plan.blockers[0].message.contains("strata migrate --resume"));
+    /// plan.allow_resume(&files);
+    /// assert!(plan.blockers.is_empty());
+    /// assert_eq!(plan.to_apply, [1]);
+    /// assert_eq!(plan.entries[1].state, State::Failed); // until it succeeds
+    /// ```
     pub fn allow_resume(&mut self, migrations: &[Migration]) {
         for e in &self.entries {
             let (State::Failed, Some(i), Some(row)) = (e.state, e.migration, &e.applied) else {
@@ -443,6 +768,32 @@ impl Plan {
     /// The plan as it stands after `applied` — `(script, execution_ms)` pairs —
     /// ran at `applied_at`: those entries become `applied`; nothing else
     /// changes. Lets a run report final states without re-reading the history.
+    ///
+    /// ```
+    /// use strata::plan::{Plan, PlanOptions, State};
+    /// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+    /// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+    /// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+    /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+    /// # }
+    /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+    /// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+    /// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+    /// #         description: m.description.clone(), kind, script: m.script.clone(),
+    /// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+    /// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+    /// # }
+    /// let files = from_files(&[
+    ///     ("V1__users.sql", "CREATE TABLE users (id int);"),
+    ///     ("V2__roles.sql", "CREATE TABLE roles (id int);"),
+    /// ]);
+    /// let plan = Plan::new(&files, &[], &PlanOptions::default());
+    /// let after = plan.after_applied([("V1__users.sql", 12)], "2025-01-01T10:00:00Z");
+    /// assert_eq!(after.entries[0].state, State::Applied);
+    /// let row = after.entries[0].applied.as_ref().expect("a row");
+    /// assert_eq!((row.execution_ms, row.applied_at.as_str()), (12, "2025-01-01T10:00:00Z"));
+    /// assert_eq!(after.entries[1].state, State::Pending);
+    /// ```
     pub fn after_applied<'a>(
         mut self,
         applied: impl IntoIterator<Item = (&'a str, i32)>,
@@ -488,6 +839,31 @@ impl Plan {
     }
 
     /// Entries in a given state.
+    ///
+    /// ```
+    /// use strata::plan::{Plan, PlanOptions, State};
+    /// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+    /// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+    /// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+    /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+    /// # }
+    /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+    /// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+    /// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+    /// #         description: m.description.clone(), kind, script: m.script.clone(),
+    /// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+    /// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+    /// # }
+    /// let files = from_files(&[
+    ///     ("V1__a.sql", "SELECT 1;"),
+    ///     ("V2__b.sql", "SELECT 2;"),
+    ///     ("R__v.sql", "SELECT 3;"),
+    /// ]);
+    /// let plan = Plan::new(&files, &[applied(1, &files[0])], &PlanOptions::default());
+    /// assert_eq!(plan.count(State::Applied), 1);
+    /// assert_eq!(plan.count(State::Pending), 2);
+    /// assert_eq!(plan.count(State::Failed), 0);
+    /// ```
     pub fn count(&self, state: State) -> usize {
         self.entries.iter().filter(|e| e.state == state).count()
     }
@@ -496,6 +872,34 @@ impl Plan {
     /// nothing failed. Rows whose file is gone do not fail `verify` — the
     /// database may legitimately be ahead of an application during a rolling
     /// deploy — but they are reported by `status` and block `migrate`.
+    ///
+    /// ```
+    /// use strata::plan::{Plan, PlanOptions, State};
+    /// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+    /// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+    /// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+    /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+    /// # }
+    /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+    /// #     let kind = if m.version.is_some() { RowKind::Versioned } else { RowKind::Repeatable };
+    /// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+    /// #         description: m.description.clone(), kind, script: m.script.clone(),
+    /// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+    /// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+    /// # }
+    /// let old = from_files(&[("V1__a.sql", "SELECT 1;"), ("V3__c.sql", "SELECT 3;")]);
+    /// let history = [applied(1, &old[0]), applied(2, &old[1])];
+    /// // An application built with V1 and a new V2, but without V3.
+    /// let build = from_files(&[("V1__a.sql", "SELECT 1;"), ("V2__b.sql", "SELECT 2;")]);
+    /// let problems = Plan::new(&build, &history, &PlanOptions::default()).incompatibilities();
+    /// assert_eq!(problems.len(), 1); // V3 missing is fine, V2 is not
+    /// assert_eq!(problems[0].state, State::OutOfOrder);
+    /// assert_eq!(
+    ///     problems[0].to_string(),
+    ///     "V2__b.sql: not applied, and a higher version is; \
+    ///      run `strata migrate --allow-out-of-order`"
+    /// );
+    /// ```
     pub fn incompatibilities(&self) -> Vec<Problem> {
         self.entries
             .iter()

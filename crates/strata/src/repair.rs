@@ -14,6 +14,11 @@
 //! Repeatables whose file changed are not `modified` (they are `pending`,
 //! and `migrate` re-runs them), so repair leaves them alone, as it does rows
 //! whose file is missing.
+//!
+//! [`what_to_repair`] decides all of this without a database, so the
+//! examples below run as they are: `from_files` is
+//! [`Migrations::from_files`] over texts in memory, returning its `list`,
+//! and `applied(rank, &m)` the history row of a successful run of `m`.
 
 use std::time::Duration;
 
@@ -27,6 +32,32 @@ use crate::plan::{Plan, PlanOptions, State};
 use crate::source::Migrations;
 
 /// Options of a repair.
+///
+/// ```
+/// use strata::repair::{RepairOptions, what_to_repair};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let before = from_files(&[("V1__users.sql", "CREATE TABLE users (id int);")]);
+/// let history = [applied(1, &before[0])];
+/// let now = from_files(&[("V1__users.sql", "CREATE TABLE users (id bigint);")]); // edited
+///
+/// let plain = what_to_repair(&now, &history, &RepairOptions::default());
+/// assert!(plain.is_noop());
+/// assert_eq!(plain.still_modified, ["V1__users.sql"]);
+///
+/// // `strata repair --accept-checksums`
+/// let accept = RepairOptions { accept_checksums: true, ..RepairOptions::default() };
+/// assert_eq!(what_to_repair(&now, &history, &accept).accepted.len(), 1);
+/// ```
 #[derive(Clone, Debug)]
 pub struct RepairOptions {
     /// Also record the current checksums of modified migrations.
@@ -53,6 +84,29 @@ impl Default for RepairOptions {
 }
 
 /// A checksum that repair recorded (or would record).
+///
+/// ```
+/// use strata::repair::{RepairOptions, what_to_repair};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let before = from_files(&[("V1__users.sql", "CREATE TABLE users (id int);")]);
+/// let now = from_files(&[("V1__users.sql", "CREATE TABLE users (id bigint);")]);
+/// let accept = RepairOptions { accept_checksums: true, ..RepairOptions::default() };
+/// let report = what_to_repair(&now, &[applied(1, &before[0])], &accept);
+/// let change = &report.accepted[0];
+/// assert_eq!((change.installed_rank, change.version.as_str()), (1, "1"));
+/// assert_eq!(change.old, Some(before[0].checksum.to_hex()));
+/// assert_eq!(change.new, now[0].checksum.to_hex());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChecksumChange {
     /// The history row updated.
@@ -68,6 +122,29 @@ pub struct ChecksumChange {
 }
 
 /// What a repair changed (or, dry, would change).
+///
+/// ```
+/// use strata::repair::{RepairOptions, what_to_repair};
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::{Content, Migration}, source::Migrations};
+/// # fn from_files(list: &[(&str, &'static str)]) -> Vec<Migration> {
+/// #     let list = list.iter().map(|(n, t)| (n.to_string(), Content::Static(t.as_bytes())));
+/// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
+/// # }
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let files = from_files(&[("V1__a.sql", "SELECT 1;"), ("V2__b.sql", "SELECT 2;")]);
+/// // V2 failed (a no-transaction migration leaves a row with success = false).
+/// let mut failed = applied(2, &files[1]);
+/// failed.success = false;
+/// let report = what_to_repair(&files, &[applied(1, &files[0]), failed], &RepairOptions::default());
+/// assert_eq!(report.removed.len(), 1);
+/// assert_eq!(report.removed[0].script, "V2__b.sql");
+/// assert!(!report.is_noop() && report.accepted.is_empty());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RepairReport {
     /// Failed rows deleted.

@@ -27,6 +27,43 @@ use crate::plan::{Plan, PlanOptions, Problem, State};
 use crate::source::Migrations;
 
 /// How far to roll back.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::Content;
+/// use strata::rollback::{RollbackTarget, select};
+/// use strata::source::Migrations;
+/// # use strata::{history::{AppliedMigration, RowKind}, migration::Migration};
+/// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
+/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
+/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
+/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// # }
+/// let m = Migrations::from_files(Path::new("migrations"), vec![
+///     ("V1__a.sql".into(), Content::Static(b"CREATE TABLE a (id int);")),
+///     ("V2__b.sql".into(), Content::Static(b"CREATE TABLE b (id int);")),
+///     ("U2__b.sql".into(), Content::Static(b"DROP TABLE b;")),
+///     (
+///         "V3__c.sql".into(),
+///         Content::Static(b"CREATE TABLE c (id int);\n-- migrate:down\nDROP TABLE c;"),
+///     ),
+/// ])?;
+/// // All three are applied (`applied` builds each history row).
+/// let history: Vec<_> = m.list.iter().zip(1..).map(|(m, rank)| applied(rank, m)).collect();
+/// let (_, steps) = select(&m.list, &history, &RollbackTarget::Steps(2))?;
+/// let (_, to) = select(&m.list, &history, &RollbackTarget::To("1".parse()?))?;
+/// assert_eq!(steps, [2, 1]); // V3, then V2
+/// assert_eq!(to, steps);
+///
+/// let refused = select(&m.list, &history, &RollbackTarget::Steps(3)).unwrap_err();
+/// assert_eq!(
+///     refused.to_string(),
+///     "rollback refused, nothing was rolled back:\n  V1__a.sql: has no down part; \
+///      add a `-- migrate:down` section, a U1__a.sql file or a .down.sql file"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RollbackTarget {
     /// The N highest applied versions (`--steps N`).
@@ -36,6 +73,20 @@ pub enum RollbackTarget {
 }
 
 /// Options of a `rollback` run.
+///
+/// ```
+/// use std::time::Duration;
+/// use strata::rollback::{RollbackOptions, RollbackTarget};
+/// // `strata rollback --to 3 --dry-run`
+/// let opts = RollbackOptions {
+///     target: RollbackTarget::To("3".parse()?),
+///     dry_run: true,
+///     ..RollbackOptions::default()
+/// };
+/// assert_eq!(opts.lock_wait, Duration::from_secs(60));
+/// assert_eq!(opts.lock_timeout.as_deref(), Some("10s"));
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct RollbackOptions {
     /// How far.
@@ -69,6 +120,30 @@ impl Default for RollbackOptions {
 }
 
 /// What a rollback did (or, dry, would do).
+///
+/// ```no_run
+/// use strata::rollback::{Rollback, RollbackOptions, RollbackTarget};
+/// use strata::TableName;
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let dry = RollbackOptions {
+///     target: RollbackTarget::Steps(2),
+///     dry_run: true,
+///     ..Default::default()
+/// };
+/// let report = Rollback::new(&migrations, TableName::default())
+///     .with_options(dry)
+///     .run(&client, None, &mut |_| {})
+///     .await?;
+/// for i in &report.selected {
+///     println!("would roll back {}", migrations.list[*i].script);
+/// }
+/// assert!(report.dry_run && report.rolled_back.is_empty());
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RollbackReport {
     /// The plan before the rollback.
@@ -191,6 +266,26 @@ pub fn select(
 /// The down part of `m` as a script of its own: the `U`/`.down.sql` file,
 /// or the in-file section (with the checksum of that section).
 ///
+/// ```
+/// use std::path::Path;
+/// use strata::migration::{Checksum, Content};
+/// use strata::rollback::down_script;
+/// use strata::source::Migrations;
+/// let m = Migrations::from_files(Path::new("migrations"), vec![
+///     (
+///         "V1__a.sql".into(),
+///         Content::Static(b"CREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n"),
+///     ),
+///     ("V2__b.sql".into(), Content::Static(b"CREATE TABLE b (id int);")),
+/// ])?;
+/// let down = down_script(&m.list[0])?.expect("an in-file down section");
+/// let text = down.content.read_part(&down.up, &down.script)?;
+/// assert_eq!(text, "-- migrate:down\nDROP TABLE a;\n");
+/// assert_eq!(down.checksum, Checksum::of(text.as_bytes()));
+/// assert!(down_script(&m.list[1])?.is_none());
+/// # Ok::<(), strata::Error>(())
+/// ```
+///
 /// # Errors
 /// I/O reading an in-file section.
 pub fn down_script(m: &Migration) -> Result<Option<Migration>, Error> {
@@ -209,6 +304,30 @@ pub fn down_script(m: &Migration) -> Result<Option<Migration>, Error> {
 }
 
 /// Rolls back applied versions of one database.
+///
+/// ```no_run
+/// use strata::migrator::Event;
+/// use strata::rollback::{Rollback, RollbackOptions, RollbackTarget};
+/// use strata::TableName;
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let (lock_client, lock_connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(lock_connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// // `strata rollback --to 3`: every applied version above 3.
+/// let to_3 = RollbackOptions { target: RollbackTarget::To("3".parse()?), ..Default::default() };
+/// Rollback::new(&migrations, TableName::default())
+///     .with_options(to_3)
+///     .run(&client, Some(lock_client), &mut |event| {
+///         if let Event::RolledBack(e) = event {
+///             eprintln!("rolled back {} ({} ms)", e.script, e.execution_ms);
+///         }
+///     })
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Rollback<'m> {
     migrations: &'m Migrations,
@@ -239,6 +358,16 @@ impl<'m> Rollback<'m> {
     }
 
     /// Sets the options.
+    ///
+    /// ```
+    /// use strata::rollback::{Rollback, RollbackOptions};
+    /// use strata::TableName;
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let dry_run = RollbackOptions { dry_run: true, ..RollbackOptions::default() };
+    /// let rollback = Rollback::new(&migrations, TableName::default()).with_options(dry_run);
+    /// # let _ = rollback;
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn with_options(mut self, options: RollbackOptions) -> Self {
         self.options = options;
         self

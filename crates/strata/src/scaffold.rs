@@ -9,6 +9,16 @@
 use crate::migration::{FileName, Version};
 
 /// The commented strata.toml written by `strata init`.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::Project;
+/// let toml = strata::scaffold::STRATA_TOML;
+/// let project = Project::from_toml(toml, Path::new("strata.toml"))?;
+/// assert_eq!(project.databases()[0].name, "main");
+/// assert_eq!(project.databases()[0].url_env, "DATABASE_URL");
+/// # Ok::<(), strata::config::ConfigError>(())
+/// ```
 pub const STRATA_TOML: &str = r#"# strata.toml: the databases this project manages and the environments it runs in.
 # Reference: docs/configuration.md. Unknown keys are an error, so typos never pass silently.
 
@@ -54,6 +64,22 @@ pub fn sanitize(description: &str) -> String {
 }
 
 /// A file `strata new` creates.
+///
+/// ```
+/// use strata::scaffold::{NewFile, next_migration};
+/// let files = next_migration(&[], "create users", false, "20250301093000")?;
+/// assert_eq!(files, [NewFile {
+///     name: "V001__create_users.sql".into(),
+///     content: "-- V001: create users\n-- strata runs this file in one transaction.\n\n".into(),
+/// }]);
+/// // The caller writes them.
+/// # let dir = tempfile::tempdir()?;
+/// # let migrations = dir.path();
+/// for f in &files {
+///     std::fs::write(migrations.join(&f.name), &f.content)?;
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFile {
     /// File name within the migrations folder.
@@ -75,6 +101,28 @@ enum Style {
 /// `now_utc` is `YYYYMMDDHHMMSS`, used when the folder uses timestamps.
 /// Returns the file(s) to create: one file, or an `.up.sql`/`.down.sql` pair
 /// when the folder already uses pairs and `reversible` is set.
+///
+/// ```
+/// use strata::scaffold::next_migration;
+/// let now = "20250301093000";
+/// let existing = ["V001__users.sql", "V002__roles.sql", "R__views.sql"].map(String::from);
+/// let files = next_migration(&existing, "Add orders", false, now)?;
+/// assert_eq!(files[0].name, "V003__add_orders.sql");
+///
+/// // A folder of timestamped up/down pairs gets a pair named by the time.
+/// let existing = ["20250101120000_users.up.sql", "20250101120000_users.down.sql"].map(String::from);
+/// let names: Vec<String> = next_migration(&existing, "Add orders", true, now)?
+///     .into_iter()
+///     .map(|f| f.name)
+///     .collect();
+/// assert_eq!(names, [
+///     "20250301093000_add_orders.up.sql",
+///     "20250301093000_add_orders.down.sql",
+/// ]);
+///
+/// assert!(next_migration(&[], "!!!", false, now).is_err());
+/// # Ok::<(), String>(())
+/// ```
 ///
 /// # Errors
 /// When the sanitized description is empty.

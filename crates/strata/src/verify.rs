@@ -19,6 +19,29 @@ use crate::plan::{Plan, PlanOptions, Problem};
 use crate::source::Migrations;
 
 /// Why the database is not compatible with the application's migrations.
+///
+/// What an application prints before it refuses to start:
+///
+/// ```
+/// use strata::Incompatible;
+/// use strata::history::TableName;
+/// use strata::plan::{Problem, State};
+/// let e = Incompatible::Problems {
+///     table: TableName::default(),
+///     problems: vec![Problem {
+///         state: State::Pending,
+///         script: "V3__orders.sql".into(),
+///         version: Some("3".into()),
+///         message: "not applied; run `strata migrate`".into(),
+///     }],
+/// };
+/// assert_eq!(
+///     e.to_string(),
+///     "the database schema is not compatible with this build \
+///      (1 problem(s), history public.strata_schema_history):\n  \
+///      V3__orders.sql: not applied; run `strata migrate`"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Incompatible {
@@ -65,6 +88,21 @@ fn problems_text(table: &TableName, problems: &[Problem]) -> String {
 
 /// Checks the database against `migrations`, with the default history table
 /// `public.strata_schema_history`. See [`verify_table`].
+///
+/// ```no_run
+/// # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+/// if let Err(e) = strata::verify(&client, &migrations).await {
+///     for p in e.problems() {
+///         eprintln!("schema problem: {p}"); // e.g. "V3__orders.sql: not applied; run `strata migrate`"
+///     }
+///     return Err(e.into()); // refuse to start
+/// }
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 /// [`Incompatible`], listing every problem.

@@ -14,6 +14,17 @@ const LOOKAHEAD_CHARS: usize = 4;
 const MIN_CAPACITY: usize = 64 * 1024;
 
 /// Consecutive whole statements of a script, ready to send in one query.
+///
+/// ```
+/// use strata::sql::{Chunker, Location};
+/// let script = "-- users\ncreate table users (id int);\ncreate index on users (id);\n";
+/// let chunk = Chunker::new(script.as_bytes(), Location::START).next_chunk(1 << 20)?.expect("SQL");
+/// // The leading comment is dropped; both statements fit in one chunk.
+/// assert_eq!(chunk.text, "create table users (id int);\ncreate index on users (id);");
+/// assert_eq!((chunk.offset, chunk.line, chunk.column), (9, 2, 1));
+/// assert_eq!(chunk.statements, 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
     /// The statements and whatever lies between them. Starts at the first
@@ -34,6 +45,19 @@ pub struct Chunk {
 
 impl Chunk {
     /// Where `text[0]` is in the file, for [`locate`](super::locate).
+    ///
+    /// ```
+    /// use strata::sql::{Chunker, Location, locate};
+    /// let script = "select 1;\nselect * from nowhere;\n";
+    /// let mut chunker = Chunker::new(script.as_bytes(), Location::START);
+    /// chunker.next_chunk(0)?;
+    /// let second = chunker.next_chunk(0)?.expect("a second statement");
+    /// assert_eq!(second.location(), Location { offset: 10, line: 2, column: 1 });
+    /// // PostgreSQL: relation "nowhere" does not exist, at character 15 of that query.
+    /// let at = locate(&second.text, second.location(), 15).expect("inside the text");
+    /// assert_eq!((at.line, at.column), (2, 15));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn location(&self) -> Location {
         Location {
             offset: self.offset,
@@ -99,6 +123,16 @@ impl<R: BufRead> Chunker<R> {
     /// A chunker over `reader`, whose first byte is at `base` in the file
     /// (after a BOM, or at a section marker of a file with up and down
     /// parts).
+    ///
+    /// ```
+    /// use strata::sql::{Chunker, Location};
+    /// // The down section of a file starts on line 3, at byte 30.
+    /// let down = "-- migrate:down\ndrop table a;\n";
+    /// let base = Location { offset: 30, line: 3, column: 1 };
+    /// let chunk = Chunker::new(down.as_bytes(), base).next_chunk(0)?.expect("a statement");
+    /// assert_eq!((chunk.text.as_str(), chunk.line, chunk.offset), ("drop table a;", 4, 46));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(reader: R, base: Location) -> Self {
         Chunker {
             reader,
@@ -122,6 +156,23 @@ impl<R: BufRead> Chunker<R> {
     /// (fewer at the end of input), or exactly one statement when
     /// `target_bytes` is 0. `None` once only whitespace, comments and empty
     /// statements remain.
+    ///
+    /// ```
+    /// use strata::sql::{Chunker, Location};
+    /// let script = "insert into t values (1);\n\
+    ///               insert into t values (2);\n\
+    ///               insert into t values (3);";
+    /// let mut chunker = Chunker::new(script.as_bytes(), Location::START);
+    /// // At least 30 bytes: the first chunk takes two statements.
+    /// let sizes: Vec<usize> = std::iter::from_fn(|| chunker.next_chunk(30).transpose())
+    ///     .map(|chunk| chunk.map(|c| c.statements))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(sizes, [2, 1]);
+    ///
+    /// let bad = Chunker::new(&b"select '\xff';"[..], Location::START).next_chunk(0);
+    /// assert_eq!(bad.unwrap_err().kind(), std::io::ErrorKind::InvalidData);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -7,6 +7,13 @@
 /// `line` and `column` are 1-based; `column` counts characters (Unicode
 /// scalar values), not bytes. Lines are separated by `\n` (a `\r` before it
 /// is an ordinary character of the line, so CRLF files count lines the same).
+///
+/// ```
+/// use strata::sql::Location;
+/// let at = Location::START.advance("-- migrate:up\nselect 'é';");
+/// assert_eq!(at, Location { offset: 26, line: 2, column: 12 });
+/// assert_eq!(Location::default(), Location::START);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Location {
     /// Byte offset from the start of the file.
@@ -19,6 +26,11 @@ pub struct Location {
 
 impl Location {
     /// The start of a file: offset 0, line 1, column 1.
+    ///
+    /// ```
+    /// use strata::sql::Location;
+    /// assert_eq!(Location::START, Location { offset: 0, line: 1, column: 1 });
+    /// ```
     pub const START: Location = Location {
         offset: 0,
         line: 1,
@@ -26,6 +38,13 @@ impl Location {
     };
 
     /// The location reached after `text`, which starts at `self`.
+    ///
+    /// ```
+    /// use strata::sql::Location;
+    /// let line_2 = Location { offset: 10, line: 2, column: 1 };
+    /// assert_eq!(line_2.advance("abc"), Location { offset: 13, line: 2, column: 4 });
+    /// assert_eq!(line_2.advance("a\r\nb"), Location { offset: 14, line: 3, column: 2 });
+    /// ```
     #[must_use]
     pub fn advance(self, text: &str) -> Location {
         self.advance_bytes(text.as_bytes())
@@ -39,6 +58,19 @@ impl Default for Location {
 }
 
 /// Where an error points in a migration file, with the line to show.
+///
+/// ```
+/// use strata::sql::{Location, SourcePosition, locate};
+/// // Text sent from line 7 of the file; the server points at character 20 (`wher`).
+/// let sent = "update t set a = 1 wher b = 2;";
+/// let at = locate(sent, Location { offset: 120, line: 7, column: 1 }, 20);
+/// assert_eq!(at, Some(SourcePosition {
+///     line: 7,
+///     column: 20,
+///     offset: 139,
+///     line_text: "update t set a = 1 wher b = 2;".into(),
+/// }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SourcePosition {
     /// 1-based line in the file.

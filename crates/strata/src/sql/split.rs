@@ -8,6 +8,13 @@ use squawk_lexer::TokenKind;
 /// `start` is the statement's first token that is not whitespace or a
 /// comment; `end` is just after its terminating `;`, or after its last
 /// non-trivia token when the script ends without one.
+///
+/// ```
+/// use strata::sql::{Statement, statements};
+/// let script = "  select 1; /* done */\nselect 2";
+/// let all: Vec<Statement> = statements(script).collect();
+/// assert_eq!(all, [Statement { start: 2, end: 11 }, Statement { start: 23, end: 31 }]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Statement {
     /// Byte offset of the first non-trivia token.
@@ -23,6 +30,12 @@ impl Statement {
     ///
     /// When `script` is not the text this statement came from and the
     /// offsets are out of range or not on character boundaries.
+    ///
+    /// ```
+    /// let script = "create table t (a int);\n-- then\ninsert into t values (1);";
+    /// let first = strata::sql::first_statement(script).expect("a statement");
+    /// assert_eq!(first.text(script), "create table t (a int);");
+    /// ```
     pub fn text<'a>(&self, script: &'a str) -> &'a str {
         &script[self.start..self.end]
     }
