@@ -78,7 +78,7 @@ impl State {
 
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -1005,6 +1005,12 @@ mod tests {
             .iter()
             .map(|e| (e.script.clone(), e.state))
             .collect()
+    }
+
+    #[test]
+    fn states_honour_width_and_alignment() {
+        assert_eq!(format!("[{:<10}]", State::Applied), "[applied   ]");
+        assert_eq!(format!("[{:>9}]", State::Pending), "[  pending]");
     }
 
     #[test]
