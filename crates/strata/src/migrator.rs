@@ -364,13 +364,18 @@ impl<'m> Migrator<'m> {
                 history_created: false,
             });
         }
-        self.set_timeouts(client).await?;
         match lock_client {
             Some(lc) => {
+                // Two connections, so the session settings and the lock go
+                // out together: one round trip instead of two.
                 let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
-                let guard =
+                let (timeouts, guard) = tokio::join!(
+                    self.set_timeouts(client),
                     MigrationLock::acquire(lc, &self.table, self.options.lock_wait, &mut on_wait)
-                        .await?;
+                );
+                // On error, a held lock's connection is dropped: the server releases it.
+                timeouts?;
+                let guard = guard?;
                 on_event(Event::LockAcquired);
                 // On error, `guard` is dropped with its connection: the server releases the lock.
                 let report = self.locked(client, on_event).await?;
@@ -378,6 +383,7 @@ impl<'m> Migrator<'m> {
                 Ok(report)
             }
             None => {
+                self.set_timeouts(client).await?;
                 let key = lock::lock_key(&self.table);
                 let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
                 lock::poll(client, key, self.options.lock_wait, &mut on_wait).await?;
