@@ -366,21 +366,10 @@ impl<'m> Migrator<'m> {
         }
         match lock_client {
             Some(lc) => {
-                // Two connections, so the session settings and the lock go
-                // out together: one round trip instead of two.
                 let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
-                let (timeouts, guard) = tokio::join!(
-                    self.set_timeouts(client),
-                    MigrationLock::acquire(lc, &self.table, self.options.lock_wait, &mut on_wait)
-                );
-                // On error, a held lock's connection is dropped: the server releases it.
-                timeouts?;
-                let guard = guard?;
-                on_event(Event::LockAcquired);
-                // On error, `guard` is dropped with its connection: the server releases the lock.
-                let report = self.locked(client, on_event).await?;
-                guard.release().await?;
-                Ok(report)
+                let locked =
+                    lock_and_read(client, lc, &self.table, &self.options, &mut on_wait).await?;
+                self.run_locked(client, locked, on_event).await
             }
             None => {
                 self.set_timeouts(client).await?;
@@ -388,7 +377,10 @@ impl<'m> Migrator<'m> {
                 let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
                 lock::poll(client, key, self.options.lock_wait, &mut on_wait).await?;
                 on_event(Event::LockAcquired);
-                let result = self.locked(client, on_event).await;
+                let result = match history::read_state(client, &self.table).await {
+                    Ok(state) => self.locked(client, state, on_event).await,
+                    Err(e) => Err(e),
+                };
                 let unlocked = lock::unlock(client, key).await;
                 let report = result?;
                 unlocked?;
@@ -450,13 +442,94 @@ pub(crate) async fn set_timeouts(
     Ok(())
 }
 
+/// The migration lock, held, and the history as read under it: what
+/// [`Migrator::run_locked`] continues from.
+#[derive(Debug)]
+pub struct Locked {
+    lock: MigrationLock,
+    history: history::HistoryState,
+}
+
+/// The first half of [`Migrator::run`], which needs no migration files: sets
+/// `client`'s session timeouts from `options` while taking the migration lock
+/// on `lock_client` (two connections, one round trip), then reads the history
+/// under the lock. A caller that is still reading the migrations folder can
+/// do this meanwhile, then finish with [`Migrator::run_locked`].
+///
+/// ```no_run
+/// use strata::migrator::{MigrateOptions, Migrator, lock_and_read};
+/// use strata::{Migrations, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(conn);
+/// let (lock_client, lock_conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(lock_conn);
+/// let options = MigrateOptions::default();
+/// let table = TableName::default();
+/// // The folder is read on another thread while the lock is taken.
+/// let scan = tokio::task::spawn_blocking(|| Migrations::from_dir("migrations".as_ref()));
+/// let locked = lock_and_read(&client, lock_client, &table, &options, &mut |_| {}).await?;
+/// let migrations = scan.await??;
+/// let report = Migrator::new(&migrations, table)
+///     .with_options(options)
+///     .run_locked(&client, locked, &mut |_| {})
+///     .await?;
+/// println!("{} applied", report.executed.len());
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`MigrationLock::acquire`] and [`history::read_state`]; on error the
+/// lock connection is dropped, which releases the lock.
+pub async fn lock_and_read(
+    client: &Client,
+    lock_client: Client,
+    table: &TableName,
+    options: &MigrateOptions,
+    on_wait: &mut dyn FnMut(&LockHolder),
+) -> Result<Locked, Error> {
+    let (timeouts, lock) = tokio::join!(
+        set_timeouts(
+            client,
+            options.lock_timeout.as_ref(),
+            options.statement_timeout.as_ref()
+        ),
+        MigrationLock::acquire(lock_client, table, options.lock_wait, on_wait)
+    );
+    timeouts?;
+    let lock = lock?;
+    let history = history::read_state(client, table).await?;
+    Ok(Locked { lock, history })
+}
+
 impl Migrator<'_> {
+    /// The second half of [`Migrator::run`]: plans against the history read
+    /// by [`lock_and_read`] (under the lock it still holds), applies, and
+    /// releases the lock. Use the same `client` and table as that call.
+    ///
+    /// # Errors
+    /// As [`Migrator::run`].
+    pub async fn run_locked(
+        &self,
+        client: &Client,
+        locked: Locked,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Report, Error> {
+        on_event(Event::LockAcquired);
+        // On error, the lock is dropped with its connection: the server releases it.
+        let report = self.locked(client, locked.history, on_event).await?;
+        locked.lock.release().await?;
+        Ok(report)
+    }
+
     async fn locked(
         &self,
         client: &Client,
+        state: history::HistoryState,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
-        let (history, missing) = match history::read_state(client, &self.table).await? {
+        let (history, missing) = match state {
             history::HistoryState::Present(rows) => (rows, None),
             history::HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
         };

@@ -95,9 +95,11 @@ async fn migrate_one(
     wait: Duration,
     r: &mut DbReport,
 ) -> Result<()> {
-    // The folder is read on a blocking thread while the connections open.
+    // The folder is read on a blocking thread while the connections open,
+    // the lock is taken and the history is read under it.
     let scan = ctx.migrations_in_background(db);
     let dry_run = opts.dry_run;
+    let table = ctx.table(db);
     let remote = async {
         let endpoint = ctx.endpoint(db).await?;
         if ctx.out.verbose {
@@ -105,13 +107,23 @@ async fn migrate_one(
                 .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
         }
         // The lock lives on its own connection; both open concurrently.
-        let (client, lock_client) = if dry_run {
+        let (client, locked) = if dry_run {
             (ctx.connect(&endpoint, wait).await?, None)
         } else {
             let (a, b) = tokio::join!(ctx.connect(&endpoint, wait), ctx.connect(&endpoint, wait));
-            (a?, Some(b?))
+            let (client, lock_client) = (a?, b?);
+            let mut on_wait = |h: &strata::error::LockHolder| {
+                ctx.out.info(&format!(
+                    "{}: waiting for the migration lock, held by {h}",
+                    db.name
+                ));
+            };
+            let locked =
+                strata::migrator::lock_and_read(&client, lock_client, &table, &opts, &mut on_wait)
+                    .await?;
+            (client, Some(locked))
         };
-        anyhow::Ok((endpoint, client, lock_client))
+        anyhow::Ok((endpoint, client, locked))
     };
     let (migrations, remote) = tokio::join!(scan.wait(), remote);
     // File problems first, as if the folder had been read before connecting.
@@ -119,7 +131,7 @@ async fn migrate_one(
     for w in &migrations.warnings {
         ctx.out.warn(&format!("{}: {w}", db.name));
     }
-    let (endpoint, client, lock_client) = remote?;
+    let (endpoint, client, locked) = remote?;
     r.url = Some(endpoint.redacted.clone());
     let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
     let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
@@ -167,7 +179,10 @@ async fn migrate_one(
         }
         _ => {}
     };
-    let result = migrator.run(&client, lock_client, &mut on_event).await;
+    let result = match locked {
+        Some(locked) => migrator.run_locked(&client, locked, &mut on_event).await,
+        None => migrator.run(&client, None, &mut on_event).await,
+    };
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();
     }
