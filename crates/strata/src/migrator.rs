@@ -650,51 +650,80 @@ impl Migrator<'_> {
         })
     }
 
-    /// All pending migrations in one transaction; a migration's history row is
-    /// sent together with the next migration's statements.
+    /// All pending migrations in one transaction, pipelined: every statement
+    /// goes out without waiting for the one before (a failure aborts the
+    /// transaction, so nothing after it can take effect), then every history
+    /// row, then COMMIT. A migration's time is measured between the replies
+    /// to its last statement and the previous one's.
     async fn apply_single_transaction(
         &self,
         client: &Client,
         todo: &[&Migration],
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Vec<Executed>, Error> {
-        let mut pipe = Pipeline::default();
+        let mut pipe = Pipeline {
+            reply_times: Some(Vec::new()),
+            ..Pipeline::default()
+        };
         pipe.simple(client, Tag::Control, "BEGIN".into());
-        let mut executed = Vec::with_capacity(todo.len());
+        // The number of each migration's last request, and its statement count.
+        let mut ends: Vec<(usize, usize)> = Vec::with_capacity(todo.len());
         for m in todo {
             on_event(Event::Started(m));
-            let start = Instant::now();
-            let pushed = push_statements(client, m, &mut pipe).await;
-            pipe.drain(0).await;
-            let sent = match pushed {
-                Ok(n) => n,
+            match push_statements(client, m, &mut pipe).await {
+                Ok(n) => ends.push((pipe.pushed - 1, n)),
                 Err(e) => {
                     pipe.simple(client, Tag::Control, "ROLLBACK".into());
                     pipe.drain(0).await;
                     return Err(e);
                 }
-            };
-            if let Some((tag, e)) = pipe.first_error.take() {
-                pipe.simple(client, Tag::Control, "ROLLBACK".into());
-                pipe.drain(0).await;
-                return Err(failure(&self.table, m, tag, e, None));
             }
-            let done = executed_from(m, start, sent);
+            if pipe.failed() {
+                break;
+            }
+        }
+        pipe.drain(0).await;
+        // The migration a request number belongs to.
+        let owner = |at: usize| {
+            let k = ends.partition_point(|(end, _)| *end < at);
+            todo.get(k).or(todo.last()).copied()
+        };
+        if let Some((tag, e)) = pipe.first_error.take() {
+            let m = owner(pipe.first_error_at);
+            pipe.simple(client, Tag::Control, "ROLLBACK".into());
+            pipe.drain(0).await;
+            return Err(match m {
+                Some(m) => failure(&self.table, m, tag, e, None),
+                None => Error::db("the single transaction failed", e),
+            });
+        }
+        let times = pipe.reply_times.take().unwrap_or_default();
+        let mut executed = Vec::with_capacity(todo.len());
+        let mut previous = times.first().copied();
+        for (m, (end, sent)) in todo.iter().zip(&ends) {
+            let at = times.get(*end).copied();
+            let mut done = executed_from(m, Instant::now(), *sent);
+            done.execution_ms = match (previous, at) {
+                (Some(p), Some(a)) => {
+                    u64::try_from(a.duration_since(p).as_millis()).unwrap_or(u64::MAX)
+                }
+                _ => 0,
+            };
+            previous = at.or(previous);
             let ms = i32::try_from(done.execution_ms).unwrap_or(i32::MAX);
             // One transaction: its single COMMIT must be synchronous.
             pipe.insert(client, &self.table, row_of(m, Some(ms), true, None), false);
-            pipe.current = Some(m.script.clone());
             executed.push(done);
         }
+        let inserts_from = pipe.completed;
         pipe.simple(client, Tag::Control, "COMMIT".into());
         pipe.drain(0).await;
         if let Some((tag, e)) = pipe.first_error.take() {
-            let script = pipe.current.clone().unwrap_or_default();
+            // The history rows were queued in migration order after the statements.
             let m = todo
-                .iter()
-                .find(|m| m.script == script)
-                .copied()
-                .or(todo.last().copied());
+                .get(pipe.first_error_at.saturating_sub(inserts_from))
+                .or(todo.last())
+                .copied();
             return Err(match m {
                 Some(m) => failure(&self.table, m, tag, e, None),
                 None => Error::db("the single transaction failed", e),
@@ -1162,12 +1191,19 @@ type Step<'a> = Pin<Box<dyn Future<Output = (Tag, Result<(), tokio_postgres::Err
 struct Pipeline<'a> {
     queue: FuturesOrdered<Step<'a>>,
     first_error: Option<(Tag, tokio_postgres::Error)>,
-    /// The migration whose history row was queued last (single-transaction mode).
-    current: Option<String>,
+    /// Requests queued so far; a request's number is its position in this count.
+    pushed: usize,
+    /// Replies received so far.
+    completed: usize,
+    /// The number of the request that failed first.
+    first_error_at: usize,
+    /// When each reply arrived, by request number (single-transaction mode).
+    reply_times: Option<Vec<Instant>>,
 }
 
 impl<'a> Pipeline<'a> {
     fn simple(&mut self, client: &'a Client, tag: Tag, sql: String) {
+        self.pushed += 1;
         self.queue.push_back(Box::pin(async move {
             let text = match &tag {
                 Tag::Statement(c) => c.text.as_str(),
@@ -1185,6 +1221,7 @@ impl<'a> Pipeline<'a> {
         row: NewRow,
         async_commit: bool,
     ) {
+        self.pushed += 1;
         self.queue.push_back(Box::pin(async move {
             let r = history::insert_with(client, table, &row, async_commit).await;
             (Tag::Insert, r)
@@ -1201,11 +1238,16 @@ impl<'a> Pipeline<'a> {
             let Some((tag, r)) = self.queue.next().await else {
                 break;
             };
+            if let Some(times) = &mut self.reply_times {
+                times.push(Instant::now());
+            }
             if let Err(e) = r
                 && self.first_error.is_none()
             {
                 self.first_error = Some((tag, e));
+                self.first_error_at = self.completed;
             }
+            self.completed += 1;
         }
     }
 }

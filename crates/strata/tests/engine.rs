@@ -371,13 +371,33 @@ async fn single_transaction_is_all_or_nothing() {
         ..Default::default()
     };
     let err = migrate_with(&db, d.path(), opts.clone()).await.unwrap_err();
-    assert_eq!(err.as_sql().unwrap().code, "22012");
+    let sql = err.as_sql().unwrap();
+    assert_eq!(sql.code, "22012");
+    // Statements are pipelined across files; the error still names its own.
+    assert_eq!((sql.script.as_str(), sql.line), ("V3__bad.sql", Some(2)));
     assert!(!exists(&db, "a").await && !exists(&db, "b").await);
-    assert!(history(&db).await.is_empty());
-    std::fs::remove_file(d.path().join("V3__bad.sql")).unwrap();
+    assert!(!exists(&db, "public.strata_schema_history").await || history(&db).await.is_empty());
+    // A failure in the middle: the files after it were already sent, and
+    // nothing of any of them stays.
+    std::fs::write(
+        d.path().join("V2__b.sql"),
+        "CREATE TABLE b (id int);\nSELECT nope;",
+    )
+    .unwrap();
+    std::fs::write(d.path().join("V3__bad.sql"), "CREATE TABLE c (id int);").unwrap();
+    let err = migrate_with(&db, d.path(), opts.clone()).await.unwrap_err();
+    let sql = err.as_sql().unwrap();
+    assert_eq!(
+        (sql.script.as_str(), sql.line, sql.code.as_str()),
+        ("V2__b.sql", Some(2), "42703")
+    );
+    assert!(!exists(&db, "a").await && !exists(&db, "c").await);
+    std::fs::write(d.path().join("V2__b.sql"), "CREATE TABLE b (id int);").unwrap();
     let r = migrate_with(&db, d.path(), opts).await.unwrap();
-    assert_eq!(r.executed.len(), 2);
-    assert_eq!(history(&db).await.len(), 2);
+    assert_eq!(r.executed.len(), 3);
+    let rows = history(&db).await;
+    let scripts: Vec<_> = rows.iter().map(|r| r[3].clone().unwrap()).collect();
+    assert_eq!(scripts, ["V1__a.sql", "V2__b.sql", "V3__bad.sql"]);
 }
 
 #[tokio::test]
