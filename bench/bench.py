@@ -328,6 +328,24 @@ def main():
 
 
 def extras(a, cluster, rows):
+    # verify / status with many applied (trivial migrations). Measured before
+    # the big file, whose checkpoint and autovacuum would otherwise still be
+    # running on the server.
+    many = WORK / "many"
+    if many.exists():
+        shutil.rmtree(many)
+    (many / "migrations").mkdir(parents=True)
+    (many / "strata.toml").write_text('[databases.main]\nmigrations = "migrations"\nurl_env = "DATABASE_URL"\n')
+    for i in range(1, a.verify_n + 1):
+        (many / "migrations" / f"V{i:05}__m{i}.sql").write_text(f"SELECT {i};\n")
+    cluster.recreate("b_many")
+    env = dict(os.environ, DATABASE_URL=cluster.url("b_many"))
+    sh([str(STRATA), "-C", str(many), "migrate", "-q"], env=env)
+    for action in ("verify", "status"):
+        cmd = f"DATABASE_URL={cluster.url('b_many')} {STRATA} -C {many} {action} -q >/dev/null"
+        t = hyperfine(f"many {action}", cmd, None, 10)
+        rss = peak_rss_kib(cmd)
+        rows.append((f"{action}, N={a.verify_n} applied", "strata", t, None, rss))
     # One big file: --big-mb MB of INSERTs, strata vs psql -1 -f.
     big = WORK / "big"
     if big.exists():
@@ -355,22 +373,6 @@ def extras(a, cluster, rows):
     rss = peak_rss_kib(cmd, cluster.recreate_cmd("b_big"))
     rows.append((case, "strata", t, floor, rss))
 
-    # verify / status with many applied (trivial migrations).
-    many = WORK / "many"
-    if many.exists():
-        shutil.rmtree(many)
-    (many / "migrations").mkdir(parents=True)
-    (many / "strata.toml").write_text('[databases.main]\nmigrations = "migrations"\nurl_env = "DATABASE_URL"\n')
-    for i in range(1, a.verify_n + 1):
-        (many / "migrations" / f"V{i:05}__m{i}.sql").write_text(f"SELECT {i};\n")
-    cluster.recreate("b_many")
-    env = dict(os.environ, DATABASE_URL=cluster.url("b_many"))
-    sh([str(STRATA), "-C", str(many), "migrate", "-q"], env=env)
-    for action in ("verify", "status"):
-        cmd = f"DATABASE_URL={cluster.url('b_many')} {STRATA} -C {many} {action} -q >/dev/null"
-        t = hyperfine(f"many {action}", cmd, None, 10)
-        rss = peak_rss_kib(cmd)
-        rows.append((f"{action}, N={a.verify_n} applied", "strata", t, None, rss))
     t = hyperfine("version", f"{STRATA} --version", None, 50)
     rows.append(("--version", "strata", t, None, None))
 

@@ -364,29 +364,16 @@ impl<'m> Migrator<'m> {
                 history_created: false,
             });
         }
-        match lock_client {
-            Some(lc) => {
-                let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
-                let locked =
-                    lock_and_read(client, lc, &self.table, &self.options, &mut on_wait).await?;
-                self.run_locked(client, locked, on_event).await
-            }
-            None => {
-                self.set_timeouts(client).await?;
-                let key = lock::lock_key(&self.table);
-                let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
-                lock::poll(client, key, self.options.lock_wait, &mut on_wait).await?;
-                on_event(Event::LockAcquired);
-                let result = match history::read_state(client, &self.table).await {
-                    Ok(state) => self.locked(client, state, on_event).await,
-                    Err(e) => Err(e),
-                };
-                let unlocked = lock::unlock(client, key).await;
-                let report = result?;
-                unlocked?;
-                Ok(report)
-            }
-        }
+        let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
+        let locked = lock_and_read(
+            client,
+            lock_client,
+            &self.table,
+            &self.options,
+            &mut on_wait,
+        )
+        .await?;
+        self.run_locked(client, locked, on_event).await
     }
 
     fn plan_of(&self, history: &[AppliedMigration]) -> Plan {
@@ -395,15 +382,6 @@ impl<'m> Migrator<'m> {
             plan.allow_resume(&self.migrations.list);
         }
         plan
-    }
-
-    async fn set_timeouts(&self, client: &Client) -> Result<(), Error> {
-        set_timeouts(
-            client,
-            self.options.lock_timeout.as_ref(),
-            self.options.statement_timeout.as_ref(),
-        )
-        .await
     }
 }
 
@@ -446,15 +424,24 @@ pub(crate) async fn set_timeouts(
 /// [`Migrator::run_locked`] continues from.
 #[derive(Debug)]
 pub struct Locked {
-    lock: MigrationLock,
+    held: Held,
     history: history::HistoryState,
+}
+
+#[derive(Debug)]
+enum Held {
+    /// On its own connection: dropping it releases the lock.
+    Connection(MigrationLock),
+    /// On the migration connection's session: released explicitly.
+    Session((i32, i32)),
 }
 
 /// The first half of [`Migrator::run`], which needs no migration files: sets
 /// `client`'s session timeouts from `options` while taking the migration lock
-/// on `lock_client` (two connections, one round trip), then reads the history
-/// under the lock. A caller that is still reading the migrations folder can
-/// do this meanwhile, then finish with [`Migrator::run_locked`].
+/// (one round trip: on `lock_client` when given, else pipelined on
+/// `client`'s own session), then reads the history under the lock. A caller
+/// that is still reading the migrations folder can do this meanwhile, then
+/// finish with [`Migrator::run_locked`].
 ///
 /// ```no_run
 /// use strata::migrator::{MigrateOptions, Migrator, lock_and_read};
@@ -463,13 +450,11 @@ pub struct Locked {
 /// # let url = std::env::var("DATABASE_URL")?;
 /// let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
 /// tokio::spawn(conn);
-/// let (lock_client, lock_conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-/// tokio::spawn(lock_conn);
 /// let options = MigrateOptions::default();
 /// let table = TableName::default();
 /// // The folder is read on another thread while the lock is taken.
 /// let scan = tokio::task::spawn_blocking(|| Migrations::from_dir("migrations".as_ref()));
-/// let locked = lock_and_read(&client, lock_client, &table, &options, &mut |_| {}).await?;
+/// let locked = lock_and_read(&client, None, &table, &options, &mut |_| {}).await?;
 /// let migrations = scan.await??;
 /// let report = Migrator::new(&migrations, table)
 ///     .with_options(options)
@@ -480,33 +465,63 @@ pub struct Locked {
 /// ```
 ///
 /// # Errors
-/// As [`MigrationLock::acquire`] and [`history::read_state`]; on error the
-/// lock connection is dropped, which releases the lock.
+/// As [`MigrationLock::acquire`] and [`history::read_state`]. On error the
+/// lock is released: its connection is dropped, or it is unlocked on
+/// `client`'s session.
 pub async fn lock_and_read(
     client: &Client,
-    lock_client: Client,
+    lock_client: Option<Client>,
     table: &TableName,
     options: &MigrateOptions,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<Locked, Error> {
-    let (timeouts, lock) = tokio::join!(
-        set_timeouts(
-            client,
-            options.lock_timeout.as_ref(),
-            options.statement_timeout.as_ref()
-        ),
-        MigrationLock::acquire(lock_client, table, options.lock_wait, on_wait)
+    let timeouts = set_timeouts(
+        client,
+        options.lock_timeout.as_ref(),
+        options.statement_timeout.as_ref(),
     );
-    timeouts?;
-    let lock = lock?;
-    let history = history::read_state(client, table).await?;
-    Ok(Locked { lock, history })
+    let held = match lock_client {
+        Some(lc) => {
+            let (timeouts, lock) = tokio::join!(
+                timeouts,
+                MigrationLock::acquire(lc, table, options.lock_wait, on_wait)
+            );
+            timeouts?;
+            Held::Connection(lock?)
+        }
+        None => {
+            let key = lock::lock_key(table);
+            // Both requests go out on the one connection before either reply.
+            let (timeouts, lock) = tokio::join!(
+                timeouts,
+                lock::poll(client, key, options.lock_wait, on_wait)
+            );
+            if let Err(e) = timeouts {
+                if lock.is_ok() {
+                    let _ = lock::unlock(client, key).await;
+                }
+                return Err(e);
+            }
+            lock?;
+            Held::Session(key)
+        }
+    };
+    match history::read_state(client, table).await {
+        Ok(history) => Ok(Locked { held, history }),
+        Err(e) => {
+            if let Held::Session(key) = held {
+                let _ = lock::unlock(client, key).await;
+            }
+            Err(e)
+        }
+    }
 }
 
 impl Migrator<'_> {
     /// The second half of [`Migrator::run`]: plans against the history read
     /// by [`lock_and_read`] (under the lock it still holds), applies, and
-    /// releases the lock. Use the same `client` and table as that call.
+    /// releases the lock, also on failure. Use the same `client` and table
+    /// as that call.
     ///
     /// # Errors
     /// As [`Migrator::run`].
@@ -517,10 +532,21 @@ impl Migrator<'_> {
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
         on_event(Event::LockAcquired);
-        // On error, the lock is dropped with its connection: the server releases it.
-        let report = self.locked(client, locked.history, on_event).await?;
-        locked.lock.release().await?;
-        Ok(report)
+        let result = self.locked(client, locked.history, on_event).await;
+        match locked.held {
+            // On error the lock is dropped with its connection: the server releases it.
+            Held::Connection(lock) => {
+                let report = result?;
+                lock.release().await?;
+                Ok(report)
+            }
+            Held::Session(key) => {
+                let unlocked = lock::unlock(client, key).await;
+                let report = result?;
+                unlocked?;
+                Ok(report)
+            }
+        }
     }
 
     async fn locked(

@@ -470,6 +470,54 @@ async fn the_lock_is_released_after_a_failed_migration() {
 }
 
 #[tokio::test]
+async fn a_session_lock_is_released_on_success_and_failure_with_the_connection_still_open() {
+    // The CLI's path: one connection, the lock on its own session.
+    let db = fresh_db("session_lock").await;
+    let d = folder(&[("V1__a.sql", "CREATE TABLE a (id int);")]);
+    let key = strata::lock::lock_key(&TableName::default());
+    let client = db.client().await;
+    let probe = db.client().await;
+    let free = || async {
+        let got: bool = probe
+            .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&key.0, &key.1])
+            .await
+            .unwrap()
+            .get(0);
+        if got {
+            probe
+                .query_one("SELECT pg_advisory_unlock($1, $2)", &[&key.0, &key.1])
+                .await
+                .unwrap();
+        }
+        got
+    };
+    let migrations = Migrations::from_dir(d.path()).unwrap();
+    let options = MigrateOptions::default();
+    let table = TableName::default();
+    let locked = strata::migrator::lock_and_read(&client, None, &table, &options, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(!free().await, "held while the run goes on");
+    let report = Migrator::new(&migrations, table.clone())
+        .run_locked(&client, locked, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.executed.len(), 1);
+    assert!(free().await, "released after success");
+    write(d.path(), "V2__bad.sql", "SELECT 1/0;");
+    let migrations = Migrations::from_dir(d.path()).unwrap();
+    let err = Migrator::new(&migrations, table)
+        .run(&client, None, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_sql().unwrap().code, "22012");
+    assert!(
+        free().await,
+        "released after a failure, connection still open"
+    );
+}
+
+#[tokio::test]
 async fn crlf_and_bom_files_apply_with_the_lf_checksum() {
     let db = fresh_db("crlf_bom").await;
     let lf = "CREATE TABLE a (\n  id int\n);\nINSERT INTO a VALUES (1);\n";

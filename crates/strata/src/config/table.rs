@@ -3,6 +3,13 @@
 use std::fmt;
 
 /// The default history table, `public.strata_schema_history`.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{TableName, DEFAULT_HISTORY_TABLE};
+/// assert_eq!(TableName::parse(DEFAULT_HISTORY_TABLE).unwrap(), TableName::default());
+/// ```
 pub const DEFAULT_HISTORY_TABLE: &str = "public.strata_schema_history";
 
 /// PostgreSQL truncates identifiers to `NAMEDATALEN - 1` bytes
@@ -15,6 +22,15 @@ const MAX_IDENTIFIER_BYTES: usize = 63;
 /// Each part must be a plain identifier (`[A-Za-z_][A-Za-z0-9_$]*`). strata
 /// always quotes the name in SQL, so the case is kept exactly as written:
 /// `public.History` is the table `"public"."History"`, not `history`.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::TableName;
+/// let t = TableName::default();
+/// assert_eq!((t.schema.as_str(), t.name.as_str()), ("public", "strata_schema_history"));
+/// assert_eq!(t.to_string(), "public.strata_schema_history");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TableName {
     /// The schema.
@@ -29,6 +45,16 @@ impl TableName {
     /// # Errors
     ///
     /// A message saying what is expected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::TableName;
+    /// let t = TableName::parse("ops.schema_migrations").unwrap();
+    /// assert_eq!((t.schema.as_str(), t.name.as_str()), ("ops", "schema_migrations"));
+    /// assert_eq!(TableName::parse("history").unwrap().schema, "public");
+    /// assert!(TableName::parse("a.b.c").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<TableName, String> {
         let (schema, name) = match text.split_once('.') {
             Some((schema, name)) => (schema, name),
@@ -46,6 +72,13 @@ impl TableName {
     }
 
     /// The name quoted for SQL: `"public"."strata_schema_history"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::TableName;
+    /// assert_eq!(TableName::parse("ops.history").unwrap().quoted(), r#""ops"."history""#);
+    /// ```
     pub fn quoted(&self) -> String {
         format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
     }
@@ -86,6 +119,14 @@ pub(crate) fn check_identifier(part: &str) -> Result<(), String> {
 }
 
 /// Quotes an SQL identifier, doubling embedded quotes: `a"b` becomes `"a""b"`.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::quote_ident;
+/// assert_eq!(quote_ident("users"), r#""users""#);
+/// assert_eq!(quote_ident(r#"we"ird"#), r#""we""ird""#);
+/// ```
 pub fn quote_ident(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }

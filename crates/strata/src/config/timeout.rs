@@ -14,6 +14,15 @@ use std::time::Duration;
 const MAX_MILLIS: u64 = i32::MAX as u64;
 
 /// A timeout in whole milliseconds; zero means disabled.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::Timeout;
+/// let t = Timeout::parse("1500ms").unwrap();
+/// assert_eq!(t.to_string(), "1500ms");
+/// assert_eq!(Timeout::parse("90s").unwrap().to_string(), "90s");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timeout {
     millis: u64,
@@ -21,10 +30,25 @@ pub struct Timeout {
 
 impl Timeout {
     /// The disabled timeout (`0`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Timeout;
+    /// assert_eq!(Timeout::parse("0").unwrap(), Timeout::DISABLED);
+    /// assert!(Timeout::DISABLED.is_disabled());
+    /// ```
     pub const DISABLED: Timeout = Timeout { millis: 0 };
 
     /// A timeout of `millis` milliseconds (0 = disabled).
     /// Values above PostgreSQL's limit (`INT_MAX` ms) are clamped to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Timeout;
+    /// assert_eq!(Timeout::from_millis(5_000), Timeout::parse("5s").unwrap());
+    /// ```
     pub const fn from_millis(millis: u64) -> Timeout {
         Timeout {
             millis: if millis > MAX_MILLIS {
@@ -41,6 +65,16 @@ impl Timeout {
     /// # Errors
     ///
     /// A message saying what is expected, for the caller to attach to a key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Timeout;
+    /// assert_eq!(Timeout::parse("2min").unwrap().millis(), 120_000);
+    /// assert_eq!(Timeout::parse("250").unwrap().millis(), 250);
+    /// let err = Timeout::parse("5 seconds").unwrap_err();
+    /// assert!(err.contains("is not a duration"), "{err}");
+    /// ```
     pub fn parse(text: &str) -> Result<Timeout, String> {
         let t = text.trim();
         let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -69,22 +103,54 @@ impl Timeout {
     }
 
     /// Whole milliseconds (0 = disabled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Timeout;
+    /// assert_eq!(Timeout::parse("1h").unwrap().millis(), 3_600_000);
+    /// ```
     pub fn millis(self) -> u64 {
         self.millis
     }
 
     /// Whether this is `0`, PostgreSQL's "no timeout".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Timeout;
+    /// assert!(Timeout::parse("0").unwrap().is_disabled());
+    /// assert!(!Timeout::parse("1ms").unwrap().is_disabled());
+    /// ```
     pub fn is_disabled(self) -> bool {
         self.millis == 0
     }
 
     /// The duration, or `None` when disabled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use strata::config::Timeout;
+    /// assert_eq!(Timeout::parse("5s").unwrap().as_duration(), Some(Duration::from_secs(5)));
+    /// assert_eq!(Timeout::DISABLED.as_duration(), None);
+    /// ```
     pub fn as_duration(self) -> Option<Duration> {
         (!self.is_disabled()).then(|| Duration::from_millis(self.millis))
     }
 
     /// The literal for `SET lock_timeout = '…'`: the largest unit that
     /// represents the value exactly (`5s`, `1500ms`, `2min`, `0`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Timeout;
+    /// assert_eq!(Timeout::parse("120000").unwrap().as_setting(), "2min");
+    /// assert_eq!(Timeout::DISABLED.as_setting(), "0");
+    /// ```
     pub fn as_setting(self) -> String {
         self.to_string()
     }

@@ -22,13 +22,37 @@ use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_enco
 use super::error::UrlError;
 
 /// The `application_name` strata connects with unless the URL sets one.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{DbUrl, DEFAULT_APPLICATION_NAME};
+/// let url = DbUrl::parse("postgres://app@db/shop").unwrap();
+/// assert_eq!(url.application_name(), DEFAULT_APPLICATION_NAME);
+/// ```
 pub const DEFAULT_APPLICATION_NAME: &str = "strata";
 
 /// The port libpq uses when none is given.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{DbUrl, DEFAULT_PORT};
+/// assert_eq!(DbUrl::parse("postgres://app@db/shop").unwrap().port(), DEFAULT_PORT);
+/// ```
 pub const DEFAULT_PORT: u16 = 5432;
 
 /// libpq's `sslmode` values
 /// (<https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-PROTECTION>).
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::SslMode;
+/// let mode: SslMode = "verify-full".parse().unwrap();
+/// assert_eq!(mode, SslMode::VerifyFull);
+/// assert!("verify_full".parse::<SslMode>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SslMode {
     /// `disable`: never TLS.
@@ -47,6 +71,14 @@ pub enum SslMode {
 
 impl SslMode {
     /// Every mode, weakest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::SslMode;
+    /// let names: Vec<&str> = SslMode::ALL.iter().map(|m| m.as_str()).collect();
+    /// assert_eq!(names, ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]);
+    /// ```
     pub const ALL: [SslMode; 6] = [
         SslMode::Disable,
         SslMode::Allow,
@@ -57,6 +89,14 @@ impl SslMode {
     ];
 
     /// The libpq spelling.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::SslMode;
+    /// assert_eq!(SslMode::VerifyCa.as_str(), "verify-ca");
+    /// assert_eq!(SslMode::VerifyCa.to_string(), "verify-ca");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             SslMode::Disable => "disable",
@@ -70,6 +110,14 @@ impl SslMode {
 
     /// Whether the connection is guaranteed to be encrypted
     /// (`require`, `verify-ca`, `verify-full`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::SslMode;
+    /// assert!(SslMode::Require.requires_tls());
+    /// assert!(!SslMode::Prefer.requires_tls());
+    /// ```
     pub fn requires_tls(self) -> bool {
         matches!(
             self,
@@ -81,6 +129,15 @@ impl SslMode {
     /// `prefer`, which also accepts both kinds of server) and leaves
     /// certificate verification to the TLS connector, so `verify-ca` and
     /// `verify-full` map to `require`: the connector must do the checking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::SslMode;
+    /// use tokio_postgres::config::SslMode as Pg;
+    /// assert!(matches!(SslMode::Allow.to_tokio_postgres(), Pg::Prefer));
+    /// assert!(matches!(SslMode::VerifyFull.to_tokio_postgres(), Pg::Require));
+    /// ```
     pub fn to_tokio_postgres(self) -> tokio_postgres::config::SslMode {
         use tokio_postgres::config::SslMode as Pg;
         match self {
@@ -115,6 +172,17 @@ impl fmt::Display for SslMode {
 
 /// A parsed PostgreSQL URL. The password is an `Option` so a later
 /// `.pgpass` / `PGPASSWORD` lookup can fill it in.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::DbUrl;
+/// let url = DbUrl::parse("postgres://app:s3cret@db.internal:6432/shop?sslmode=require").unwrap();
+/// // Neither Display nor Debug ever shows the password.
+/// assert!(!url.to_string().contains("s3cret"));
+/// assert!(!format!("{url:?}").contains("s3cret"));
+/// assert!(url.to_string().contains("***"));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DbUrl {
     user: Option<String>,
@@ -155,6 +223,17 @@ impl DbUrl {
     /// # Errors
     ///
     /// [`UrlError`] naming the problem, never quoting the password.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, SslMode};
+    /// let url = DbUrl::parse("postgresql://app@db.internal:6432/shop?sslmode=verify-full").unwrap();
+    /// assert_eq!((url.host(), url.port(), url.database()), (Some("db.internal"), 6432, "shop"));
+    /// assert_eq!(url.ssl_mode(), Some(SslMode::VerifyFull));
+    /// // An unknown parameter is an error, so a typo cannot weaken the connection.
+    /// assert!(DbUrl::parse("postgres://app@db/shop?sslmod=require").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<DbUrl, UrlError> {
         let text = text.trim();
         let Some((scheme, rest)) = text.split_once("://") else {
@@ -273,28 +352,70 @@ impl DbUrl {
     }
 
     /// The database name (explicit, or the user name as libpq defaults it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert_eq!(DbUrl::parse("postgres://app@db/shop").unwrap().database(), "shop");
+    /// // As in libpq, the database defaults to the user name.
+    /// assert_eq!(DbUrl::parse("postgres://app@db").unwrap().database(), "app");
+    /// ```
     pub fn database(&self) -> &str {
         &self.database
     }
 
     /// The user, if the URL names one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert_eq!(DbUrl::parse("postgres://app@db/shop").unwrap().user(), Some("app"));
+    /// ```
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
     }
 
     /// Whether the URL carries a password (the password itself is only
     /// handed to the driver through [`DbUrl::to_pg_config`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert!(DbUrl::parse("postgres://app:pw@db/shop").unwrap().has_password());
+    /// assert!(!DbUrl::parse("postgres://app@db/shop").unwrap().has_password());
+    /// ```
     pub fn has_password(&self) -> bool {
         self.password.is_some()
     }
 
     /// The password itself, for handing to the driver or registering with an
     /// output scrubber. Never print it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// // Percent-encoded in the URL, decoded here.
+    /// let url = DbUrl::parse("postgres://app:p%40ss@db/shop").unwrap();
+    /// assert_eq!(url.password(), Some("p@ss"));
+    /// ```
     pub fn password(&self) -> Option<&str> {
         self.password.as_deref()
     }
 
     /// A copy with `password` set: the seam for `.pgpass` / `PGPASSWORD`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app@db/shop").unwrap().with_password("from-pgpass");
+    /// assert_eq!(url.password(), Some("from-pgpass"));
+    /// assert!(!url.redacted().contains("from-pgpass"));
+    /// ```
     pub fn with_password(&self, password: impl Into<String>) -> DbUrl {
         DbUrl {
             password: Some(password.into()),
@@ -305,33 +426,80 @@ impl DbUrl {
     /// The effective host: the `host=` parameter if given, else the host of
     /// the authority. A value starting with `/` is a Unix-socket directory.
     /// `None` means libpq's default (the local Unix socket).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert_eq!(DbUrl::parse("postgres://app@db.internal/shop").unwrap().host(), Some("db.internal"));
+    /// assert_eq!(DbUrl::parse("postgres://app@/shop").unwrap().host(), None);
+    /// ```
     pub fn host(&self) -> Option<&str> {
         self.host_param.as_deref().or(self.host.as_deref())
     }
 
     /// Whether the connection goes through a Unix socket (a socket directory
     /// as host, or no host at all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert!(DbUrl::parse("postgres://app@%2Fvar%2Frun%2Fpostgresql/shop").unwrap().is_unix_socket());
+    /// assert!(!DbUrl::parse("postgres://app@127.0.0.1/shop").unwrap().is_unix_socket());
+    /// ```
     pub fn is_unix_socket(&self) -> bool {
         self.host().is_none_or(|h| h.starts_with('/'))
     }
 
     /// The port (5432 unless the URL sets one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert_eq!(DbUrl::parse("postgres://app@db:6432/shop").unwrap().port(), 6432);
+    /// ```
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(DEFAULT_PORT)
     }
 
     /// `sslmode`, if the URL sets it (libpq's default is `prefer`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, SslMode};
+    /// assert_eq!(DbUrl::parse("postgres://app@db/shop?sslmode=require").unwrap().ssl_mode(), Some(SslMode::Require));
+    /// assert_eq!(DbUrl::parse("postgres://app@db/shop").unwrap().ssl_mode(), None);
+    /// ```
     pub fn ssl_mode(&self) -> Option<SslMode> {
         self.sslmode
     }
 
     /// `sslrootcert`: for the TLS connector, which tokio-postgres' `Config`
     /// does not carry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app@db/shop?sslmode=verify-ca&sslrootcert=/etc/ssl/ca.pem").unwrap();
+    /// assert_eq!(url.ssl_root_cert(), Some("/etc/ssl/ca.pem"));
+    /// ```
     pub fn ssl_root_cert(&self) -> Option<&str> {
         self.sslrootcert.as_deref()
     }
 
     /// `application_name` as strata will send it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app@db/shop?application_name=deploy").unwrap();
+    /// assert_eq!(url.application_name(), "deploy");
+    /// ```
     pub fn application_name(&self) -> &str {
         self.application_name
             .as_deref()
@@ -339,12 +507,30 @@ impl DbUrl {
     }
 
     /// `connect_timeout`, if set and non-zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app@db/shop?connect_timeout=10").unwrap();
+    /// assert_eq!(url.connect_timeout(), Some(Duration::from_secs(10)));
+    /// ```
     pub fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout.map(Duration::from_secs)
     }
 
     /// The same server and credentials, another database: for the
     /// maintenance database (`postgres`) used by `db create` / `db drop`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app:pw@db/shop").unwrap();
+    /// let admin = url.with_database("postgres");
+    /// assert_eq!((admin.database(), admin.password()), ("postgres", Some("pw")));
+    /// ```
     pub fn with_database(&self, name: impl Into<String>) -> DbUrl {
         DbUrl {
             database: name.into(),
@@ -355,6 +541,15 @@ impl DbUrl {
     /// The same server and database as another role: `user` and `password`
     /// replace the URL's (a `None` password leaves it to `PGPASSWORD` /
     /// `.pgpass`). For server-level credentials taken from `PG*` variables.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app:pw@db/shop").unwrap();
+    /// let admin = url.with_credentials(Some("admin".into()), None);
+    /// assert_eq!((admin.user(), admin.password(), admin.database()), (Some("admin"), None, "shop"));
+    /// ```
     pub fn with_credentials(&self, user: Option<String>, password: Option<String>) -> DbUrl {
         DbUrl {
             user,
@@ -364,6 +559,15 @@ impl DbUrl {
     }
 
     /// The URL with the password shown as `***`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app:s3cret@db/shop").unwrap();
+    /// assert!(url.redacted().contains("app:***@db"));
+    /// assert!(!url.redacted().contains("s3cret"));
+    /// ```
     pub fn redacted(&self) -> String {
         self.to_string()
     }
@@ -373,6 +577,16 @@ impl DbUrl {
     /// URL sets one), `connect_timeout`, `options` and the nearest `sslmode`
     /// (see [`SslMode::to_tokio_postgres`]). With no host, none is set: the
     /// caller decides the default socket directory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let config = DbUrl::parse("postgres://app:pw@db:6432/shop").unwrap().to_pg_config();
+    /// assert_eq!(config.get_dbname(), Some("shop"));
+    /// assert_eq!(config.get_ports(), [6432]);
+    /// assert_eq!(config.get_application_name(), Some("strata"));
+    /// ```
     pub fn to_pg_config(&self) -> tokio_postgres::Config {
         let mut config = tokio_postgres::Config::new();
         if let Some(user) = &self.user {
