@@ -422,6 +422,20 @@ pub(crate) async fn set_timeouts(
 
 /// The migration lock, held, and the history as read under it: what
 /// [`Migrator::run_locked`] continues from.
+///
+/// # Examples
+///
+/// ```no_run
+/// use strata::migrator::{lock_and_read, MigrateOptions, Migrator};
+/// use strata::{Migrations, TableName};
+/// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let table = TableName::default();
+/// let locked = lock_and_read(&client, None, &table, &MigrateOptions::default(), &mut |_| {}).await?;
+/// // While `locked` lives, no other strata can migrate this database.
+/// let migrations = Migrations::from_dir("migrations".as_ref())?;
+/// Migrator::new(&migrations, table).run_locked(&client, locked, &mut |_| {}).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Locked {
     held: Held,
@@ -525,6 +539,26 @@ impl Migrator<'_> {
     ///
     /// # Errors
     /// As [`Migrator::run`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use strata::migrator::{lock_and_read, Event, MigrateOptions, Migrator};
+    /// use strata::{Migrations, TableName};
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let table = TableName::default();
+    /// let locked = lock_and_read(&client, None, &table, &MigrateOptions::default(), &mut |_| {}).await?;
+    /// let migrations = Migrations::from_dir("migrations".as_ref())?;
+    /// let report = Migrator::new(&migrations, table)
+    ///     .run_locked(&client, locked, &mut |e| {
+    ///         if let Event::Applied(x) = e {
+    ///             println!("applied {}", x.script);
+    ///         }
+    ///     })
+    ///     .await?;
+    /// assert!(report.plan.blockers.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub async fn run_locked(
         &self,
         client: &Client,

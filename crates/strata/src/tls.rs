@@ -34,6 +34,15 @@ use crate::config::SslMode;
 use crate::error::Error;
 
 /// How a connection negotiates TLS. Cheap to clone.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::SslMode;
+/// use strata::tls::Tls;
+/// assert!(matches!(Tls::for_mode(Some(SslMode::Disable), None, None).unwrap(), Tls::None));
+/// assert!(matches!(Tls::for_mode(Some(SslMode::Require), None, None).unwrap(), Tls::Rustls(_)));
+/// ```
 #[derive(Clone)]
 pub enum Tls {
     /// Plain TCP or a Unix socket (`sslmode=disable`).
@@ -66,6 +75,16 @@ impl Tls {
     ///
     /// [`Error::Invalid`] when `verify-ca` / `verify-full` has no roots, or
     /// the root file holds no certificate; [`Error::Io`] when it cannot be read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::SslMode;
+    /// use strata::tls::Tls;
+    /// // verify-full with a root file that does not exist: an error, never a silent downgrade.
+    /// let err = Tls::for_mode(Some(SslMode::VerifyFull), Some("/nonexistent/ca.pem"), None);
+    /// assert!(err.is_err());
+    /// ```
     pub fn for_mode(
         mode: Option<SslMode>,
         root_cert: Option<&str>,

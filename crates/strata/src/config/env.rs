@@ -23,20 +23,62 @@ use super::timeout::Timeout;
 use super::url::redact_url_like;
 
 /// A snapshot of the process environment (`name -> value`).
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{ProcessEnv, select_env_name, EnvNameSource};
+/// // The process environment is always passed in, never read implicitly.
+/// let mut process = ProcessEnv::new();
+/// process.insert("STRATA_ENV".into(), "staging".into());
+/// assert_eq!(select_env_name(None, &process, None), ("staging".to_owned(), EnvNameSource::StrataEnv));
+/// ```
 pub type ProcessEnv = BTreeMap<String, String>;
 
 /// The variable that selects the environment when `--env` is not given.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{ProcessEnv, STRATA_ENV, select_env_name};
+/// let process = ProcessEnv::from([(STRATA_ENV.to_owned(), "prod".to_owned())]);
+/// assert_eq!(select_env_name(None, &process, Some("dev")).0, "prod");
+/// ```
 pub const STRATA_ENV: &str = "STRATA_ENV";
 
 /// The environment used when nothing selects one.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{ProcessEnv, FALLBACK_ENV, select_env_name};
+/// assert_eq!(select_env_name(None, &ProcessEnv::new(), None).0, FALLBACK_ENV);
+/// ```
 pub const FALLBACK_ENV: &str = "dev";
 
 /// The default `lock_timeout` (SPEC §1.1).
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{DEFAULT_LOCK_TIMEOUT, Environment};
+/// assert_eq!(DEFAULT_LOCK_TIMEOUT.to_string(), "10s");
+/// assert_eq!(Environment::undeclared("dev").lock_timeout, DEFAULT_LOCK_TIMEOUT);
+/// ```
 pub const DEFAULT_LOCK_TIMEOUT: Timeout = Timeout::from_millis(10_000);
 
 /// Takes a snapshot of the real process environment, skipping variables
 /// whose name or value is not UTF-8. This is the one place that reads
 /// `std::env`; the CLI calls it once.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::process_env_snapshot;
+/// // Taken once at start-up, then passed to everything that resolves variables.
+/// let env = process_env_snapshot();
+/// assert_eq!(env.get("PATH").map(String::as_str), std::env::var("PATH").ok().as_deref());
+/// ```
 pub fn process_env_snapshot() -> ProcessEnv {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -44,6 +86,14 @@ pub fn process_env_snapshot() -> ProcessEnv {
 }
 
 /// A compiled `database_pattern` glob.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::DatabasePattern;
+/// let p = DatabasePattern::new("shop_{prod,stage}").unwrap();
+/// assert!(p.is_match("shop_prod") && !p.is_match("shop_dev"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct DatabasePattern {
     pattern: String,
@@ -56,6 +106,14 @@ impl DatabasePattern {
     /// # Errors
     ///
     /// The glob syntax error, as text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DatabasePattern;
+    /// assert!(DatabasePattern::new("*_prod").is_ok());
+    /// assert!(DatabasePattern::new("shop_{prod").unwrap_err().contains("is not a glob"));
+    /// ```
     pub fn new(pattern: &str) -> Result<DatabasePattern, String> {
         let glob = Glob::new(pattern).map_err(|e| format!("`{pattern}` is not a glob: {e}"))?;
         Ok(DatabasePattern {
@@ -65,11 +123,27 @@ impl DatabasePattern {
     }
 
     /// The glob as written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DatabasePattern;
+    /// assert_eq!(DatabasePattern::new("*_prod").unwrap().as_str(), "*_prod");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.pattern
     }
 
     /// Whether `database` matches (case-sensitive, like PostgreSQL names).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DatabasePattern;
+    /// let p = DatabasePattern::new("*_prod").unwrap();
+    /// assert!(p.is_match("billing_prod"));
+    /// assert!(!p.is_match("billing_PROD"), "case-sensitive, like PostgreSQL names");
+    /// ```
     pub fn is_match(&self, database: &str) -> bool {
         self.matcher.is_match(database)
     }
@@ -83,6 +157,23 @@ impl PartialEq for DatabasePattern {
 
 /// One `[environments.<name>]` table, with defaults applied and paths
 /// resolved against the project root.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::Project;
+/// let toml = r#"
+///     [environments.prod]
+///     protected = true
+///     require_tls = true
+///     lock_timeout = "3s"
+/// "#;
+/// let project = Project::from_toml(toml, Path::new("/srv/app/strata.toml")).unwrap();
+/// let prod = project.environment("prod").unwrap();
+/// assert!(prod.protected && prod.require_tls && prod.declared);
+/// assert_eq!(prod.lock_timeout.to_string(), "3s");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Environment {
@@ -116,6 +207,14 @@ pub struct Environment {
 impl Environment {
     /// An environment strata.toml does not declare (allowed only when it
     /// declares none): no files, no rules, default timeouts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Environment;
+    /// let env = Environment::undeclared("dev");
+    /// assert!(!env.declared && !env.protected && env.env_files.is_empty());
+    /// ```
     pub fn undeclared(name: impl Into<String>) -> Environment {
         Environment {
             name: name.into(),
@@ -133,6 +232,14 @@ impl Environment {
 }
 
 /// What selected the environment.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{EnvNameSource, ProcessEnv, select_env_name};
+/// let (name, source) = select_env_name(Some("prod"), &ProcessEnv::new(), Some("dev"));
+/// assert_eq!((name.as_str(), source), ("prod", EnvNameSource::Flag));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnvNameSource {
     /// `--env NAME`.
@@ -147,6 +254,15 @@ pub enum EnvNameSource {
 
 /// Picks the environment name: `flag`, else `STRATA_ENV`, else
 /// `default_env`, else `dev`. Empty values count as unset.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{EnvNameSource, ProcessEnv, select_env_name};
+/// let process = ProcessEnv::from([("STRATA_ENV".to_owned(), " ".to_owned())]);
+/// // Empty values count as unset: default_env wins here.
+/// assert_eq!(select_env_name(None, &process, Some("stage")), ("stage".to_owned(), EnvNameSource::DefaultEnv));
+/// ```
 pub fn select_env_name(
     flag: Option<&str>,
     process_env: &ProcessEnv,
@@ -167,6 +283,17 @@ pub fn select_env_name(
 }
 
 /// Where a variable's value came from.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{Origin, ProcessEnv, Project};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app@db/shop".to_owned())]);
+/// let env = project.resolve_env(None, &process).unwrap();
+/// assert_eq!(env.get("DATABASE_URL").unwrap().1, &Origin::Process);
+/// assert_eq!(Origin::Process.to_string(), "process");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// The process environment.
@@ -191,6 +318,17 @@ impl fmt::Display for Origin {
 }
 
 /// A variable's value and origin. `Debug` redacts secrets.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{ProcessEnv, Project};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("DB_PASSWORD".to_owned(), "hunter2".to_owned())]);
+/// let env = project.resolve_env(None, &process).unwrap();
+/// // Debug redacts secrets.
+/// assert!(!format!("{:?}", env.vars["DB_PASSWORD"]).contains("hunter2"));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct EnvValue {
     value: String,
@@ -208,17 +346,51 @@ impl EnvValue {
     }
 
     /// The raw value (may be a secret: never print it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("DB_PASSWORD".to_owned(), "hunter2".to_owned())]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// assert_eq!(env.vars["DB_PASSWORD"].value(), "hunter2"); // raw: never print it
+    /// ```
     pub fn value(&self) -> &str {
         &self.value
     }
 
     /// Where it came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{Origin, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("PGHOST".to_owned(), "db".to_owned())]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// assert_eq!(env.vars["PGHOST"].origin(), &Origin::Process);
+    /// ```
     pub fn origin(&self) -> &Origin {
         &self.origin
     }
 
     /// The value safe to show: `***` for secret-looking names, URLs with
     /// their password replaced by `***`, anything else as is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([
+    ///     ("API_TOKEN".to_owned(), "t0k3n".to_owned()),
+    ///     ("DATABASE_URL".to_owned(), "postgres://app:hunter2@db/shop".to_owned()),
+    /// ]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// assert_eq!(env.vars["API_TOKEN"].display_value(), "***");
+    /// assert_eq!(env.vars["DATABASE_URL"].display_value(), "postgres://app:***@db/shop");
+    /// ```
     pub fn display_value(&self) -> String {
         if self.secret {
             "***".to_owned()
@@ -240,6 +412,14 @@ impl fmt::Debug for EnvValue {
 /// Whether a variable name suggests a secret (case-insensitive: contains
 /// `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `CREDENTIAL`, `PRIVATE_KEY` or
 /// `API_KEY`).
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::is_secret_name;
+/// assert!(is_secret_name("PGPASSWORD") && is_secret_name("stripe_api_key"));
+/// assert!(!is_secret_name("DATABASE_URL"));
+/// ```
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     [
@@ -256,6 +436,17 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 /// The selected environment with its variables loaded.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{EnvNameSource, ProcessEnv, Project};
+/// let toml = "[environments.dev]\nlocal_cluster = true\n[environments.prod]\nprotected = true\n";
+/// let project = Project::from_toml(toml, std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let env = project.resolve_env(Some("prod"), &ProcessEnv::new()).unwrap();
+/// assert_eq!((env.name.as_str(), env.name_source), ("prod", EnvNameSource::Flag));
+/// assert!(env.spec.protected);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ResolvedEnv {
@@ -282,6 +473,17 @@ impl ResolvedEnv {
     ///
     /// [`ConfigError::Read`] for an env file that exists but cannot be read,
     /// [`ConfigError::EnvFileSyntax`] for invalid dotenv syntax.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use strata::config::{EnvNameSource, Environment, ProcessEnv, ResolvedEnv};
+    /// let mut spec = Environment::undeclared("dev");
+    /// spec.env_files = vec![".env".into(), ".env.local".into()];
+    /// let env = ResolvedEnv::load(spec, EnvNameSource::Fallback, &ProcessEnv::new())?;
+    /// println!("read {:?}, missing {:?}", env.loaded_files, env.skipped_files);
+    /// # Ok::<(), strata::config::ConfigError>(())
+    /// ```
     pub fn load(
         spec: Environment,
         name_source: EnvNameSource,
@@ -320,12 +522,32 @@ impl ResolvedEnv {
     }
 
     /// A variable's value and origin.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let env = project.resolve_env(None, &ProcessEnv::from([("PGUSER".to_owned(), "app".to_owned())])).unwrap();
+    /// assert_eq!(env.get("PGUSER").map(|(v, _)| v), Some("app"));
+    /// assert!(env.get("PGHOST").is_none());
+    /// ```
     pub fn get(&self, var: &str) -> Option<(&str, &Origin)> {
         self.vars.get(var).map(|v| (v.value(), v.origin()))
     }
 
     /// A variable's value and origin, treating an empty value as unset
     /// (`DATABASE_URL=` placeholders in a committed `.env`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let env = project.resolve_env(None, &ProcessEnv::from([("DATABASE_URL".to_owned(), String::new())])).unwrap();
+    /// assert!(env.get("DATABASE_URL").is_some());
+    /// assert!(env.get_non_empty("DATABASE_URL").is_none());
+    /// ```
     pub fn get_non_empty(&self, var: &str) -> Option<(&str, &Origin)> {
         self.get(var).filter(|(v, _)| !v.trim().is_empty())
     }
@@ -337,6 +559,18 @@ impl ResolvedEnv {
 ///
 /// [`ConfigError::UndeclaredEnvironment`] when `environments` is not empty and
 /// does not contain the selected name; the errors of [`ResolvedEnv::load`].
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{Environment, ProcessEnv, resolve_env};
+/// let declared = [Environment::undeclared("dev")];
+/// // An environment strata.toml does not declare is refused (when it declares any).
+/// let mut declared = declared;
+/// declared[0].declared = true;
+/// assert!(resolve_env(&declared, None, Some("prod"), &ProcessEnv::new()).is_err());
+/// assert_eq!(resolve_env(&declared, None, None, &ProcessEnv::new()).unwrap().name, "dev");
+/// ```
 pub fn resolve_env(
     environments: &[Environment],
     default_env: Option<&str>,

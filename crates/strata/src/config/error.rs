@@ -54,6 +54,17 @@ impl fmt::Display for At<'_> {
 
 /// Everything that can go wrong while loading strata.toml, resolving an
 /// environment or reading a database URL.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::{ConfigError, Project};
+/// let err = Project::from_toml("[databases.app]\ndepends_on = [\"core\"]\n", Path::new("/a/strata.toml")).unwrap_err();
+/// // Every variant's text names the file, key or rule involved.
+/// println!("{err}");
+/// assert!(err.to_string().contains("core"), "{err}");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -230,6 +241,15 @@ fn expected_suffix(expected: &Option<String>) -> String {
 
 impl ConfigError {
     /// The dotted strata.toml key the error is about, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let err = Project::from_toml("[environments.prod]\nlock_timeout = \"soon\"\n", Path::new("/a/strata.toml")).unwrap_err();
+    /// assert_eq!(err.key(), Some("environments.prod.lock_timeout"));
+    /// ```
     pub fn key(&self) -> Option<&str> {
         match self {
             ConfigError::UnknownKey { key, .. } | ConfigError::InvalidValue { key, .. } => {
@@ -240,6 +260,15 @@ impl ConfigError {
     }
 
     /// The 1-based line the error points at, if known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let err = Project::from_toml("\n\n[databases.x]\nmigration = \"m\"\n", Path::new("/a/strata.toml")).unwrap_err();
+    /// assert_eq!(err.line(), Some(4));
+    /// ```
     pub fn line(&self) -> Option<usize> {
         match self {
             ConfigError::Syntax { line, .. }
@@ -252,6 +281,16 @@ impl ConfigError {
     }
 
     /// Whether this is a URL policy violation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+    /// let mut env = Environment::undeclared("prod");
+    /// env.require_tls = true;
+    /// let report = check_url_policy(&env, &DbUrl::parse("postgres://a@db/x").unwrap(), UrlRole::Database);
+    /// assert!(report.to_result().unwrap_err().is_policy_violation());
+    /// ```
     pub fn is_policy_violation(&self) -> bool {
         matches!(self, ConfigError::PolicyViolation { .. })
     }
@@ -259,6 +298,16 @@ impl ConfigError {
 
 /// Why a string is not an acceptable PostgreSQL URL. No variant holds the
 /// URL itself, so no password can leak through it.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{DbUrl, UrlError};
+/// let err = DbUrl::parse("mysql://app:hunter2@db/shop").unwrap_err();
+/// assert!(matches!(err, UrlError::UnsupportedScheme { .. }));
+/// // No variant holds the URL: the password cannot leak through an error.
+/// assert!(!err.to_string().contains("hunter2") && !format!("{err:?}").contains("hunter2"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlError {

@@ -24,6 +24,16 @@ use super::target::{MAINTENANCE_DATABASE, Target};
 use super::url::DbUrl;
 
 /// The `PG*` variables and paths libpq consults, captured once.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{Libpq, ProcessEnv, Project};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("PGUSER".to_owned(), "deploy".to_owned()), ("PGPASSWORD".to_owned(), "pw".to_owned())]);
+/// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
+/// assert_eq!((libpq.pg_user(), libpq.pg_password()), (Some("deploy"), Some("pw")));
+/// ```
 #[derive(Clone, Default)]
 pub struct Libpq {
     host: Option<String>,
@@ -48,6 +58,22 @@ impl std::fmt::Debug for Libpq {
 }
 
 /// Where the server-level connection's credentials come from.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{resolve_target, AdminSource, Libpq, ProcessEnv, Project};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([
+///     ("DATABASE_URL".to_owned(), "postgres://app@db/shop".to_owned()),
+///     ("PGUSER".to_owned(), "admin".to_owned()),
+/// ]);
+/// let env = project.resolve_env(None, &process).unwrap();
+/// let target = resolve_target(&project.databases()[0], &env).unwrap();
+/// let (url, source) = Libpq::from_env(&env).admin_url(&target).unwrap();
+/// assert_eq!(source, AdminSource::PgVariables);
+/// assert_eq!((url.user(), url.database()), (Some("admin"), "postgres"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminSource {
     /// The database's `admin_url_env` variable.
@@ -71,6 +97,16 @@ impl std::fmt::Display for AdminSource {
 impl Libpq {
     /// Reads `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, `HOME`
     /// and `USER`/`LOGNAME` from `env` (empty values count as unset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// // Empty values count as unset.
+    /// let process = ProcessEnv::from([("PGUSER".to_owned(), String::new())]);
+    /// assert_eq!(Libpq::from_env(&project.resolve_env(None, &process).unwrap()).pg_user(), None);
+    /// ```
     pub fn from_env(env: &ResolvedEnv) -> Libpq {
         let get = |k: &str| {
             env.get(k)
@@ -89,21 +125,62 @@ impl Libpq {
     }
 
     /// The home directory (for `~/.pgpass`, `~/.postgresql/root.crt`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::{Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("HOME".to_owned(), "/home/deploy".to_owned())]);
+    /// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
+    /// assert_eq!(libpq.home(), Some(Path::new("/home/deploy")));
+    /// ```
     pub fn home(&self) -> Option<&Path> {
         self.home.as_deref()
     }
 
     /// `PGUSER`, if set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("PGUSER".to_owned(), "deploy".to_owned())]);
+    /// assert_eq!(Libpq::from_env(&project.resolve_env(None, &process).unwrap()).pg_user(), Some("deploy"));
+    /// ```
     pub fn pg_user(&self) -> Option<&str> {
         self.user.as_deref()
     }
 
     /// `PGPASSWORD`, if set (a secret: never print it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let libpq = Libpq::from_env(&project.resolve_env(None, &ProcessEnv::new()).unwrap());
+    /// assert_eq!(libpq.pg_password(), None);
+    /// ```
     pub fn pg_password(&self) -> Option<&str> {
         self.password.as_deref()
     }
 
     /// The driver configuration for `url` with libpq's defaults filled in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("PGPASSWORD".to_owned(), "from-env".to_owned())]);
+    /// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
+    /// // A URL without a password gets PGPASSWORD, as libpq would give it.
+    /// let config = libpq.pg_config(&DbUrl::parse("postgres://app@db/shop").unwrap());
+    /// assert_eq!(config.get_password(), Some(&b"from-env"[..]));
+    /// ```
     pub fn pg_config(&self, url: &DbUrl) -> tokio_postgres::Config {
         let mut config = url.to_pg_config();
         if config.get_user().is_none()
@@ -166,6 +243,18 @@ impl Libpq {
     /// 3. else the database URL itself on `postgres`.
     ///
     /// `None` when the database has no URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, AdminSource, Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app:pw@db/shop".to_owned())]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// let target = resolve_target(&project.databases()[0], &env).unwrap();
+    /// let (url, source) = Libpq::from_env(&env).admin_url(&target).unwrap();
+    /// assert_eq!((url.database(), source), ("postgres", AdminSource::DatabaseUrl));
+    /// ```
     pub fn admin_url(&self, target: &Target<'_>) -> Option<(DbUrl, AdminSource)> {
         if let Some((url, _)) = &target.admin {
             let var = target.db.admin_url_env.clone().unwrap_or_default();
@@ -205,6 +294,15 @@ fn read_private(path: &Path) -> Option<String> {
 /// The password of the first line of a `.pgpass` text matching
 /// `hostname:port:database:username` (`*` matches anything; `\:` and `\\`
 /// are a literal colon and backslash; `#` starts a comment line).
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::pgpass_lookup;
+/// let text = "# host:port:database:user:password\ndb.internal:5432:*:app:s3cret\n*:*:*:*:fallback\n";
+/// assert_eq!(pgpass_lookup(text, "db.internal", 5432, "shop", "app").as_deref(), Some("s3cret"));
+/// assert_eq!(pgpass_lookup(text, "other", 6432, "x", "y").as_deref(), Some("fallback"));
+/// ```
 pub fn pgpass_lookup(
     text: &str,
     host: &str,

@@ -18,9 +18,30 @@ use super::error::ConfigError;
 use super::url::DbUrl;
 
 /// The host a Unix-socket URL is checked as.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole, SOCKET_HOST};
+/// let mut env = Environment::undeclared("dev");
+/// env.allowed_hosts = Some(vec![SOCKET_HOST.to_owned()]);
+/// // A Unix-socket URL is checked as host `localhost`.
+/// let url = DbUrl::parse("postgres://app@%2Fvar%2Frun%2Fpostgresql/shop").unwrap();
+/// assert!(check_url_policy(&env, &url, UrlRole::Database).passed());
+/// ```
 pub const SOCKET_HOST: &str = "localhost";
 
 /// One of the environment's URL rules.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_url_policy, DbUrl, Environment, PolicyRule, UrlRole};
+/// let mut env = Environment::undeclared("prod");
+/// env.require_tls = true;
+/// let report = check_url_policy(&env, &DbUrl::parse("postgres://app@db/shop").unwrap(), UrlRole::Database);
+/// assert_eq!(report.first_violation().unwrap().rule, PolicyRule::RequireTls);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyRule {
@@ -34,6 +55,14 @@ pub enum PolicyRule {
 
 impl PolicyRule {
     /// The strata.toml key of the rule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::PolicyRule;
+    /// assert_eq!(PolicyRule::AllowedHosts.key(), "allowed_hosts");
+    /// assert_eq!(PolicyRule::RequireTls.key(), "require_tls");
+    /// ```
     pub fn key(self) -> &'static str {
         match self {
             PolicyRule::AllowedHosts => "allowed_hosts",
@@ -50,6 +79,18 @@ impl fmt::Display for PolicyRule {
 }
 
 /// The result of one rule.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+/// let mut env = Environment::undeclared("prod");
+/// env.allowed_hosts = Some(vec!["db.internal".into()]);
+/// let report = check_url_policy(&env, &DbUrl::parse("postgres://app@evil.example/shop").unwrap(), UrlRole::Database);
+/// let check = &report.checks[0];
+/// assert!(!check.passed);
+/// assert!(check.message.contains("evil.example"), "{}", check.message);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyCheck {
     /// The rule.
@@ -63,6 +104,18 @@ pub struct PolicyCheck {
 /// The results of every rule the environment configures, in the order
 /// `allowed_hosts`, `database_pattern`, `require_tls`. Rules the environment
 /// does not set are absent.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+/// let env = Environment::undeclared("dev");
+/// let url = DbUrl::parse("postgres://app:hunter2@db/shop").unwrap();
+/// let report = check_url_policy(&env, &url, UrlRole::Database);
+/// // No rules configured: nothing to check, and nothing fails.
+/// assert!(report.checks.is_empty() && report.passed());
+/// assert!(!report.url.contains("hunter2"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyReport {
     /// The environment the rules come from.
@@ -75,11 +128,32 @@ pub struct PolicyReport {
 
 impl PolicyReport {
     /// Whether every check passed (also when there are none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+    /// let mut env = Environment::undeclared("prod");
+    /// env.require_tls = true;
+    /// let ok = DbUrl::parse("postgres://app@db/shop?sslmode=verify-full").unwrap();
+    /// assert!(check_url_policy(&env, &ok, UrlRole::Database).passed());
+    /// ```
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.passed)
     }
 
     /// The first failed check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{check_url_policy, DbUrl, DatabasePattern, Environment, PolicyRule, UrlRole};
+    /// let mut env = Environment::undeclared("prod");
+    /// env.database_pattern = Some(DatabasePattern::new("*_prod").unwrap());
+    /// let url = DbUrl::parse("postgres://app@db/shop_dev").unwrap();
+    /// let report = check_url_policy(&env, &url, UrlRole::Database);
+    /// assert_eq!(report.first_violation().map(|c| c.rule), Some(PolicyRule::DatabasePattern));
+    /// ```
     pub fn first_violation(&self) -> Option<&PolicyCheck> {
         self.checks.iter().find(|c| !c.passed)
     }
@@ -90,6 +164,18 @@ impl PolicyReport {
     ///
     /// [`ConfigError::PolicyViolation`] for the first failed check, naming the
     /// rule, the environment and the redacted URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+    /// let mut env = Environment::undeclared("prod");
+    /// env.require_tls = true;
+    /// let url = DbUrl::parse("postgres://app:hunter2@db/shop").unwrap();
+    /// let err = check_url_policy(&env, &url, UrlRole::Database).to_result().unwrap_err();
+    /// assert!(err.is_policy_violation());
+    /// assert!(err.to_string().contains("require_tls") && !err.to_string().contains("hunter2"));
+    /// ```
     pub fn to_result(&self) -> Result<(), ConfigError> {
         match self.first_violation() {
             None => Ok(()),
@@ -107,12 +193,33 @@ impl PolicyReport {
     /// # Errors
     ///
     /// As [`PolicyReport::to_result`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+    /// let env = Environment::undeclared("dev");
+    /// let url = DbUrl::parse("postgres://app@db/shop").unwrap();
+    /// assert!(check_url_policy(&env, &url, UrlRole::Database).into_result().is_ok());
+    /// ```
     pub fn into_result(self) -> Result<(), ConfigError> {
         self.to_result()
     }
 }
 
 /// Which rules apply to a URL.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_url_policy, DbUrl, DatabasePattern, Environment, UrlRole};
+/// let mut env = Environment::undeclared("prod");
+/// env.database_pattern = Some(DatabasePattern::new("*_prod").unwrap());
+/// // An admin URL names the maintenance database: database_pattern does not apply.
+/// let admin = DbUrl::parse("postgres://admin@db/postgres").unwrap();
+/// assert!(check_url_policy(&env, &admin, UrlRole::Admin).passed());
+/// assert!(!check_url_policy(&env, &admin, UrlRole::Database).passed());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlRole {
     /// The database's own URL: every rule.
@@ -123,6 +230,19 @@ pub enum UrlRole {
 }
 
 /// Checks `url` against every rule `env` configures.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_url_policy, DbUrl, Environment, UrlRole};
+/// let mut env = Environment::undeclared("prod");
+/// env.allowed_hosts = Some(vec!["db.internal".into()]);
+/// env.require_tls = true;
+/// let url = DbUrl::parse("postgres://app@db.internal/shop?sslmode=require").unwrap();
+/// let report = check_url_policy(&env, &url, UrlRole::Database);
+/// assert_eq!(report.checks.len(), 2);
+/// assert!(report.passed());
+/// ```
 pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> PolicyReport {
     let mut checks = Vec::new();
 

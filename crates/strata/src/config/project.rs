@@ -33,15 +33,55 @@ use super::table::{TableName, check_identifier};
 use super::timeout::Timeout;
 
 /// The file strata looks for.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{Project, CONFIG_FILE_NAME};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join(CONFIG_FILE_NAME), "").unwrap();
+/// std::fs::create_dir(dir.path().join("sub")).unwrap();
+/// let project = Project::discover(&dir.path().join("sub")).unwrap();
+/// assert!(project.config_path().ends_with("strata.toml"));
+/// ```
 pub const CONFIG_FILE_NAME: &str = "strata.toml";
 
 /// The database of a strata.toml that declares none.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{Project, DEFAULT_DATABASE};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// assert_eq!(project.databases()[0].name, DEFAULT_DATABASE);
+/// ```
 pub const DEFAULT_DATABASE: &str = "main";
 
 /// The default `url_env`.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{Project, DEFAULT_URL_ENV};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// assert_eq!(project.databases()[0].url_env, DEFAULT_URL_ENV);
+/// ```
 pub const DEFAULT_URL_ENV: &str = "DATABASE_URL";
 
 /// One logical database, defaults applied, paths resolved.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::Project;
+/// let toml = "[databases.billing]\nurl_env = \"BILLING_URL\"\nmigrations = \"db/billing\"\n";
+/// let project = Project::from_toml(toml, Path::new("/srv/app/strata.toml")).unwrap();
+/// let db = project.database("billing").unwrap();
+/// assert_eq!(db.url_env, "BILLING_URL");
+/// assert_eq!(db.migrations, Path::new("/srv/app/db/billing"));
+/// assert_eq!(db.history_table.to_string(), "public.strata_schema_history");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DatabaseConfig {
@@ -64,6 +104,16 @@ pub struct DatabaseConfig {
 }
 
 /// A loaded strata.toml.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::Project;
+/// let project = Project::from_toml("default_env = \"stage\"\n", Path::new("/srv/app/strata.toml")).unwrap();
+/// assert_eq!(project.root(), Path::new("/srv/app"));
+/// assert_eq!(project.default_env(), Some("stage"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Project {
     config_path: PathBuf,
@@ -82,6 +132,18 @@ impl Project {
     ///
     /// [`ConfigError::NotFound`] when no directory up to the root has one;
     /// otherwise as [`Project::load`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Project;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("strata.toml"), "[databases.core]\n").unwrap();
+    /// let nested = dir.path().join("services/api");
+    /// std::fs::create_dir_all(&nested).unwrap();
+    /// // Like cargo: the nearest strata.toml up the tree.
+    /// assert_eq!(Project::discover(&nested).unwrap().databases()[0].name, "core");
+    /// ```
     pub fn discover(start_dir: &Path) -> Result<Project, ConfigError> {
         let start = std::fs::canonicalize(start_dir).unwrap_or_else(|_| start_dir.to_owned());
         for dir in start.ancestors() {
@@ -99,6 +161,19 @@ impl Project {
     ///
     /// [`ConfigError::ConfigFileMissing`], [`ConfigError::Read`], and every
     /// error of [`Project::from_toml`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::Project;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("strata.toml");
+    /// std::fs::write(&path, "[databases.core]\nurl_envv = \"X\"\n").unwrap();
+    /// // Unknown keys are errors naming the file and line.
+    /// let err = Project::load(&path).unwrap_err();
+    /// assert_eq!(err.line(), Some(2));
+    /// assert!(err.to_string().contains("url_envv"), "{err}");
+    /// ```
     pub fn load(path: &Path) -> Result<Project, ConfigError> {
         let source = match std::fs::read_to_string(path) {
             Ok(s) => s,
@@ -126,6 +201,17 @@ impl Project {
     /// [`ConfigError::Syntax`], [`ConfigError::UnknownKey`],
     /// [`ConfigError::InvalidValue`], [`ConfigError::UnknownDependency`],
     /// [`ConfigError::DependencyCycle`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let toml = "[databases.app]\ndepends_on = [\"core\"]\n[databases.core]\n";
+    /// let project = Project::from_toml(toml, Path::new("/srv/app/strata.toml")).unwrap();
+    /// let order: Vec<_> = project.databases().iter().map(|d| d.name.as_str()).collect();
+    /// assert_eq!(order, ["core", "app"]);
+    /// ```
     pub fn from_toml(source: &str, config_path: &Path) -> Result<Project, ConfigError> {
         let raw = file::parse(source, config_path)?;
         Builder {
@@ -137,31 +223,85 @@ impl Project {
     }
 
     /// The strata.toml this project was loaded from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("", Path::new("/srv/app/strata.toml")).unwrap();
+    /// assert_eq!(project.config_path(), Path::new("/srv/app/strata.toml"));
+    /// ```
     pub fn config_path(&self) -> &Path {
         &self.config_path
     }
 
     /// The directory relative paths resolve against.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("", Path::new("/srv/app/strata.toml")).unwrap();
+    /// assert_eq!(project.root(), Path::new("/srv/app"));
+    /// ```
     pub fn root(&self) -> &Path {
         &self.root
     }
 
     /// `default_env`, if set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// assert_eq!(Project::from_toml("", Path::new("/a/strata.toml")).unwrap().default_env(), None);
+    /// ```
     pub fn default_env(&self) -> Option<&str> {
         self.default_env.as_deref()
     }
 
     /// The top-level history table (each database may override it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("history_table = \"ops.migrations\"\n", Path::new("/a/strata.toml")).unwrap();
+    /// assert_eq!(project.history_table().to_string(), "ops.migrations");
+    /// assert_eq!(project.databases()[0].history_table.to_string(), "ops.migrations");
+    /// ```
     pub fn history_table(&self) -> &TableName {
         &self.history_table
     }
 
     /// Every database, in `depends_on` order (ties in declaration order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("", Path::new("/a/strata.toml")).unwrap();
+    /// assert_eq!(project.databases().len(), 1, "no [databases] table: one database, `main`");
+    /// ```
     pub fn databases(&self) -> &[DatabaseConfig] {
         &self.databases
     }
 
     /// The database called `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("[databases.core]\n", Path::new("/a/strata.toml")).unwrap();
+    /// assert!(project.database("core").is_some() && project.database("main").is_none());
+    /// ```
     pub fn database(&self, name: &str) -> Option<&DatabaseConfig> {
         self.databases.iter().find(|d| d.name == name)
     }
@@ -172,6 +312,17 @@ impl Project {
     /// # Errors
     ///
     /// [`ConfigError::UnknownDatabase`] for the first unknown name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("[databases.core]\n[databases.app]\n", Path::new("/a/strata.toml")).unwrap();
+    /// assert_eq!(project.select_databases::<&str>(&[]).unwrap().len(), 2);
+    /// assert_eq!(project.select_databases(&["app"]).unwrap()[0].name, "app");
+    /// assert!(project.select_databases(&["nope"]).unwrap_err().to_string().contains("nope"));
+    /// ```
     pub fn select_databases<S: AsRef<str>>(
         &self,
         names: &[S],
@@ -194,11 +345,30 @@ impl Project {
     }
 
     /// Declared environments, in file order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("[environments.dev]\n[environments.prod]\n", Path::new("/a/strata.toml")).unwrap();
+    /// let names: Vec<_> = project.environments().iter().map(|e| e.name.as_str()).collect();
+    /// assert!(names.contains(&"dev") && names.contains(&"prod"));
+    /// ```
     pub fn environments(&self) -> &[Environment] {
         &self.environments
     }
 
     /// The declared environment called `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// let project = Project::from_toml("[environments.prod]\nprotected = true\n", Path::new("/a/strata.toml")).unwrap();
+    /// assert!(project.environment("prod").unwrap().protected);
+    /// ```
     pub fn environment(&self, name: &str) -> Option<&Environment> {
         self.environments.iter().find(|e| e.name == name)
     }
@@ -209,6 +379,17 @@ impl Project {
     /// # Errors
     ///
     /// As [`resolve_env`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::{ProcessEnv, Project};
+    /// let project = Project::from_toml("[environments.dev]\n[environments.prod]\n", Path::new("/a/strata.toml")).unwrap();
+    /// let env = project.resolve_env(Some("prod"), &ProcessEnv::new()).unwrap();
+    /// assert_eq!(env.name, "prod");
+    /// assert!(project.resolve_env(Some("qa"), &ProcessEnv::new()).is_err());
+    /// ```
     pub fn resolve_env(
         &self,
         flag: Option<&str>,

@@ -8,6 +8,17 @@ use super::project::DatabaseConfig;
 use super::url::DbUrl;
 
 /// The maintenance database [`Target::admin_url`] falls back to.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{resolve_target, ProcessEnv, Project, MAINTENANCE_DATABASE};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app@db/shop".to_owned())]);
+/// let env = project.resolve_env(None, &process).unwrap();
+/// let target = resolve_target(&project.databases()[0], &env).unwrap();
+/// assert_eq!(target.admin_url().unwrap().database(), MAINTENANCE_DATABASE);
+/// ```
 pub const MAINTENANCE_DATABASE: &str = "postgres";
 
 /// One database in one environment, ready for the command to connect.
@@ -17,6 +28,18 @@ pub const MAINTENANCE_DATABASE: &str = "postgres";
 /// and derives the URL (then checks it with
 /// [`check_url_policy`](super::check_url_policy)); otherwise
 /// [`Target::require_url`] gives the error to show.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{resolve_target, Origin, ProcessEnv, Project};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app@db/shop".to_owned())]);
+/// let env = project.resolve_env(None, &process).unwrap();
+/// let target = resolve_target(&project.databases()[0], &env).unwrap();
+/// assert_eq!((target.db.name.as_str(), target.env.as_str()), ("main", "dev"));
+/// assert_eq!(target.origin, Some(Origin::Process));
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Target<'a> {
@@ -41,6 +64,17 @@ pub struct Target<'a> {
 impl Target<'_> {
     /// Whether the command should use the embedded local cluster: the URL
     /// variable is unset and the environment allows it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, ProcessEnv, Project};
+    /// let toml = "[environments.dev]\nlocal_cluster = true\n";
+    /// let project = Project::from_toml(toml, std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let env = project.resolve_env(None, &ProcessEnv::new()).unwrap();
+    /// // DATABASE_URL is unset and dev allows the embedded cluster.
+    /// assert!(resolve_target(&project.databases()[0], &env).unwrap().uses_local_cluster());
+    /// ```
     pub fn uses_local_cluster(&self) -> bool {
         self.url.is_none() && self.local_cluster
     }
@@ -50,6 +84,16 @@ impl Target<'_> {
     /// # Errors
     ///
     /// [`ConfigError::UrlNotSet`] when the variable is unset.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let env = project.resolve_env(None, &ProcessEnv::new()).unwrap();
+    /// let err = resolve_target(&project.databases()[0], &env).unwrap().require_url().unwrap_err();
+    /// assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    /// ```
     pub fn require_url(&self) -> Result<&DbUrl, ConfigError> {
         self.url.as_ref().ok_or_else(|| ConfigError::UrlNotSet {
             var: self.db.url_env.clone(),
@@ -62,6 +106,18 @@ impl Target<'_> {
     /// # Errors
     ///
     /// [`ConfigError::PolicyViolation`] for the first failed rule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, ProcessEnv, Project};
+    /// let toml = "[environments.prod]\nrequire_tls = true\n";
+    /// let project = Project::from_toml(toml, std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app@db/shop".to_owned())]);
+    /// let env = project.resolve_env(Some("prod"), &process).unwrap();
+    /// let target = resolve_target(&project.databases()[0], &env).unwrap();
+    /// assert!(target.check_policy().unwrap_err().is_policy_violation());
+    /// ```
     pub fn check_policy(&self) -> Result<(), ConfigError> {
         for report in self.policy.iter().chain(self.admin_policy.iter()) {
             report.to_result()?;
@@ -73,6 +129,21 @@ impl Target<'_> {
     /// if configured and set, else the database URL with database
     /// `postgres`. `None` when neither is available (the caller may then try
     /// `PG*` variables or the local cluster).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, ProcessEnv, Project};
+    /// let toml = "[databases.main]\nadmin_url_env = \"ADMIN_URL\"\n";
+    /// let project = Project::from_toml(toml, std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([
+    ///     ("DATABASE_URL".to_owned(), "postgres://app@db/shop".to_owned()),
+    ///     ("ADMIN_URL".to_owned(), "postgres://admin@db/postgres".to_owned()),
+    /// ]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// let admin = resolve_target(&project.databases()[0], &env).unwrap().admin_url().unwrap();
+    /// assert_eq!(admin.user(), Some("admin"));
+    /// ```
     pub fn admin_url(&self) -> Option<DbUrl> {
         match &self.admin {
             Some((url, _)) => Some(url.clone()),
@@ -92,6 +163,18 @@ impl Target<'_> {
 /// [`ConfigError::InvalidUrl`] when a set variable does not hold a valid
 /// PostgreSQL URL (the message names the variable and its origin, never
 /// the value).
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{resolve_target, ProcessEnv, Project};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "mysql://app:hunter2@db/shop".to_owned())]);
+/// let env = project.resolve_env(None, &process).unwrap();
+/// // Not a PostgreSQL URL: the error names the variable, never the value.
+/// let err = resolve_target(&project.databases()[0], &env).unwrap_err().to_string();
+/// assert!(err.contains("DATABASE_URL") && !err.contains("hunter2"), "{err}");
+/// ```
 pub fn resolve_target<'a>(
     db: &'a DatabaseConfig,
     env: &ResolvedEnv,
