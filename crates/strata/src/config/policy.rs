@@ -312,6 +312,10 @@ pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> Policy
 
 /// The host compared against `allowed_hosts`.
 fn policy_host(url: &DbUrl) -> String {
+    // `hostaddr` is where the driver connects: that is what must be allowed.
+    if let Some(addr) = url.hostaddr() {
+        return addr.to_string();
+    }
     if url.is_unix_socket() {
         return SOCKET_HOST.to_owned();
     }
@@ -331,6 +335,29 @@ fn normalize_host(host: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::env::DatabasePattern;
+
+    #[test]
+    fn hostaddr_cannot_get_past_allowed_hosts() {
+        let mut env = Environment::undeclared("prod");
+        env.allowed_hosts = Some(vec!["localhost".into(), "db.internal".into()]);
+        for text in [
+            "postgres://app@localhost/db?hostaddr=203.0.113.9",
+            "postgres://app@/db?hostaddr=203.0.113.9",
+            "postgres://app@db.internal/db?hostaddr=203.0.113.9",
+        ] {
+            let url = DbUrl::parse(text).unwrap();
+            let report = check_url_policy(&env, &url, UrlRole::Database);
+            assert!(!report.passed(), "{text}");
+            assert!(
+                report.checks[0].message.contains("203.0.113.9"),
+                "{}",
+                report.checks[0].message
+            );
+        }
+        env.allowed_hosts = Some(vec!["203.0.113.9".into()]);
+        let url = DbUrl::parse("postgres://app@db.internal/db?hostaddr=203.0.113.9").unwrap();
+        assert!(check_url_policy(&env, &url, UrlRole::Database).passed());
+    }
 
     fn env() -> Environment {
         Environment::undeclared("prod")

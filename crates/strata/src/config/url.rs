@@ -449,7 +449,24 @@ impl DbUrl {
     /// assert!(!DbUrl::parse("postgres://app@127.0.0.1/shop").unwrap().is_unix_socket());
     /// ```
     pub fn is_unix_socket(&self) -> bool {
-        self.host().is_none_or(|h| h.starts_with('/'))
+        // With `hostaddr` the driver connects over TCP to that address.
+        self.hostaddr.is_none() && self.host().is_none_or(|h| h.starts_with('/'))
+    }
+
+    /// `hostaddr`, if the URL sets it: the address the driver actually
+    /// connects to, whatever `host` says (which then only names the server
+    /// for TLS and `.pgpass`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("postgres://app@db.internal/shop?hostaddr=10.0.0.5").unwrap();
+    /// assert_eq!(url.hostaddr().map(|a| a.to_string()).as_deref(), Some("10.0.0.5"));
+    /// assert!(!DbUrl::parse("postgres://app@/shop?hostaddr=10.0.0.5").unwrap().is_unix_socket());
+    /// ```
+    pub fn hostaddr(&self) -> Option<IpAddr> {
+        self.hostaddr
     }
 
     /// The port (5432 unless the URL sets one).
@@ -758,6 +775,7 @@ pub(crate) fn redact_url_like(value: &str) -> String {
     if let Ok(url) = DbUrl::parse(value) {
         return url.redacted();
     }
+    let value = &redact_query_password(value);
     let Some(scheme_end) = value.find("://") else {
         return value.to_owned();
     };
@@ -777,6 +795,27 @@ pub(crate) fn redact_url_like(value: &str) -> String {
         },
         None => value.to_owned(),
     }
+}
+
+/// `password=…` in a URL's query (or a `key=value` string) as `password=***`.
+fn redact_query_password(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.to_ascii_lowercase().find("password=") {
+        let at_boundary = i == 0 || matches!(rest.as_bytes()[i - 1], b'?' | b'&' | b';' | b' ');
+        let value_start = i + "password=".len();
+        out.push_str(&rest[..value_start]);
+        rest = &rest[value_start..];
+        if at_boundary {
+            let end = rest.find(['&', '#', ' ', ';']).unwrap_or(rest.len());
+            if end > 0 {
+                out.push_str("***");
+            }
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -1020,5 +1059,21 @@ mod tests {
             "https://example.com/x"
         );
         assert_eq!(redact_url_like("plain"), "plain");
+        // A password given as a query parameter, in a URL strata cannot parse.
+        assert_eq!(
+            redact_url_like("redis://cache:6379/0?password=hunter2"),
+            "redis://cache:6379/0?password=***"
+        );
+        assert_eq!(
+            redact_url_like("postgres://h/db?sslmod=require&Password=hunter2&x=1"),
+            "postgres://h/db?sslmod=require&Password=***&x=1"
+        );
+        assert_eq!(redact_url_like("mypassword=x"), "mypassword=x");
+    }
+
+    #[test]
+    fn hostaddr_means_tcp() {
+        let url = DbUrl::parse("postgres://app@/db?hostaddr=203.0.113.9").unwrap();
+        assert!(!url.is_unix_socket());
     }
 }
