@@ -164,13 +164,12 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
             date.len() + 1 + time.len()
         }
     }
-    fn digits(mut n: i64) -> usize {
-        let mut d = if n < 0 { 2 } else { 1 };
-        while n.abs() >= 10 {
-            n /= 10;
-            d += 1;
-        }
-        d
+    fn digits(n: i32) -> usize {
+        let d = n
+            .unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |l| l as usize + 1);
+        d + usize::from(n < 0)
     }
     fn shown(e: &strata::plan::Entry) -> Option<&AppliedMigration> {
         e.applied.as_ref().filter(|_| applied_state(e.state))
@@ -189,7 +188,7 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
         w[2] = w[2].max(e.state.as_str().len());
         if let Some(a) = shown(e) {
             w[3] = w[3].max(at_width(at(a)));
-            w[4] = w[4].max(digits(i64::from(a.execution_ms)) + 3);
+            w[4] = w[4].max(digits(a.execution_ms) + 3);
         }
     }
     let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));

@@ -476,16 +476,14 @@ impl Plan {
         // stable sort is then a single pass, and keeps each version's rows
         // in rank order, so the last one of a run is the latest.
         latest.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut w = 0;
-        for r in 0..latest.len() {
-            if w > 0 && latest[w - 1].0 == latest[r].0 {
-                latest[w - 1] = latest[r].clone();
-            } else {
-                latest[w] = latest[r].clone();
-                w += 1;
+        // `dedup_by` keeps the first of a run; swapping keeps the last (latest).
+        latest.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
             }
-        }
-        latest.truncate(w);
+            same
+        });
 
         let is_applied = |row: &AppliedMigration| {
             row.success && matches!(row.kind, RowKind::Versioned | RowKind::Baseline)

@@ -139,9 +139,6 @@ async fn migrate_one(
     // What this run applied, also when a later migration fails.
     let mut applied: Vec<Executed> = Vec::new();
     let mut on_event = |ev: Event<'_>| match ev {
-        Event::LockWaiting(h) => out.info(&format!(
-            "{name}: waiting for the migration lock, held by {h}"
-        )),
         Event::HistoryCreated(t) if out.verbose => {
             out.info(&format!("{name}: created history table {t}"))
         }
