@@ -8,7 +8,6 @@
 //! skips its dependents, independent databases still run, and the exit code
 //! is 1 (or the failure's own code).
 
-use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -39,18 +38,14 @@ pub async fn run(ctx: &Ctx, action: &DbAction) -> Result<()> {
 
     let mut reports: Vec<(DbReport, Vec<Value>)> = Vec::new();
     let mut errors = Vec::new();
-    let mut failed: HashSet<String> = HashSet::new();
+    let mut failed = super::Failed::default();
     for db in dbs {
         let mut r = DbReport {
             name: db.name.clone(),
             table: ctx.table(db).to_string(),
             ..Default::default()
         };
-        if let Some(dep) = db.depends_on.iter().find(|d| failed.contains(*d)) {
-            let why = format!("skipped: it depends on {dep}, which failed");
-            ctx.out.warn(&format!("database {}: {why}", r.name));
-            r.skipped = Some(why);
-            failed.insert(db.name.clone());
+        if failed.skip_dependent(ctx, db, &mut r) {
             reports.push((r, Vec::new()));
             continue;
         }
@@ -64,7 +59,7 @@ pub async fn run(ctx: &Ctx, action: &DbAction) -> Result<()> {
             DbAction::Reset(a) => reset(ctx, db, a, &mut r, &mut done).await,
         };
         if let Err(e) = result {
-            failed.insert(db.name.clone());
+            failed.insert(&db.name);
             record_failure(ctx, &mut r, e, &mut errors);
         }
         reports.push((r, done));

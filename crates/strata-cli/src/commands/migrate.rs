@@ -2,7 +2,6 @@
 //! `depends_on` order. A failed database stops its dependents (reported as
 //! skipped); independent databases still run.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -29,18 +28,14 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
     let target = args.target.as_deref().map(parse_target).transpose()?;
     let mut reports: Vec<DbReport> = Vec::new();
     let mut errors = Vec::new();
-    let mut failed: HashSet<String> = HashSet::new();
+    let mut failed = super::Failed::default();
     for db in ctx.databases()? {
         let mut r = DbReport {
             name: db.name.clone(),
             table: ctx.table(db).to_string(),
             ..Default::default()
         };
-        if let Some(dep) = db.depends_on.iter().find(|d| failed.contains(*d)) {
-            let why = format!("skipped: it depends on {dep}, which failed");
-            ctx.out.warn(&format!("database {}: {why}", r.name));
-            r.skipped = Some(why);
-            failed.insert(db.name.clone());
+        if failed.skip_dependent(ctx, db, &mut r) {
             reports.push(r);
             continue;
         }
@@ -66,7 +61,7 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
         )
         .await;
         if let Err(e) = result {
-            failed.insert(db.name.clone());
+            failed.insert(&db.name);
             record_failure(ctx, &mut r, e, &mut errors);
         }
         reports.push(r);

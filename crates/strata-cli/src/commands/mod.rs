@@ -26,6 +26,36 @@ pub(crate) fn release_at_exit<T>(value: T) {
     std::mem::forget(value);
 }
 
+/// Databases that failed in this run, so the ones that `depends_on` them are
+/// skipped (and count as failed for their own dependents).
+#[derive(Default)]
+pub(crate) struct Failed(std::collections::HashSet<String>);
+
+impl Failed {
+    /// Marks `db` failed.
+    pub(crate) fn insert(&mut self, db: &str) {
+        self.0.insert(db.to_owned());
+    }
+
+    /// When a database `db` depends on has failed: says so, marks the report
+    /// skipped and `db` failed, and returns true.
+    pub(crate) fn skip_dependent(
+        &mut self,
+        ctx: &crate::context::Ctx,
+        db: &strata::config::DatabaseConfig,
+        report: &mut DbReport,
+    ) -> bool {
+        let Some(dep) = db.depends_on.iter().find(|d| self.0.contains(*d)) else {
+            return false;
+        };
+        let why = format!("skipped: it depends on {dep}, which failed");
+        ctx.out.warn(&format!("database {}: {why}", report.name));
+        report.skipped = Some(why);
+        self.insert(&db.name);
+        true
+    }
+}
+
 /// Records a database's failure in its report and prints it now, so errors
 /// appear next to the database they belong to.
 pub(crate) fn record_failure(
