@@ -151,6 +151,18 @@ impl Ctx {
         })
     }
 
+    /// The environment's `lock_timeout` for a session that changes schema.
+    /// `0` (disabled) is sent as is, so the environment's word wins over a
+    /// server or role default.
+    pub fn lock_timeout_setting(&self) -> String {
+        self.env.spec.lock_timeout.as_setting()
+    }
+
+    /// The environment's `statement_timeout`, when it sets one.
+    pub fn statement_timeout_setting(&self) -> Option<String> {
+        self.env.spec.statement_timeout.map(|t| t.as_setting())
+    }
+
     /// The history table of a database.
     pub fn table(&self, db: &DatabaseConfig) -> TableName {
         let t = &db.history_table;

@@ -308,12 +308,7 @@ async fn clean(
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted.clone());
     let client = ctx.connect(&endpoint, Duration::from_secs(wait)).await?;
-    let lock_timeout = ctx
-        .env
-        .spec
-        .lock_timeout
-        .as_duration()
-        .map(|_| ctx.env.spec.lock_timeout.as_setting());
+    let lock_timeout = Some(ctx.lock_timeout_setting());
     let tables = strata::database::clean(
         &client,
         &db.schemas,
@@ -445,13 +440,8 @@ async fn reset(
     let (client, lock_client) = (client?, lock_client?);
     let opts = MigrateOptions {
         lock_wait: Duration::from_secs(args.lock_wait),
-        lock_timeout: ctx
-            .env
-            .spec
-            .lock_timeout
-            .as_duration()
-            .map(|_| ctx.env.spec.lock_timeout.as_setting()),
-        statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
+        lock_timeout: Some(ctx.lock_timeout_setting()),
+        statement_timeout: ctx.statement_timeout_setting(),
         ..Default::default()
     };
     let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);

@@ -47,9 +47,8 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             dry_run: args.dry_run,
             single_transaction: args.single_transaction,
             lock_wait: Duration::from_secs(args.lock_wait),
-            // "0" disables it explicitly, as PostgreSQL reads it.
-            lock_timeout: Some(ctx.env.spec.lock_timeout.as_setting()),
-            statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
+            lock_timeout: Some(ctx.lock_timeout_setting()),
+            statement_timeout: ctx.statement_timeout_setting(),
             resume: args.resume,
         };
         let result = migrate_one(

@@ -52,13 +52,8 @@ pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
                 target: target.clone(),
                 dry_run: args.dry_run,
                 lock_wait: Duration::from_secs(args.lock_wait),
-                lock_timeout: ctx
-                    .env
-                    .spec
-                    .lock_timeout
-                    .as_duration()
-                    .map(|_| ctx.env.spec.lock_timeout.as_setting()),
-                statement_timeout: ctx.env.spec.statement_timeout.map(|t| t.as_setting()),
+                lock_timeout: Some(ctx.lock_timeout_setting()),
+                statement_timeout: ctx.statement_timeout_setting(),
             };
             let out = ctx.out.clone();
             let name = db.name.clone();
