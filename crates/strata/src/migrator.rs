@@ -610,14 +610,16 @@ impl Migrator<'_> {
         // transaction when there is one; otherwise on its own, now.
         let mut create_with_first = None;
         if let Some(schema_exists) = missing {
+            // The first migration runs in its own transaction: not with
+            // --single-transaction, not a no-transaction file, not a resume.
             let first_in_transaction = !self.options.single_transaction
-                && !plan
-                    .resumable
-                    .iter()
-                    .any(|r| Some(&r.script) == todo.first().map(|m| &m.script))
-                && todo.first().is_some_and(|m| !m.no_transaction());
-            let sql = history::create_in_transaction_sql(&self.table);
-            if first_in_transaction && sql.is_some() {
+                && todo.first().is_some_and(|m| {
+                    !m.no_transaction() && !plan.resumable.iter().any(|r| r.script == m.script)
+                });
+            let sql = first_in_transaction
+                .then(|| history::create_in_transaction_sql(&self.table))
+                .flatten();
+            if sql.is_some() {
                 create_with_first = sql;
             } else {
                 history::create(client, &self.table, schema_exists).await?;
