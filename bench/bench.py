@@ -206,10 +206,11 @@ def generate(n, tools):
 def commands(tool, paths, cluster, db, peers, action="apply"):
     url = cluster.url(db)
     psql = cluster.bin / "psql"
-    if tool == "strata":
+    if tool in ("strata", "strata-baseline"):
         sub = {"apply": "migrate -q", "status": "status", "noop": "migrate -q", "verify": "verify -q",
                "single": "migrate -q --single-transaction"}[action]
-        return f"DATABASE_URL={url} {STRATA} -C {paths['strata']} {sub}"
+        exe = STRATA if tool == "strata" else peers["strata-baseline"]
+        return f"DATABASE_URL={url} {exe} -C {paths['strata']} {sub}"
     if tool == "psql":
         return f"{psql} -X -q -1 -v ON_ERROR_STOP=1 -o /dev/null -d {url} -f {paths['psql']}"
     if tool == "psql-autocommit":
@@ -273,6 +274,9 @@ def main():
     ap.add_argument("--big-mb", type=int, default=200, help="size of the one-file migration (MB)")
     ap.add_argument("--verify-n", type=int, default=10000)
     ap.add_argument("--skip-extras", action="store_true")
+    ap.add_argument("--baseline", metavar="BIN",
+                    help="another strata binary (e.g. an older commit's release build), measured in the same run "
+                         "as the tool 'strata-baseline', so before/after ratios come from one run")
     a = ap.parse_args()
     if a.quick:
         a.tools, a.runs, a.big_mb, a.verify_n = "", 3, 20, 2000
@@ -284,6 +288,9 @@ def main():
     sh(["cargo", "build", "--release", "-q", "-p", "strata-cli"], cwd=ROOT)
     WORK.mkdir(parents=True, exist_ok=True)
     peers = install_peers(tools)
+    if a.baseline:
+        peers["strata-baseline"] = str(Path(a.baseline).resolve())
+        tools.append("strata-baseline")
     tools = [t for t in tools if t in peers]
     cluster = Cluster()
     rows = []  # (case, tool, median_s, floor_s, rss)
@@ -311,14 +318,14 @@ def main():
                     db = f"b_{tool.replace('-', '_')}"
                     cluster.recreate(db)
                     sh(commands(tool, paths, cluster, db, peers), quiet=True, stdout=subprocess.DEVNULL)
-                    if tool in ("strata", "sqlx", "dbmate", "sqitch"):
+                    if tool in ("strata", "strata-baseline", "sqlx", "dbmate", "sqitch"):
                         st = hyperfine(f"{tool} status", commands(tool, paths, cluster, db, peers, "status") + " >/dev/null", None, 10)
                         rss = peak_rss_kib(commands(tool, paths, cluster, db, peers, "status") + " >/dev/null")
                         rows.append((f"status, N={n} applied", tool, st, None, rss))
                     nt = hyperfine(f"{tool} noop", commands(tool, paths, cluster, db, peers, "noop") + " >/dev/null", None, 10)
                     rows.append((f"no-op migrate, N={n}", tool, nt, None, None))
-                    if tool == "strata":
-                        vt = hyperfine("strata verify", commands(tool, paths, cluster, db, peers, "verify"), None, 10)
+                    if tool in ("strata", "strata-baseline"):
+                        vt = hyperfine(f"{tool} verify", commands(tool, paths, cluster, db, peers, "verify"), None, 10)
                         rows.append((f"verify, N={n} applied", tool, vt, None, None))
         if not a.skip_extras:
             extras(a, cluster, rows)
