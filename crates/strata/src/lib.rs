@@ -80,9 +80,9 @@ pub mod rollback;
 pub mod scaffold;
 pub mod source;
 pub mod sql;
-pub mod tls;
 pub mod verify;
 
+pub use connect::tls;
 pub use error::Error;
 pub use history::TableName;
 pub use migrator::{MigrateOptions, Migrator, Report};
