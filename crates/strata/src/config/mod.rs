@@ -45,7 +45,7 @@ mod envfile;
 mod error;
 mod file;
 mod libpq;
-mod order;
+
 mod policy;
 mod project;
 mod table;
