@@ -16,6 +16,7 @@
 //! with the password redacted in `display`.
 
 mod display;
+mod error;
 mod parse;
 mod sslmode;
 
@@ -23,7 +24,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::error::UrlError;
+pub use error::UrlError;
 
 pub(crate) use display::redact_url_like;
 pub use sslmode::SslMode;

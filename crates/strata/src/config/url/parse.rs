@@ -4,7 +4,7 @@
 use percent_encoding::percent_decode_str;
 
 use super::DbUrl;
-use crate::config::error::UrlError;
+use super::error::UrlError;
 
 const KNOWN_PARAMS: &[&str] = &[
     "sslmode",
