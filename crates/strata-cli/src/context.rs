@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use strata::cluster::{LocalCluster, PgBinaries, StartOptions};
+use strata::cluster::LocalCluster;
 use strata::config::{
-    AdminSource, DatabaseConfig, DbUrl, Libpq, Project, ResolvedEnv, Target, UrlRole,
-    check_url_policy, process_env_snapshot, resolve_target,
+    DatabaseConfig, DbUrl, Libpq, Project, ResolvedEnv, Target, process_env_snapshot,
+    resolve_target,
 };
+pub use strata::connect::{AdminEndpoint, Endpoint};
+use strata::connect::{LocalDatabase, Resolver};
 use strata::history::TableName;
 use strata::source::Migrations;
-use strata::tls::Tls;
 use tokio_postgres::Client;
 
 use crate::cli::Global;
@@ -31,26 +32,6 @@ pub struct Ctx {
     pub db_filter: Vec<String>,
     /// libpq's defaults (PGUSER, PGPASSWORD, .pgpass …) from the environment.
     pub libpq: Libpq,
-}
-
-/// A database ready to connect to.
-pub struct Endpoint {
-    /// Connection settings (with the password, never printed).
-    pub config: tokio_postgres::Config,
-    /// The URL with the password replaced by `***`.
-    pub redacted: String,
-    /// TLS as the URL's `sslmode` / `sslrootcert` ask.
-    pub tls: Tls,
-    /// The real database name (what `--confirm` must repeat).
-    pub database: String,
-}
-
-/// A server-level connection for `db create` / `db drop` / `db reset`.
-pub struct AdminEndpoint {
-    /// Where to connect (the maintenance database).
-    pub endpoint: Endpoint,
-    /// Where its credentials come from, for messages.
-    pub source: String,
 }
 
 /// The working directory: `-C DIR` or the process's.
@@ -172,148 +153,64 @@ impl Ctx {
         }
     }
 
+    /// The library's resolver for this project and environment.
+    fn resolver(&self) -> Resolver<'_> {
+        Resolver::new(&self.project, &self.env)
+    }
+
     /// Where to connect for `db`: its URL after the policy checks, or the
     /// local cluster (started, and the database created, on first use).
     pub async fn endpoint(&self, db: &DatabaseConfig) -> Result<Endpoint> {
-        let target = self.target(db)?;
-        if target.uses_local_cluster() {
-            let (info, name) = self.local_cluster_for(db).await?;
-            let admin = self.url_endpoint(&DbUrl::parse(&info.url("postgres"))?)?;
-            let client = self.connect(&admin, Duration::from_secs(10)).await?;
-            if strata::database::create_if_missing(&client, &name).await? {
-                self.out
-                    .info(&format!("created database {name} in the local cluster"));
-            }
-            return self.url_endpoint(&DbUrl::parse(&info.url(&name))?);
+        let endpoint = self
+            .resolver()
+            .endpoint(db, LocalDatabase::CreateIfMissing)
+            .await?;
+        if endpoint.created_local_database() {
+            self.out.info(&format!(
+                "created database {} in the local cluster",
+                endpoint.database()
+            ));
         }
-        let url = target.require_url()?;
-        target.check_policy()?;
-        self.url_endpoint(url)
-    }
-
-    /// The endpoint of a URL, with libpq's defaults and its TLS settings.
-    pub fn url_endpoint(&self, url: &DbUrl) -> Result<Endpoint> {
-        if let Some(p) = url.password() {
-            register_password(url.user(), p);
-        }
-        let mut config = self.libpq.pg_config(url);
-        if let Some(p) = config.get_password() {
-            register_password(config.get_user(), &String::from_utf8_lossy(p));
-        }
-        // libpq never uses TLS on a Unix socket, whatever sslmode says.
-        let socket_only = !config.get_hosts().is_empty()
-            && config
-                .get_hosts()
-                .iter()
-                .all(|h| matches!(h, tokio_postgres::config::Host::Unix(_)));
-        let tls = if socket_only {
-            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
-            Tls::None
-        } else {
-            Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), self.libpq.home())?
-        };
-        Ok(Endpoint {
-            tls,
-            config,
-            redacted: url.redacted(),
-            database: url.database().to_owned(),
-        })
+        Ok(registered(endpoint))
     }
 
     /// The database's endpoint without creating anything: for `db drop`,
     /// `db reset`, `db wait`. For the local cluster the cluster is started.
     pub async fn endpoint_no_create(&self, db: &DatabaseConfig) -> Result<Endpoint> {
-        let target = self.target(db)?;
-        if target.uses_local_cluster() {
-            let (info, name) = self.local_cluster_for(db).await?;
-            return self.url_endpoint(&DbUrl::parse(&info.url(&name))?);
-        }
-        let url = target.require_url()?;
-        target.check_policy()?;
-        self.url_endpoint(url)
+        let endpoint = self
+            .resolver()
+            .endpoint(db, LocalDatabase::Existing)
+            .await?;
+        Ok(registered(endpoint))
     }
 
-    /// The server-level connection for `db`: `admin_url_env`, else `PGUSER`
-    /// on the database's server, else the database URL, each on the
-    /// maintenance database; the local cluster's superuser for the local
-    /// cluster. Policy checks (`allowed_hosts`, `require_tls`) run first.
+    /// The server-level connection for `db` (see [`Resolver::admin`]).
     pub async fn admin_endpoint(&self, db: &DatabaseConfig) -> Result<AdminEndpoint> {
-        let target = self.target(db)?;
-        if target.uses_local_cluster() {
-            let (info, _) = self.local_cluster_for(db).await?;
-            return Ok(AdminEndpoint {
-                endpoint: self.url_endpoint(&DbUrl::parse(&info.url("postgres"))?)?,
-                source: "the local cluster".to_owned(),
-            });
-        }
-        target.require_url()?;
-        target.check_policy()?;
-        let Some((url, source)) = self.libpq.admin_url(&target) else {
-            anyhow::bail!(
-                "database {}: no URL to derive a server-level connection from",
-                db.name
-            );
-        };
-        if !matches!(source, AdminSource::AdminUrlEnv(_)) {
-            check_url_policy(&self.env.spec, &url, UrlRole::Admin).into_result()?;
-        }
-        Ok(AdminEndpoint {
-            endpoint: self.url_endpoint(&url)?,
-            source: source.to_string(),
-        })
-    }
-
-    async fn local_cluster_for(
-        &self,
-        db: &DatabaseConfig,
-    ) -> Result<(strata::cluster::ClusterInfo, String)> {
-        let cluster = local_cluster(self.project.root())?;
-        let info = blocking(move || cluster.start(&StartOptions::default())).await?;
-        Ok((info, format!("{}_{}", db.name, self.env.name)))
+        let admin = self.resolver().admin(db).await?;
+        registered(admin.endpoint().clone());
+        Ok(admin)
     }
 
     /// Opens a connection to `db`, retrying refused connections for `wait`.
     pub async fn connect(&self, endpoint: &Endpoint, wait: Duration) -> Result<Client> {
-        Ok(
-            strata::connect::connect_with(
-                &endpoint.config,
-                &endpoint.tls,
-                &endpoint.redacted,
-                wait,
-            )
-            .await?,
-        )
+        Ok(endpoint.connect(wait).await?)
     }
 
     /// Connects to a server-level endpoint; when the maintenance database
     /// `postgres` does not exist, tries `template1` (as `createdb` does).
     pub async fn connect_admin(&self, admin: &AdminEndpoint, wait: Duration) -> Result<Client> {
-        match strata::connect::connect_with(
-            &admin.endpoint.config,
-            &admin.endpoint.tls,
-            &admin.endpoint.redacted,
-            wait,
-        )
-        .await
-        {
-            Err(strata::error::Error::Connect { source, .. })
-                if source.code()
-                    == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME) =>
-            {
-                let mut config = admin.endpoint.config.clone();
-                config.dbname("template1");
-                let redacted = admin
-                    .endpoint
-                    .redacted
-                    .replacen("/postgres", "/template1", 1);
-                Ok(
-                    strata::connect::connect_with(&config, &admin.endpoint.tls, &redacted, wait)
-                        .await?,
-                )
-            }
-            other => Ok(other?),
-        }
+        Ok(admin.connect(wait).await?)
     }
+}
+
+/// Registers the password an endpoint will send (from the URL, `PGPASSWORD`
+/// or `.pgpass`) for output scrubbing.
+fn registered(endpoint: Endpoint) -> Endpoint {
+    let config = endpoint.pg_config();
+    if let Some(p) = config.get_password() {
+        register_password(config.get_user(), &String::from_utf8_lossy(p));
+    }
+    endpoint
 }
 
 /// Registers a password for output scrubbing, unless it equals its own user
@@ -359,13 +256,7 @@ fn ignore_strata_dir(dir: &Path) {
 
 /// The project's local cluster in `.strata/cluster/`.
 pub fn local_cluster(root: &Path) -> Result<LocalCluster> {
-    let strata_dir = root.join(".strata");
-    std::fs::create_dir_all(&strata_dir)
-        .with_context(|| format!("cannot create {}", strata_dir.display()))?;
-    ignore_strata_dir(&strata_dir);
-    let dir = strata_dir.join("cluster");
-    let bins = PgBinaries::from_process_env()?;
-    Ok(LocalCluster::new(&dir, bins)?)
+    Ok(strata::connect::local_cluster(root)?)
 }
 
 /// Runs blocking cluster work (initdb, pg_ctl) off the async runtime.

@@ -13,9 +13,16 @@
 //!
 //! ```no_run
 //! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
-//! let url = std::env::var("DATABASE_URL")?;
-//! let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-//! tokio::spawn(connection);
+//! use std::time::Duration;
+//! use strata::config::{DbUrl, Libpq};
+//! use strata::connect::Endpoint;
+//!
+//! // libpq's rules: PGPASSWORD / ~/.pgpass fill a missing password, TLS is
+//! // what `sslmode` asks; connecting waits up to 30 s for a starting server.
+//! let url = DbUrl::parse(&std::env::var("DATABASE_URL")?)?;
+//! let client = Endpoint::for_url(&url, &Libpq::from_process_env())?
+//!     .connect(Duration::from_secs(30))
+//!     .await?;
 //!
 //! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
 //! match strata::verify(&client, &migrations).await {
@@ -33,15 +40,24 @@
 //!
 //! # An application that migrates on start (opt-in)
 //!
+//! With a strata.toml, [`connect::Endpoint::resolve`] resolves a database
+//! exactly as the CLI does: the environment and its env files, the URL
+//! policy, libpq's defaults, TLS, and the local cluster where allowed.
+//!
 //! ```no_run
-//! # async fn start(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use strata::config::{Project, process_env_snapshot};
+//! use strata::connect::Endpoint;
 //! use strata::{Migrator, TableName};
-//! let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-//! tokio::spawn(connection);
+//!
+//! let project = Project::discover(std::path::Path::new("."))?;
+//! let env = project.resolve_env(None, &process_env_snapshot())?;
+//! let endpoint = Endpoint::resolve(&project, &env, &project.databases()[0]).await?;
+//! let client = endpoint.connect(Duration::from_secs(30)).await?;
 //! // The migration lock lives on its own connection: if anything fails,
 //! // dropping it releases the lock server-side.
-//! let (lock_client, lock_connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-//! tokio::spawn(lock_connection);
+//! let lock_client = endpoint.connect(Duration::from_secs(30)).await?;
 //!
 //! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
 //! let report = Migrator::new(&migrations, TableName::default())
@@ -80,9 +96,9 @@ pub mod rollback;
 pub mod scaffold;
 pub mod source;
 pub mod sql;
-pub mod tls;
 pub mod verify;
 
+pub use connect::tls;
 pub use error::Error;
 pub use history::TableName;
 pub use migrator::{MigrateOptions, Migrator, Report};

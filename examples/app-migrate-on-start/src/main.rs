@@ -12,9 +12,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use strata::config::{DbUrl, Libpq};
+use strata::connect::Endpoint;
 use strata::migrator::Event;
 use strata::{Migrator, TableName};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 fn main() -> ExitCode {
     match tokio::runtime::Builder::new_current_thread()
@@ -34,6 +36,22 @@ async fn start() -> ExitCode {
         eprintln!("research-agent: DATABASE_URL is not set (see .env.example)");
         return ExitCode::from(2);
     };
+    // libpq's rules: PGPASSWORD / ~/.pgpass fill a missing password, and
+    // TLS is what `sslmode` asks (prefer when unset).
+    let endpoint = match DbUrl::parse(&url) {
+        Ok(url) => Endpoint::for_url(&url, &Libpq::from_process_env()),
+        Err(e) => {
+            eprintln!("research-agent: invalid DATABASE_URL: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let endpoint = match endpoint {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("research-agent: invalid DATABASE_URL: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let migrate_on_start = matches!(
         std::env::var("MIGRATE_ON_START").as_deref(),
         Ok("true" | "1" | "yes")
@@ -49,14 +67,14 @@ async fn start() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(client) = connect(&url, wait).await else {
+    let Some(client) = connect(&endpoint, wait).await else {
         eprintln!("research-agent: PostgreSQL did not accept connections within {wait:?}");
         return ExitCode::from(1);
     };
     if migrate_on_start {
         // The lock lives on its own connection: if this process dies or the
         // run fails, that connection closes and the lock is released.
-        let Some(lock_client) = connect(&url, wait).await else {
+        let Some(lock_client) = connect(&endpoint, wait).await else {
             eprintln!("research-agent: cannot open the migration lock connection");
             return ExitCode::from(1);
         };
@@ -93,21 +111,12 @@ async fn start() -> ExitCode {
 }
 
 /// Connects, retrying for up to `wait` while the server is starting.
-async fn connect(url: &str, wait: Duration) -> Option<Client> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        match tokio_postgres::connect(url, NoTls).await {
-            Ok((client, connection)) => {
-                tokio::spawn(connection);
-                return Some(client);
-            }
-            Err(_) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-            Err(e) => {
-                eprintln!("research-agent: {e}");
-                return None;
-            }
+async fn connect(endpoint: &Endpoint, wait: Duration) -> Option<Client> {
+    match endpoint.connect(wait).await {
+        Ok(client) => Some(client),
+        Err(e) => {
+            eprintln!("research-agent: {e}");
+            None
         }
     }
 }

@@ -8,7 +8,10 @@
 //! 2 invalid configuration.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
+use strata::config::{DbUrl, Libpq};
+use strata::connect::Endpoint;
 use strata::history::TableName;
 
 /// The history table of `strata.toml` (`history_table`).
@@ -36,6 +39,15 @@ async fn start() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // libpq's rules on top of the team's: PGPASSWORD / ~/.pgpass fill a
+    // missing password, TLS is what `sslmode` asks.
+    let endpoint = match Endpoint::for_url(&url, &Libpq::from_process_env()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("dreichor: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let migrations = match strata::embed_migrations!("$CARGO_MANIFEST_DIR/infra/db/migrations") {
         Ok(m) => m,
         Err(e) => {
@@ -50,11 +62,9 @@ async fn start() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let client = match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
-        Ok((client, connection)) => {
-            tokio::spawn(connection);
-            client
-        }
+    // No wait: the runtime starts after its database, and fails fast if not.
+    let client = match endpoint.connect(Duration::ZERO).await {
+        Ok(client) => client,
         Err(e) => {
             eprintln!("dreichor: cannot connect to the database: {e}");
             return ExitCode::from(1);
@@ -81,7 +91,7 @@ async fn start() -> ExitCode {
 /// `DATABASE_URL`, validated as the team's document requires: `postgres://`,
 /// pointing to localhost, naming this environment's database
 /// (`DREICHOR_DATABASE`, default `dreichor_<DREICHOR_ENV>`, env default `dev`).
-fn database_url() -> Result<String, String> {
+fn database_url() -> Result<DbUrl, String> {
     let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
     let rest = url
         .strip_prefix("postgres://")
@@ -106,5 +116,5 @@ fn database_url() -> Result<String, String> {
             "DATABASE_URL names database {database}, this environment's is {expected}"
         ));
     }
-    Ok(url)
+    DbUrl::parse(&url).map_err(|e| format!("DATABASE_URL: {e}"))
 }

@@ -43,7 +43,7 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
         };
         let result: Result<Vec<NewRow>> = async {
             let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted.clone());
+            r.url = Some(endpoint.redacted().to_owned());
             let wait = Duration::from_secs(args.connect.wait);
             let client = ctx.connect(&endpoint, wait).await?;
             let lock_client = Some(ctx.connect(&endpoint, wait).await?);

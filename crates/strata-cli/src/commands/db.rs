@@ -306,7 +306,7 @@ async fn clean(
     done: &mut Vec<Value>,
 ) -> Result<()> {
     let endpoint = ctx.endpoint(db).await?;
-    r.url = Some(endpoint.redacted.clone());
+    r.url = Some(endpoint.redacted().to_owned());
     let client = ctx.connect(&endpoint, Duration::from_secs(wait)).await?;
     let lock_timeout = Some(ctx.lock_timeout_setting());
     let tables = strata::database::clean(
@@ -320,7 +320,7 @@ async fn clean(
         "{}: cleaned {} table(s) in {} (schemas {}; history {} kept)",
         db.name,
         tables.len(),
-        endpoint.database,
+        endpoint.database(),
         db.schemas.join(", "),
         ctx.table(db)
     ));
@@ -352,7 +352,7 @@ async fn seed(
         return Ok(());
     }
     let endpoint = ctx.endpoint(db).await?;
-    r.url = Some(endpoint.redacted.clone());
+    r.url = Some(endpoint.redacted().to_owned());
     let client = ctx.connect(&endpoint, Duration::from_secs(wait)).await?;
     run_seeds(ctx, db, &client, &files, done).await
 }
@@ -383,7 +383,7 @@ async fn wait(
 ) -> Result<()> {
     let start = Instant::now();
     let endpoint = ctx.endpoint_no_create(db).await?;
-    r.url = Some(endpoint.redacted.clone());
+    r.url = Some(endpoint.redacted().to_owned());
     let client = ctx
         .connect(&endpoint, Duration::from_secs(timeout))
         .await
@@ -395,7 +395,8 @@ async fn wait(
     let secs = start.elapsed().as_secs_f64();
     ctx.out.result(&format!(
         "{}: {} accepts connections ({secs:.1}s)",
-        db.name, endpoint.database
+        db.name,
+        endpoint.database()
     ));
     done.push(json!({"action": "ready", "waited_ms": start.elapsed().as_millis()}));
     Ok(())
@@ -480,7 +481,9 @@ fn show_admin(ctx: &Ctx, db: &DatabaseConfig, admin: &crate::context::AdminEndpo
     if ctx.out.verbose {
         ctx.out.info(&format!(
             "{}: server-level connection {} (credentials: {})",
-            db.name, admin.endpoint.redacted, admin.source
+            db.name,
+            admin.endpoint().redacted(),
+            admin.source()
         ));
     }
 }

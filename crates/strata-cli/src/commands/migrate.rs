@@ -97,8 +97,11 @@ async fn migrate_one(
     let remote = async {
         let endpoint = ctx.endpoint(db).await?;
         if ctx.out.verbose {
-            ctx.out
-                .info(&format!("{}: connecting to {}", db.name, endpoint.redacted));
+            ctx.out.info(&format!(
+                "{}: connecting to {}",
+                db.name,
+                endpoint.redacted()
+            ));
         }
         let client = ctx.connect(&endpoint, wait).await?;
         // The lock is held on this connection's session: strata releases it
@@ -124,7 +127,7 @@ async fn migrate_one(
         ctx.out.warn(&format!("{}: {w}", db.name));
     }
     let (endpoint, client, locked) = remote?;
-    r.url = Some(endpoint.redacted.clone());
+    r.url = Some(endpoint.redacted().to_owned());
     let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
     let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
     let mut bar: Option<ProgressBar> = None;

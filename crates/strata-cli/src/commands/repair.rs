@@ -31,7 +31,7 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
         let result: Result<RepairReport> = async {
             let migrations = ctx.migrations(db)?;
             let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted.clone());
+            r.url = Some(endpoint.redacted().to_owned());
             let wait = Duration::from_secs(args.connect.wait);
             let client = ctx.connect(&endpoint, wait).await?;
             let lock_client = if args.dry_run {

@@ -30,11 +30,12 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
                 .load_with_history(db, Duration::from_secs(args.connect.wait))
                 .await?;
             r.warnings = loaded.migrations.warnings.clone();
-            r.url = Some(loaded.endpoint.redacted.clone());
+            r.url = Some(loaded.endpoint.redacted().to_owned());
             if ctx.out.verbose {
                 ctx.out.info(&format!(
                     "{}: connected to {}",
-                    db.name, loaded.endpoint.redacted
+                    db.name,
+                    loaded.endpoint.redacted()
                 ));
             }
             let opts = PlanOptions {

@@ -46,7 +46,7 @@ pub async fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
         if let (Some(migrations), false) = (&migrations, args.offline) {
             let result: Result<()> = async {
                 let endpoint = ctx.endpoint(db).await?;
-                r.url = Some(endpoint.redacted.clone());
+                r.url = Some(endpoint.redacted().to_owned());
                 // SPEC: files vs history only "when the database is reachable".
                 let wait = Duration::from_secs(args.connect.wait);
                 let client = match ctx.connect(&endpoint, wait).await {

@@ -27,7 +27,7 @@ pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
             let loaded = ctx
                 .load_with_history(db, Duration::from_secs(args.wait))
                 .await?;
-            r.url = Some(loaded.endpoint.redacted.clone());
+            r.url = Some(loaded.endpoint.redacted().to_owned());
             let plan = Plan::new(
                 &loaded.migrations.list,
                 &loaded.history,

@@ -82,6 +82,8 @@ pub enum AdminSource {
     PgVariables,
     /// The database URL itself, on the maintenance database.
     DatabaseUrl,
+    /// The project's local cluster, as its superuser.
+    LocalCluster,
 }
 
 impl std::fmt::Display for AdminSource {
@@ -90,6 +92,7 @@ impl std::fmt::Display for AdminSource {
             AdminSource::AdminUrlEnv(v) => write!(f, "{v}"),
             AdminSource::PgVariables => f.write_str("PGUSER/PGPASSWORD"),
             AdminSource::DatabaseUrl => f.write_str("the database URL"),
+            AdminSource::LocalCluster => f.write_str("the local cluster"),
         }
     }
 }
@@ -108,11 +111,27 @@ impl Libpq {
     /// assert_eq!(Libpq::from_env(&project.resolve_env(None, &process).unwrap()).pg_user(), None);
     /// ```
     pub fn from_env(env: &ResolvedEnv) -> Libpq {
-        let get = |k: &str| {
-            env.get(k)
-                .map(|(v, _)| v.to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        Libpq::from_lookup(|k| env.get(k).map(|(v, _)| v.to_owned()))
+    }
+
+    /// Reads the same variables from the process environment, for an
+    /// application that has a URL but no strata.toml.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, Libpq};
+    /// use strata::connect::Endpoint;
+    /// let url = DbUrl::parse("postgres://app@db/shop?sslmode=disable").unwrap();
+    /// let endpoint = Endpoint::for_url(&url, &Libpq::from_process_env()).unwrap();
+    /// assert_eq!(endpoint.database(), "shop");
+    /// ```
+    pub fn from_process_env() -> Libpq {
+        Libpq::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Libpq {
+        let get = |k: &str| lookup(k).filter(|v| !v.is_empty());
         Libpq {
             host: get("PGHOST"),
             port: get("PGPORT").and_then(|p| p.trim().parse().ok()),

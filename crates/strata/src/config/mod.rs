@@ -45,7 +45,7 @@ mod envfile;
 mod error;
 mod file;
 mod libpq;
-mod order;
+
 mod policy;
 mod project;
 mod table;
@@ -58,14 +58,14 @@ pub use env::{
     Origin, ProcessEnv, ResolvedEnv, STRATA_ENV, is_secret_name, process_env_snapshot, resolve_env,
     select_env_name,
 };
-pub use error::{ConfigError, UrlError};
+pub use error::ConfigError;
 pub use libpq::{AdminSource, Libpq, pgpass_lookup};
 pub use policy::{PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_url_policy};
 pub use project::{CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, Project};
 pub use table::{DEFAULT_HISTORY_TABLE, TableName, quote_ident};
 pub use target::{MAINTENANCE_DATABASE, Target, resolve_target};
 pub use timeout::Timeout;
-pub use url::{DEFAULT_APPLICATION_NAME, DEFAULT_PORT, DbUrl, SslMode};
+pub use url::{DEFAULT_APPLICATION_NAME, DEFAULT_PORT, DbUrl, SslMode, UrlError};
 
 #[cfg(test)]
 mod tests;

@@ -11,11 +11,13 @@
 //! local machine, so `allowed_hosts = ["localhost"]` admits it and a list of
 //! remote hosts does not.
 
-use std::fmt;
+pub(super) mod rule;
 
 use super::env::Environment;
 use super::error::ConfigError;
 use super::url::DbUrl;
+
+pub use rule::PolicyRule;
 
 /// The host a Unix-socket URL is checked as.
 ///
@@ -30,53 +32,6 @@ use super::url::DbUrl;
 /// assert!(check_url_policy(&env, &url, UrlRole::Database).passed());
 /// ```
 pub const SOCKET_HOST: &str = "localhost";
-
-/// One of the environment's URL rules.
-///
-/// # Examples
-///
-/// ```
-/// use strata::config::{check_url_policy, DbUrl, Environment, PolicyRule, UrlRole};
-/// let mut env = Environment::undeclared("prod");
-/// env.require_tls = true;
-/// let report = check_url_policy(&env, &DbUrl::parse("postgres://app@db/shop").unwrap(), UrlRole::Database);
-/// assert_eq!(report.first_violation().unwrap().rule, PolicyRule::RequireTls);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PolicyRule {
-    /// `allowed_hosts`: the URL host must be one of these.
-    AllowedHosts,
-    /// `database_pattern`: the database name must match this glob.
-    DatabasePattern,
-    /// `require_tls`: `sslmode` must be `require`, `verify-ca` or `verify-full`.
-    RequireTls,
-}
-
-impl PolicyRule {
-    /// The strata.toml key of the rule.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use strata::config::PolicyRule;
-    /// assert_eq!(PolicyRule::AllowedHosts.key(), "allowed_hosts");
-    /// assert_eq!(PolicyRule::RequireTls.key(), "require_tls");
-    /// ```
-    pub fn key(self) -> &'static str {
-        match self {
-            PolicyRule::AllowedHosts => "allowed_hosts",
-            PolicyRule::DatabasePattern => "database_pattern",
-            PolicyRule::RequireTls => "require_tls",
-        }
-    }
-}
-
-impl fmt::Display for PolicyRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
-}
 
 /// The result of one rule.
 ///

@@ -1,19 +1,18 @@
-//! Opening connections: TLS as `sslmode` asks ([`crate::tls`]), retries
-//! while the server starts, redacted errors.
+//! Opening one connection: the driver task spawned on the current tokio
+//! runtime, retries while the server starts, errors naming the redacted URL.
 //!
-//! A connection's driver task is spawned on the current tokio runtime. Errors
-//! name the redacted URL only; the driver's own messages never contain the
-//! password (it is sent in the startup exchange, never echoed), and the CLI
-//! scrubs every known secret from its output as a second line of defence.
+//! The driver's own messages never contain the password (it is sent in the
+//! startup exchange, never echoed), and the CLI scrubs every known secret
+//! from its output as a second line of defence.
 
 use std::time::{Duration, Instant};
 
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
 
+use super::tls::Tls;
 use crate::config::DbUrl;
 use crate::error::Error;
-use crate::tls::Tls;
 
 /// Connects to `url` as given (no libpq defaults filled in), with TLS as
 /// its `sslmode` and `sslrootcert` ask.

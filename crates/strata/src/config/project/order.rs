@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::error::{ConfigError, Location};
-use super::project::DatabaseConfig;
+use super::database::DatabaseConfig;
+use crate::config::error::{ConfigError, Location};
 
 /// Orders databases so each comes after its `depends_on`, ties broken by
 /// declaration order (Kahn's algorithm, always taking the earliest

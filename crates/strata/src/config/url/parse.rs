@@ -1,0 +1,200 @@
+//! [`DbUrl::parse`]: libpq's URI grammar, restricted to what strata
+//! honours; an unknown parameter is an error.
+
+use percent_encoding::percent_decode_str;
+
+use super::DbUrl;
+use super::error::UrlError;
+
+const KNOWN_PARAMS: &[&str] = &[
+    "sslmode",
+    "sslrootcert",
+    "application_name",
+    "connect_timeout",
+    "options",
+    "host",
+    "hostaddr",
+    "port",
+    "user",
+    "password",
+    "dbname",
+];
+
+impl DbUrl {
+    /// Parses a `postgres://` or `postgresql://` URL.
+    ///
+    /// The database defaults to the user name, as in libpq.
+    ///
+    /// # Errors
+    ///
+    /// [`UrlError`] naming the problem, never quoting the password.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, SslMode};
+    /// let url = DbUrl::parse("postgresql://app@db.internal:6432/shop?sslmode=verify-full").unwrap();
+    /// assert_eq!((url.host(), url.port(), url.database()), (Some("db.internal"), 6432, "shop"));
+    /// assert_eq!(url.ssl_mode(), Some(SslMode::VerifyFull));
+    /// // An unknown parameter is an error, so a typo cannot weaken the connection.
+    /// assert!(DbUrl::parse("postgres://app@db/shop?sslmod=require").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<DbUrl, UrlError> {
+        let text = text.trim();
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return Err(UrlError::NotAUrl);
+        };
+        if !scheme.eq_ignore_ascii_case("postgres") && !scheme.eq_ignore_ascii_case("postgresql") {
+            let looks_like_scheme = !scheme.is_empty()
+                && scheme.len() <= 32
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            return Err(if looks_like_scheme {
+                UrlError::UnsupportedScheme {
+                    scheme: scheme.to_owned(),
+                }
+            } else {
+                UrlError::NotAUrl
+            });
+        }
+
+        let (before_query, query) = match rest.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (rest, None),
+        };
+        // The last `@` ends the user info, so an unencoded `@` in a password
+        // still parses (libpq is as lenient).
+        let (userinfo, after_userinfo) = match before_query.rfind('@') {
+            Some(at) => (Some(&before_query[..at]), &before_query[at + 1..]),
+            None => (None, before_query),
+        };
+        let (hostport, path) = match after_userinfo.split_once('/') {
+            Some((h, p)) => (h, p),
+            None => (after_userinfo, ""),
+        };
+
+        let mut url = DbUrl {
+            user: None,
+            password: None,
+            host: None,
+            port: None,
+            database: String::new(),
+            host_param: None,
+            hostaddr: None,
+            sslmode: None,
+            sslrootcert: None,
+            application_name: None,
+            connect_timeout: None,
+            options: None,
+        };
+
+        if let Some(userinfo) = userinfo {
+            let (user, password) = match userinfo.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (userinfo, None),
+            };
+            url.user = non_empty(decode(user, "user")?);
+            if let Some(p) = password {
+                url.password = non_empty(decode(p, "password")?);
+            }
+        }
+
+        let (host, port) = split_host_port(hostport)?;
+        url.host = non_empty(decode(host, "host")?);
+        if let Some(port) = port {
+            url.port = Some(parse_port(port)?);
+        }
+        let mut database = non_empty(decode(path, "database")?);
+
+        let mut unknown = Vec::new();
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(raw_name, "parameter name")?;
+            if !KNOWN_PARAMS.contains(&name.as_str()) {
+                unknown.push(name);
+                continue;
+            }
+            let value = decode(raw_value, &name)?;
+            match name.as_str() {
+                "sslmode" => url.sslmode = Some(value.parse()?),
+                "sslrootcert" => url.sslrootcert = non_empty(value),
+                "application_name" => url.application_name = Some(value),
+                "connect_timeout" => {
+                    let secs = value
+                        .parse::<u64>()
+                        .map_err(|_| UrlError::InvalidParameter {
+                            name: name.clone(),
+                            reason: format!("`{value}` is not a whole number of seconds"),
+                        })?;
+                    // libpq: zero means wait forever.
+                    url.connect_timeout = (secs > 0).then_some(secs);
+                }
+                "options" => url.options = non_empty(value),
+                "host" => url.host_param = non_empty(value),
+                "hostaddr" => {
+                    let addr = value.parse().map_err(|_| UrlError::InvalidParameter {
+                        name: name.clone(),
+                        reason: format!("`{value}` is not an IP address"),
+                    })?;
+                    url.hostaddr = Some(addr);
+                }
+                "port" => url.port = Some(parse_port(&value)?),
+                "user" => url.user = non_empty(value),
+                "password" => url.password = non_empty(value),
+                "dbname" => database = non_empty(value),
+                _ => unknown.push(name),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(UrlError::UnknownParameters { names: unknown });
+        }
+
+        url.database = database
+            .or_else(|| url.user.clone())
+            .ok_or(UrlError::NoDatabase)?;
+        Ok(url)
+    }
+}
+
+fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+fn decode(text: &str, part: &str) -> Result<String, UrlError> {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| UrlError::InvalidEncoding {
+            part: part.to_owned(),
+        })
+}
+
+fn split_host_port(hostport: &str) -> Result<(&str, Option<&str>), UrlError> {
+    if hostport.contains(',') {
+        return Err(UrlError::MultipleHosts);
+    }
+    if let Some(rest) = hostport.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or(UrlError::InvalidHost)?;
+        return match after {
+            "" => Ok((host, None)),
+            _ => match after.strip_prefix(':') {
+                Some(port) => Ok((host, Some(port))),
+                None => Err(UrlError::InvalidHost),
+            },
+        };
+    }
+    Ok(match hostport.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (hostport, None),
+    })
+}
+
+fn parse_port(text: &str) -> Result<u16, UrlError> {
+    match text.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(UrlError::InvalidPort {
+            port: text.chars().take(16).collect(),
+        }),
+    }
+}
