@@ -125,3 +125,48 @@ impl NormalizingHasher {
 
 /// The UTF-8 byte-order mark, removed before hashing.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// [`NormalizingHasher`] over chunks cut anywhere, as a reader hands them
+/// out: a CR at the end of one chunk may pair with the LF that starts the
+/// next. Gives the same checksum as hashing the same bytes line by line.
+#[derive(Clone, Default)]
+pub(crate) struct StreamHasher {
+    sha: Sha256,
+    /// The last chunk ended in a CR not yet known to start a CRLF.
+    cr: bool,
+}
+
+impl StreamHasher {
+    /// Feeds the next bytes, turning every CRLF into LF.
+    pub(crate) fn update(&mut self, mut bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if std::mem::take(&mut self.cr) && bytes[0] != b'\n' {
+            self.sha.update(b"\r");
+        }
+        while let Some(i) = memchr::memchr(b'\r', bytes) {
+            self.sha.update(&bytes[..i]);
+            match bytes.get(i + 1) {
+                None => {
+                    self.cr = true;
+                    return;
+                }
+                // Drop the CR; the LF starts what is hashed next.
+                Some(b'\n') => {}
+                Some(_) => self.sha.update(b"\r"),
+            }
+            bytes = &bytes[i + 1..];
+        }
+        self.sha.update(bytes);
+    }
+
+    /// The checksum of everything fed so far.
+    pub(crate) fn checksum(&self) -> Checksum {
+        let mut sha = self.sha.clone();
+        if self.cr {
+            sha.update(b"\r");
+        }
+        Checksum(sha.finalize().into())
+    }
+}

@@ -8,6 +8,7 @@
 mod checksum;
 mod content;
 mod name;
+mod read;
 mod scan;
 mod section;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod version;
 pub use checksum::Checksum;
 pub use content::{Content, DownPart, Part};
 pub use name::FileName;
+pub use read::{CHECK_FIRST_LIMIT, PartReader};
 pub use scan::{ScannedFile, scan};
 pub use version::Version;
 

@@ -240,3 +240,26 @@ fn bad_encoding_and_empty_files() {
         );
     }
 }
+
+#[test]
+fn the_stream_hasher_agrees_with_the_line_hasher_however_the_bytes_are_cut() {
+    use super::checksum::StreamHasher;
+    let texts: [&[u8]; 6] = [
+        b"",
+        b"SELECT 1;\r\nSELECT 2;\r\n",
+        b"a\rb\r\r\nc\r",
+        b"\r\n\r\n\n\r",
+        b"no newline at the end",
+        b"mixed\nlf\r\nand cr\r only\r\n\r",
+    ];
+    for text in texts {
+        let expected = Checksum::of(text);
+        for cut in 1..=text.len().max(1) {
+            let mut h = StreamHasher::default();
+            for piece in text.chunks(cut) {
+                h.update(piece);
+            }
+            assert_eq!(h.checksum(), expected, "{text:?} cut every {cut}");
+        }
+    }
+}
