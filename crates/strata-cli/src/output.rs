@@ -73,16 +73,22 @@ pub struct Output {
 }
 
 impl Output {
-    /// From the global flags and the environment.
+    /// From the global flags and the environment: colour only on a terminal
+    /// that supports it, never with `--no-color` or `NO_COLOR`, always with
+    /// `CLICOLOR_FORCE`.
     pub fn new(json: bool, quiet: bool, verbose: bool, no_color: bool) -> Output {
         let stderr_tty = std::io::stderr().is_terminal();
-        let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        // `--no-color` wins; otherwise anstream decides from NO_COLOR,
+        // CLICOLOR_FORCE, CLICOLOR, TERM (`dumb` or unset: none) and whether
+        // the stream is a terminal (https://bixense.com/clicolors/).
+        let wanted =
+            |choice: anstream::ColorChoice| !no_color && choice != anstream::ColorChoice::Never;
         Output {
             json,
             quiet,
             verbose,
-            color: allowed && stderr_tty,
-            stdout_color: allowed && std::io::stdout().is_terminal(),
+            color: wanted(anstream::AutoStream::choice(&std::io::stderr())),
+            stdout_color: wanted(anstream::AutoStream::choice(&std::io::stdout())),
             stderr_tty,
         }
     }

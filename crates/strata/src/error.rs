@@ -231,6 +231,26 @@ pub enum Error {
         statement: String,
     },
 
+    /// A migration file changed between the scan and the run: the bytes read
+    /// to run it are not the bytes whose checksum was recorded (exit 3).
+    /// Without `applied` nothing of it took effect; with it (a no-transaction
+    /// file too large to check before running) its statements ran and its
+    /// history row holds the checksum of the bytes that ran.
+    #[error(
+        "{script} changed while strata was running; {}",
+        if *applied {
+            "its statements ran and are recorded with the checksum of the bytes that ran: run `strata status` to compare it with the file"
+        } else {
+            "nothing of it was applied: run the command again"
+        }
+    )]
+    ChangedWhileRunning {
+        /// The migration's file name.
+        script: String,
+        /// Whether its statements ran anyway.
+        applied: bool,
+    },
+
     /// A request that cannot be honoured (e.g. a no-transaction migration in
     /// `--single-transaction` mode).
     #[error("{0}")]
@@ -329,6 +349,7 @@ impl Error {
                 | Error::HistoryNotEmpty { .. }
                 | Error::Adopt { .. }
                 | Error::TransactionControl { .. }
+                | Error::ChangedWhileRunning { .. }
                 | Error::InvalidMigrations(_)
                 | Error::InvalidFileName { .. }
                 | Error::DuplicateVersion { .. }

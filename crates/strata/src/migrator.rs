@@ -808,16 +808,20 @@ impl Migrator<'_> {
         async_commit: bool,
     ) -> Result<Executed, Error> {
         let start = Instant::now();
-        let mut skip = 0;
-        if let Some(r) = resume {
-            check_applied_statements(m, r)?;
-            skip = r.statement_hashes.len();
-        }
-        let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+        let skip = resume.map_or(0, |r| r.statement_hashes.len());
+        // Read once: a file up to CHECK_FIRST_LIMIT is checked against its
+        // checksum before the first statement is sent.
+        let mut reader = m.open_up_checked()?;
+        let mut chunker = Chunker::new(&mut reader, start_of(m));
         let mut hashes: Vec<String> = Vec::new();
         while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
             if hashes.len() < skip {
-                hashes.push(statement_hash(&chunk.text));
+                // Before anything runs: the statements already applied must be unchanged.
+                let hash = statement_hash(&chunk.text);
+                if let Some(r) = resume {
+                    check_applied_statement(m, r, hashes.len(), &chunk, &hash)?;
+                }
+                hashes.push(hash);
                 continue;
             }
             if let Err(e) = client.batch_execute(&chunk.text).await {
@@ -869,7 +873,7 @@ impl Migrator<'_> {
             hashes.push(statement_hash(&chunk.text));
         }
         if hashes.len() < skip {
-            // check_applied_statements already refused this; the file changed under us.
+            // Nothing ran: the file is shorter than what the failed run applied.
             return Err(resume_refused(
                 m,
                 format!(
@@ -878,23 +882,29 @@ impl Migrator<'_> {
                 ),
             ));
         }
+        drop(chunker);
+        // A file too large to check first was hashed as it ran: record what ran.
+        let ran = reader.finish()?;
         let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
-        history::insert_with(
-            client,
-            &self.table,
-            &row_of(m, Some(ms), true, None),
-            async_commit,
-        )
-        .await
-        .map_err(|e| {
-            Error::db(
-                format!(
-                    "{} ran, but recording it in {} failed",
-                    m.script, self.table
-                ),
-                e,
-            )
-        })?;
+        let mut row = row_of(m, Some(ms), true, None);
+        row.checksum = Some(ran.to_string());
+        history::insert_with(client, &self.table, &row, async_commit)
+            .await
+            .map_err(|e| {
+                Error::db(
+                    format!(
+                        "{} ran, but recording it in {} failed",
+                        m.script, self.table
+                    ),
+                    e,
+                )
+            })?;
+        if ran != m.checksum {
+            return Err(Error::ChangedWhileRunning {
+                script: m.script.clone(),
+                applied: true,
+            });
+        }
         Ok(executed_from(m, start, hashes.len() - skip))
     }
 }
@@ -983,7 +993,8 @@ pub(crate) async fn run_statements(
     row: NewRow,
 ) -> Result<Executed, Error> {
     let start = Instant::now();
-    let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+    let mut reader = m.open_up_checked()?;
+    let mut chunker = Chunker::new(&mut reader, start_of(m));
     let mut done = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
         if let Err(e) = client.batch_execute(&chunk.text).await {
@@ -997,12 +1008,20 @@ pub(crate) async fn run_statements(
         }
         done += 1;
     }
+    drop(chunker);
+    let ran = reader.finish()?;
     history::insert(client, table, &row).await.map_err(|e| {
         Error::db(
             format!("{} ran, but recording it in {table} failed", m.script),
             e,
         )
     })?;
+    if ran != m.checksum {
+        return Err(Error::ChangedWhileRunning {
+            script: m.script.clone(),
+            applied: true,
+        });
+    }
     Ok(executed_from(m, start, done))
 }
 
@@ -1013,7 +1032,8 @@ async fn push_statements<'a>(
     m: &Migration,
     pipe: &mut Pipeline<'a>,
 ) -> Result<usize, Error> {
-    let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
+    let mut reader = m.open_up()?;
+    let mut chunker = Chunker::new(&mut reader, start_of(m));
     let mut sent = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? {
         if crate::sql::is_transaction_control(&chunk.text) {
@@ -1028,36 +1048,38 @@ async fn push_statements<'a>(
         sent += 1;
         pipe.drain(MAX_IN_FLIGHT).await;
         if pipe.failed() {
-            break;
+            // The transaction rolls back anyway.
+            return Ok(sent);
         }
     }
+    drop(chunker);
+    // What commits must be what was hashed: the caller rolls back on an error.
+    reader.verify()?;
     Ok(sent)
 }
 
-/// Refuses to resume when a statement that already ran has changed since.
-fn check_applied_statements(m: &Migration, r: &Resumable) -> Result<(), Error> {
-    let mut chunker = Chunker::new(m.content.open_part(&m.up)?, start_of(m));
-    for (i, expected) in r.statement_hashes.iter().enumerate() {
-        let Some(chunk) = chunker.next_chunk(0).map_err(|e| Error::io(&m.script, e))? else {
-            return Err(resume_refused(
-                m,
-                format!(
-                    "the file now has {i} statement(s), fewer than the {} already applied",
-                    r.statement_hashes.len()
-                ),
-            ));
-        };
-        if statement_hash(&chunk.text) != *expected {
-            return Err(resume_refused(
-                m,
-                format!(
-                    "statement {} (line {}) was already applied, and it has changed since: `{}`",
-                    i + 1,
-                    chunk.line,
-                    first_line(&chunk.text)
-                ),
-            ));
-        }
+/// Refuses to resume when statement `i` (already applied by the failed run)
+/// has changed since.
+fn check_applied_statement(
+    m: &Migration,
+    r: &Resumable,
+    i: usize,
+    chunk: &Chunk,
+    hash: &str,
+) -> Result<(), Error> {
+    if r.statement_hashes
+        .get(i)
+        .is_some_and(|expected| expected != hash)
+    {
+        return Err(resume_refused(
+            m,
+            format!(
+                "statement {} (line {}) was already applied, and it has changed since: `{}`",
+                i + 1,
+                chunk.line,
+                first_line(&chunk.text)
+            ),
+        ));
     }
     Ok(())
 }

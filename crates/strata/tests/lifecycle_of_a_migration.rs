@@ -642,3 +642,78 @@ async fn embedded_migrations_verify_and_migrate_from_code() {
     assert_eq!(r.rolled_back[0].script, "V1__create_users.sql");
     assert!(!exists(&db, "users").await);
 }
+
+async fn history_rows(db: &TestDb) -> usize {
+    if !exists(db, "strata_schema_history").await {
+        return 0;
+    }
+    db.query_strings("SELECT script FROM strata_schema_history")
+        .await
+        .len()
+}
+
+#[tokio::test]
+async fn a_file_rewritten_between_scan_and_run_is_refused_not_run_with_the_old_checksum() {
+    let db = fresh_db("rewritten_after_scan").await;
+    let d = folder(&[("V1__a.sql", "CREATE TABLE a (id int);\n")]);
+    let run = |migrations: Migrations| {
+        let db = &db;
+        async move {
+            Migrator::new(&migrations, TableName::default())
+                .run(&db.client().await, Some(db.client().await), &mut |_| {})
+                .await
+        }
+    };
+
+    // Transactional: scanned, then rewritten (same size) before it runs.
+    let scanned = Migrations::from_dir(d.path()).unwrap();
+    write(d.path(), "V1__a.sql", "CREATE TABLE b (id int);\n");
+    let err = run(scanned).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ChangedWhileRunning { applied: false, ref script } if script == "V1__a.sql"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("V1__a.sql changed while strata was running; nothing of it was applied"),
+        "{err}"
+    );
+    assert!(!exists(&db, "a").await && !exists(&db, "b").await);
+    assert_eq!(history_rows(&db).await, 0);
+
+    // Scanned again, the new bytes run and their own checksum is recorded.
+    let report = run(Migrations::from_dir(d.path()).unwrap()).await.unwrap();
+    assert_eq!(report.executed.len(), 1);
+    assert!(exists(&db, "b").await);
+    let recorded = db
+        .query_strings("SELECT checksum FROM strata_schema_history WHERE version = '1'")
+        .await;
+    assert_eq!(
+        recorded[0][0].as_deref(),
+        Some(
+            strata::migration::Checksum::of(b"CREATE TABLE b (id int);\n")
+                .to_hex()
+                .as_str()
+        )
+    );
+
+    // No transaction: the file is read whole and checked before its first statement.
+    write(
+        d.path(),
+        "V2__index.sql",
+        "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY b_id ON b (id);\n",
+    );
+    let scanned = Migrations::from_dir(d.path()).unwrap();
+    write(
+        d.path(),
+        "V2__index.sql",
+        "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY b_ix ON b (id);\n",
+    );
+    let err = run(scanned).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ChangedWhileRunning { applied: false, .. }),
+        "{err:?}"
+    );
+    assert!(!exists(&db, "b_id").await && !exists(&db, "b_ix").await);
+    assert_eq!(history_rows(&db).await, 1);
+}

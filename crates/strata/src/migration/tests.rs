@@ -1,0 +1,265 @@
+//! Unit tests of versions, names, checksums and the scan.
+
+use std::path::Path;
+
+use super::*;
+use crate::error::Error;
+
+fn v(s: &str) -> Version {
+    s.parse().unwrap()
+}
+
+fn scan_str(s: &str) -> Result<ScannedFile, Error> {
+    scan(&mut s.as_bytes(), Path::new("x.sql"))
+}
+
+#[test]
+fn versions_compare_numerically() {
+    assert!(v("2") < v("10"));
+    assert!(v("1.2") < v("1.10"));
+    assert!(v("1_9") < v("2"));
+    assert_eq!(v("001"), v("1"));
+    assert_eq!(v("1.0"), v("1"));
+    assert!(v("20251019120000") > v("20250101"));
+    assert_eq!(v("0002_01").to_string(), "2.1");
+    assert_eq!(v("000").to_string(), "0");
+    assert!("1..2".parse::<Version>().is_err());
+    assert!("1a".parse::<Version>().is_err());
+}
+
+#[test]
+fn versions_hash_like_they_compare() {
+    use std::collections::HashSet;
+    let set: HashSet<Version> = [v("1"), v("001"), v("1.0")].into_iter().collect();
+    assert_eq!(set.len(), 1);
+}
+
+#[test]
+fn long_versions_compare_with_short_ones() {
+    // Up to two parts are stored inline, more on the heap: both agree.
+    assert_eq!(v("1.2.0.0"), v("1.2"));
+    assert_eq!(v("1_2_0").to_string(), "1.2.0");
+    assert!(v("1.2.3") > v("1.2"));
+    assert!(v("1.2.3") < v("1.3"));
+    assert!(v("1.2.3.4") < v("1.2.3.5"));
+    assert_eq!(v("7.8.9").parts(), &[7, 8, 9]);
+    assert_eq!(v("7").parts(), &[7]);
+    let max = "9".repeat(38);
+    assert_eq!(v(&max).to_string(), max);
+    use std::collections::HashSet;
+    let set: HashSet<Version> = [v("3.1.0"), v("3.1"), v("3_1_0_0")].into_iter().collect();
+    assert_eq!(set.len(), 1);
+}
+
+#[test]
+fn all_five_name_patterns() {
+    let p = |n| FileName::parse(n).unwrap().unwrap();
+    assert_eq!(
+        p("V001__create_users.sql"),
+        FileName::Versioned {
+            version: v("1"),
+            description: "create users".into(),
+            up_of_pair: false
+        }
+    );
+    assert_eq!(
+        p("V1.2__x.sql"),
+        FileName::Versioned {
+            version: v("1.2"),
+            description: "x".into(),
+            up_of_pair: false
+        }
+    );
+    assert_eq!(
+        p("U001__create_users.sql"),
+        FileName::Undo {
+            version: v("1"),
+            description: "create users".into()
+        }
+    );
+    assert_eq!(
+        p("R__views.sql"),
+        FileName::Repeatable {
+            description: "views".into()
+        }
+    );
+    assert_eq!(
+        p("20251019120000_add_users.sql"),
+        FileName::Versioned {
+            version: v("20251019120000"),
+            description: "add users".into(),
+            up_of_pair: false
+        }
+    );
+    assert_eq!(
+        p("20250101_users.up.sql"),
+        FileName::Versioned {
+            version: v("20250101"),
+            description: "users".into(),
+            up_of_pair: true
+        }
+    );
+    assert_eq!(
+        p("20250101_users.down.sql"),
+        FileName::Down {
+            version: v("20250101"),
+            description: "users".into()
+        }
+    );
+    assert_eq!(FileName::parse("notes.txt"), Ok(None));
+}
+
+#[test]
+fn misnamed_sql_files_are_errors() {
+    for bad in [
+        "V1_x.sql",
+        "V__x.sql",
+        "v1__x.sql",
+        "init.sql",
+        "R_x.sql",
+        "R__.sql",
+        "1_.sql",
+        "V1.a__x.sql",
+        "001.sql",
+    ] {
+        assert!(FileName::parse(bad).is_err(), "{bad} should be rejected");
+    }
+}
+
+#[test]
+fn crlf_and_bom_give_the_same_checksum() {
+    let lf = "CREATE TABLE a (id int);\nSELECT 1;\n";
+    let crlf = "CREATE TABLE a (id int);\r\nSELECT 1;\r\n";
+    let bom = format!("\u{feff}{crlf}");
+    let a = scan_str(lf).unwrap().checksum;
+    assert_eq!(a, scan_str(crlf).unwrap().checksum);
+    assert_eq!(a, scan_str(&bom).unwrap().checksum);
+    assert_eq!(a, Checksum::of(bom.as_bytes()));
+    assert_ne!(
+        a,
+        scan_str("CREATE TABLE a (id int);\nSELECT 2;\n")
+            .unwrap()
+            .checksum
+    );
+    // sha256("CREATE TABLE a (id int);\nSELECT 1;\n") — fixed so the format can never drift
+    assert_eq!(a.to_string().len(), 64);
+    assert_eq!(Checksum::from_hex(&a.to_string()), Some(a));
+}
+
+#[test]
+fn checksum_is_sha256_of_normalized_text() {
+    // sha256 of the empty string, a well-known value
+    assert_eq!(
+        Checksum::of(b"").to_string(),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(Checksum::of(b"\xEF\xBB\xBF"), Checksum::of(b""));
+}
+
+#[test]
+fn dbmate_sections_and_checksum_of_up_only() {
+    let f = "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n";
+    let s = scan_str(f).unwrap();
+    assert_eq!(
+        s.up,
+        Part {
+            start: 0,
+            end: 40,
+            line: 1,
+            no_transaction: false
+        }
+    );
+    assert_eq!(&f[40..], "-- migrate:down\nDROP TABLE a;\n");
+    let down = s.down.unwrap();
+    assert_eq!(down.line, 4);
+    assert_eq!(down.start, 40);
+    assert_eq!(down.end as usize, f.len());
+    let other_down = f.replace("DROP TABLE a;", "DROP TABLE a CASCADE;");
+    assert_eq!(scan_str(&other_down).unwrap().checksum, s.checksum);
+    assert_eq!(s.checksum, Checksum::of(&f.as_bytes()[..40]));
+}
+
+#[test]
+fn node_pg_migrate_sections() {
+    let f = "-- Up Migration\nCREATE TABLE a (id int);\n-- Down Migration\nDROP TABLE a;\n";
+    let s = scan_str(f).unwrap();
+    assert_eq!(s.down.unwrap().line, 3);
+}
+
+#[test]
+fn misplaced_markers_name_the_line() {
+    let e = scan_str("-- migrate:down\nDROP TABLE a;\n-- migrate:up\nSELECT 1;\n").unwrap_err();
+    assert!(matches!(e, Error::Section { line: 3, .. }), "{e:?}");
+    let e = scan_str("-- migrate:up\nSELECT 1;\n-- migrate:up\n").unwrap_err();
+    assert!(matches!(e, Error::Section { line: 3, .. }), "{e:?}");
+}
+
+#[test]
+fn no_transaction_directives() {
+    for f in [
+        "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+        "\u{feff}-- strata:no-transaction\r\nCREATE INDEX CONCURRENTLY i ON t (a);\r\n",
+        "\n\n  \n-- a comment\n-- strata:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+        "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n",
+    ] {
+        assert!(scan_str(f).unwrap().up.no_transaction, "{f:?}");
+    }
+    // after the first statement it is just a comment
+    let late = "SELECT 1;\n-- strata:no-transaction\nSELECT 2;\n";
+    assert!(!scan_str(late).unwrap().up.no_transaction);
+    let down_only = "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\nSELECT 2;\n";
+    let s = scan_str(down_only).unwrap();
+    assert!(!s.up.no_transaction);
+    assert!(s.down.unwrap().no_transaction);
+}
+
+#[test]
+fn allow_directive() {
+    let s =
+        scan_str("-- strata:allow ban-drop-column, require-concurrent-index\nSELECT 1;\n").unwrap();
+    assert_eq!(s.allow, vec!["ban-drop-column", "require-concurrent-index"]);
+}
+
+#[test]
+fn bad_encoding_and_empty_files() {
+    let e = scan(&mut &b"SELECT 1;\nSELECT '\xff';\n"[..], Path::new("x.sql")).unwrap_err();
+    assert!(matches!(e, Error::InvalidUtf8 { offset: 18, .. }), "{e:?}");
+    let e = scan(&mut &b"SELECT 1;\0\n"[..], Path::new("x.sql")).unwrap_err();
+    assert!(matches!(e, Error::NulByte { offset: 9, .. }), "{e:?}");
+    for empty in [
+        "",
+        "\n\n",
+        "-- nothing\n",
+        "/* a\n block */\n",
+        "\u{feff}",
+        "-- migrate:up\n-- migrate:down\nDROP TABLE a;\n",
+    ] {
+        assert!(
+            matches!(scan_str(empty), Err(Error::EmptyMigration { .. })),
+            "{empty:?}"
+        );
+    }
+}
+
+#[test]
+fn the_stream_hasher_agrees_with_the_line_hasher_however_the_bytes_are_cut() {
+    use super::checksum::StreamHasher;
+    let texts: [&[u8]; 6] = [
+        b"",
+        b"SELECT 1;\r\nSELECT 2;\r\n",
+        b"a\rb\r\r\nc\r",
+        b"\r\n\r\n\n\r",
+        b"no newline at the end",
+        b"mixed\nlf\r\nand cr\r only\r\n\r",
+    ];
+    for text in texts {
+        let expected = Checksum::of(text);
+        for cut in 1..=text.len().max(1) {
+            let mut h = StreamHasher::default();
+            for piece in text.chunks(cut) {
+                h.update(piece);
+            }
+            assert_eq!(h.checksum(), expected, "{text:?} cut every {cut}");
+        }
+    }
+}
