@@ -74,29 +74,38 @@ fn db_json(r: &DbReport, with_executed: bool) -> Value {
                 .map(|e| {
                     let a = e.applied.as_ref();
                     let mut m = json!({
-                        "version": e.version,
+                        "version": e.version.as_ref().map(ToString::to_string),
                         "description": e.description,
-                        "kind": e.kind,
+                        "kind": e.kind_name(),
                         "script": e.script,
                         "state": e.state.as_str(),
-                        "checksum": e.checksum,
-                        "applied_at": a.filter(|_| applied_state(e.state)).map(|a| a.applied_at.clone()),
+                        "checksum": e.checksum.map(|c| c.to_hex()),
+                        "applied_at": a.filter(|_| applied_state(e.state)).map(|a| a.applied_at.to_string()),
                         "execution_ms": a.filter(|_| applied_state(e.state)).map(|a| a.execution_ms),
                     });
                     if e.state == State::Modified {
-                        m["applied_checksum"] = json!(e.applied_checksum());
+                        m["applied_checksum"] = json!(e.applied_checksum().map(|c| c.to_hex()));
                     }
                     m
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let problems: Vec<Value> = r
-        .problems
-        .iter()
-        .map(|p| json!({"script": p.script, "version": p.version, "state": p.state.as_str(), "message": p.message}))
-        .chain(r.file_errors.iter().map(|e| json!({"script": null, "version": null, "state": "invalid", "message": e})))
-        .collect();
+    let problems: Vec<Value> =
+        r.problems
+            .iter()
+            .map(|p| {
+                json!({
+                    "script": p.script,
+                    "version": p.version.as_ref().map(ToString::to_string),
+                    "state": p.state().as_str(),
+                    "message": p.message().to_string(),
+                })
+            })
+            .chain(r.file_errors.iter().map(
+                |e| json!({"script": null, "version": null, "state": "invalid", "message": e}),
+            ))
+            .collect();
     let mut v = json!({
         "name": r.name,
         "url": r.url,
@@ -149,20 +158,27 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
     use std::fmt::Write;
     let mut out = header(r);
     let Some(plan) = &r.plan else { return out };
-    // `2026-11-21T16:32:28Z` shows as `2026-11-21 16:32:28`.
-    fn at(a: &AppliedMigration) -> (&str, &str) {
-        let s = a.applied_at.as_str();
-        match (s.get(..10), s.get(11..19)) {
-            (Some(date), Some(time)) if s.as_bytes()[10] == b'T' => (date, time),
-            _ => (s, ""),
+    // `2026-11-21T16:32:28Z` shows as `2026-11-21 16:32:28`. Appended in
+    // place (no string per row); returns the width written.
+    fn push_at(out: &mut String, a: &AppliedMigration) -> usize {
+        let start = out.len();
+        let _ = write!(out, "{}", a.applied_at);
+        if out.as_bytes().get(start + 10) == Some(&b'T') && out.len() >= start + 19 {
+            out.replace_range(start + 10..start + 11, " ");
+            out.truncate(start + 19);
         }
+        out.len() - start
     }
-    fn at_width((date, time): (&str, &str)) -> usize {
-        if time.is_empty() {
-            date.len()
-        } else {
-            date.len() + 1 + time.len()
+    // The version (`R` for none), appended in place; returns its width.
+    fn push_version(out: &mut String, e: &strata::plan::Entry) -> usize {
+        let start = out.len();
+        match &e.version {
+            Some(v) => {
+                let _ = write!(out, "{v}");
+            }
+            None => out.push('R'),
         }
+        out.len() - start
     }
     fn digits(n: i32) -> usize {
         let d = n
@@ -182,12 +198,15 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
         "TIME",
     ];
     let mut w = titles.map(str::len);
+    let mut scratch = String::new();
     for e in &plan.entries {
-        w[0] = w[0].max(e.version.as_deref().map_or(1, str::len));
+        scratch.clear();
+        w[0] = w[0].max(push_version(&mut scratch, e));
         w[1] = w[1].max(e.description.chars().count());
         w[2] = w[2].max(e.state.as_str().len());
         if let Some(a) = shown(e) {
-            w[3] = w[3].max(at_width(at(a)));
+            scratch.clear();
+            w[3] = w[3].max(push_at(&mut scratch, a));
             w[4] = w[4].max(digits(a.execution_ms) + 3);
         }
     }
@@ -210,9 +229,8 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
     out.reserve(plan.entries.len() * (w.iter().sum::<usize>() + 12));
     for e in &plan.entries {
         out.push_str("\n  ");
-        let version = e.version.as_deref().unwrap_or("R");
-        out.push_str(version);
-        pad(&mut out, w[0] - version.len() + 2);
+        let width = push_version(&mut out, e);
+        pad(&mut out, w[0] - width + 2);
         out.push_str(&e.description);
         pad(&mut out, w[1] - e.description.chars().count() + 2);
         let state = e.state.as_str();
@@ -224,13 +242,8 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
         pad(&mut out, w[2] - state.len() + 2);
         match shown(e) {
             Some(a) => {
-                let (date, time) = at(a);
-                out.push_str(date);
-                if !time.is_empty() {
-                    out.push(' ');
-                    out.push_str(time);
-                }
-                pad(&mut out, w[3] - at_width((date, time)) + 2);
+                let width = push_at(&mut out, a);
+                pad(&mut out, w[3] - width + 2);
                 let _ = write!(out, "{} ms", a.execution_ms);
             }
             None => pad(&mut out, w[3] + 2),
@@ -240,8 +253,8 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
             let _ = write!(
                 out,
                 "\n      checksum applied {}\n      checksum on disk {}",
-                e.applied_checksum().unwrap_or("none"),
-                e.checksum.as_deref().unwrap_or("none")
+                Hex(e.applied_checksum()),
+                Hex(e.checksum)
             );
         }
     }
@@ -280,6 +293,18 @@ pub fn summary(r: &DbReport) -> String {
         }
     }
     format!("  {}", parts.join(", "))
+}
+
+/// A checksum in hex, `none` without one.
+struct Hex(Option<strata::migration::Checksum>);
+
+impl std::fmt::Display for Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, "{c}"),
+            None => f.write_str("none"),
+        }
+    }
 }
 
 fn state_color(s: State) -> &'static str {

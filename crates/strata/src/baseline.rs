@@ -25,7 +25,7 @@ use crate::migration::Version;
 /// ```
 /// use std::path::Path;
 /// use strata::baseline::BASELINE_SCRIPT;
-/// use strata::history::{AppliedMigration, RowKind};
+/// use strata::history::{AppliedMigration, RowKind, Timestamp};
 /// use strata::migration::Content;
 /// use strata::plan::{Plan, PlanOptions, State};
 /// use strata::source::Migrations;
@@ -37,13 +37,13 @@ use crate::migration::Version;
 /// // The row `strata baseline 2` writes.
 /// let row = AppliedMigration {
 ///     installed_rank: 1,
-///     version: Some("2".into()),
+///     version: files.list[1].version.clone(), // 2
 ///     description: BASELINE_SCRIPT.into(),
 ///     kind: RowKind::Baseline,
 ///     script: BASELINE_SCRIPT.into(),
 ///     checksum: None,
 ///     applied_by: "admin".into(),
-///     applied_at: "2025-01-01T00:00:00Z".into(),
+///     applied_at: Timestamp::from_unix_secs(1_735_689_600), // 2025-01-01
 ///     execution_ms: 0,
 ///     success: true,
 ///     progress: None,

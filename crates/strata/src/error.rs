@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::plan::Problem;
+use crate::plan::problem::Problem;
 
 /// Everything that can go wrong in strata.
 ///
@@ -148,6 +148,42 @@ pub enum Error {
         /// The driver's error.
         #[source]
         source: tokio_postgres::Error,
+    },
+
+    /// A history row holds a value strata cannot read (exit 1): the row is
+    /// neither dropped nor guessed at, the command stops.
+    ///
+    /// ```
+    /// let e = strata::Error::CorruptHistory {
+    ///     table: "public.strata_schema_history".into(),
+    ///     installed_rank: 7,
+    ///     column: "version",
+    ///     value: Some("v1.x".into()),
+    ///     expected: "a version like 1, 2.1 or 20250101",
+    /// };
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "the history table public.strata_schema_history has a corrupt row: installed_rank 7, \
+    ///      column version holds \"v1.x\", which is not a version like 1, 2.1 or 20250101; \
+    ///      correct or delete that row by hand"
+    /// );
+    /// ```
+    #[error(
+        "the history table {table} has a corrupt row: installed_rank {installed_rank}, column {column} holds {}, \
+         which is not {expected}; correct or delete that row by hand",
+        value.as_ref().map_or_else(|| "NULL".to_owned(), |v| format!("{v:?}"))
+    )]
+    CorruptHistory {
+        /// The history table, `schema.table`.
+        table: String,
+        /// The row's `installed_rank`.
+        installed_rank: i32,
+        /// The column whose value is unreadable.
+        column: &'static str,
+        /// The value found (None for NULL).
+        value: Option<String>,
+        /// What the column must hold.
+        expected: &'static str,
     },
 
     /// A migration's SQL failed.

@@ -690,11 +690,7 @@ impl Migrator<'_> {
             }
             executed
         };
-        let now = time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
-            .unwrap_or_default();
+        let now = history::Timestamp::now();
         let plan = plan.after_applied(
             executed.iter().map(|e| {
                 (
@@ -702,7 +698,7 @@ impl Migrator<'_> {
                     i32::try_from(e.execution_ms).unwrap_or(i32::MAX),
                 )
             }),
-            &now,
+            now,
         );
         Ok(Report {
             plan,

@@ -41,10 +41,10 @@ use crate::source::Migrations;
 /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
 /// # }
 /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
-/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #     AppliedMigration { installed_rank: rank, version: m.version.clone(),
 /// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
-/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
-/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// #         checksum: Some(m.checksum), applied_by: "app".into(),
+/// #         applied_at: strata::history::Timestamp::from_unix_secs(1_735_689_600), execution_ms: 3, success: true, progress: None }
 /// # }
 /// let before = from_files(&[("V1__users.sql", "CREATE TABLE users (id int);")]);
 /// let history = [applied(1, &before[0])];
@@ -93,10 +93,10 @@ impl Default for RepairOptions {
 /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
 /// # }
 /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
-/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #     AppliedMigration { installed_rank: rank, version: m.version.clone(),
 /// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
-/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
-/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// #         checksum: Some(m.checksum), applied_by: "app".into(),
+/// #         applied_at: strata::history::Timestamp::from_unix_secs(1_735_689_600), execution_ms: 3, success: true, progress: None }
 /// # }
 /// let before = from_files(&[("V1__users.sql", "CREATE TABLE users (id int);")]);
 /// let now = from_files(&[("V1__users.sql", "CREATE TABLE users (id bigint);")]);
@@ -131,10 +131,10 @@ pub struct ChecksumChange {
 /// #     Migrations::from_files("migrations".as_ref(), list.collect()).unwrap().list
 /// # }
 /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
-/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #     AppliedMigration { installed_rank: rank, version: m.version.clone(),
 /// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
-/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
-/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// #         checksum: Some(m.checksum), applied_by: "app".into(),
+/// #         applied_at: strata::history::Timestamp::from_unix_secs(1_735_689_600), execution_ms: 3, success: true, progress: None }
 /// # }
 /// let files = from_files(&[("V1__a.sql", "SELECT 1;"), ("V2__b.sql", "SELECT 2;")]);
 /// // V2 failed (a no-transaction migration leaves a row with success = false).
@@ -194,10 +194,10 @@ pub fn what_to_repair(
         if options.accept_checksums {
             accepted.push(ChecksumChange {
                 installed_rank: row.installed_rank,
-                version: version.clone(),
+                version: version.to_string(),
                 script: e.script.clone(),
-                old: row.checksum.clone(),
-                new: new.clone(),
+                old: row.checksum.map(|c| c.to_hex()),
+                new: new.to_hex(),
             });
         } else {
             still_modified.push(e.script.clone());

@@ -23,7 +23,7 @@ use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
 use crate::lock::Held;
 use crate::migration::{Checksum, DownPart, Migration, Version};
 use crate::migrator::{Event, Executed, run_in_transaction, run_statements, set_timeouts};
-use crate::plan::{Plan, PlanOptions, Problem, State};
+use crate::plan::{Check, Plan, PlanOptions, Problem, ProblemKind, State};
 use crate::source::Migrations;
 
 /// How far to roll back.
@@ -35,10 +35,10 @@ use crate::source::Migrations;
 /// use strata::source::Migrations;
 /// # use strata::{history::{AppliedMigration, RowKind}, migration::Migration};
 /// # fn applied(rank: i32, m: &Migration) -> AppliedMigration {
-/// #     AppliedMigration { installed_rank: rank, version: m.version.as_ref().map(ToString::to_string),
+/// #     AppliedMigration { installed_rank: rank, version: m.version.clone(),
 /// #         description: m.description.clone(), kind: RowKind::Versioned, script: m.script.clone(),
-/// #         checksum: Some(m.checksum.to_hex()), applied_by: "app".into(),
-/// #         applied_at: "2025-01-01T00:00:00Z".into(), execution_ms: 3, success: true, progress: None }
+/// #         checksum: Some(m.checksum), applied_by: "app".into(),
+/// #         applied_at: strata::history::Timestamp::from_unix_secs(1_735_689_600), execution_ms: 3, success: true, progress: None }
 /// # }
 /// let m = Migrations::from_files(Path::new("migrations"), vec![
 ///     ("V1__a.sql".into(), Content::Static(b"CREATE TABLE a (id int);")),
@@ -187,11 +187,13 @@ pub fn select(
         .iter()
         .filter(|e| e.state == State::Failed)
         .map(|e| Problem {
-            state: e.state,
             script: e.script.clone(),
             version: e.version.clone(),
-            message: "failed; resolve it first (`strata migrate --resume` or `strata repair`)"
-                .into(),
+            kind: ProblemKind::Failed {
+                file_gone: e.migration.is_none(),
+                statements_applied: None,
+            },
+            check: Check::Rollback,
         })
         .collect();
     let mut applied: Vec<(Version, &crate::plan::Entry)> = plan
@@ -203,20 +205,20 @@ pub fn select(
                 State::Applied | State::Modified | State::Missing | State::Baseline
             )
         })
-        .filter_map(|e| Some((e.version.as_deref()?.parse::<Version>().ok()?, e)))
+        .filter_map(|e| Some((e.version.clone()?, e)))
         .collect();
     applied.sort_by(|a, b| b.0.cmp(&a.0));
     let in_range: Vec<&(Version, &crate::plan::Entry)> = match target {
         RollbackTarget::Steps(n) => {
             if *n > applied.len() {
                 problems.push(Problem {
-                    state: State::Pending,
                     script: String::new(),
                     version: None,
-                    message: format!(
-                        "--steps {n}, but only {} version(s) are applied",
-                        applied.len()
-                    ),
+                    kind: ProblemKind::TooManySteps {
+                        steps: *n,
+                        applied: applied.len(),
+                    },
+                    check: Check::Rollback,
                 });
             }
             applied.iter().take(*n).collect()
@@ -225,34 +227,27 @@ pub fn select(
     };
     let mut selected = Vec::with_capacity(in_range.len());
     for (v, e) in in_range {
-        let message = match (e.state, e.migration) {
-            (State::Baseline, _) => Some(format!(
-                "version {v} is the baseline: there is nothing strata ran to roll back"
-            )),
-            (State::Missing, _) | (_, None) => Some(format!(
-                "applied, but the file is gone; restore {} to roll it back",
-                e.script
-            )),
-            (State::Modified, Some(_)) => Some(
-                "modified since it was applied, so its down part may not match what ran; restore the file, \
-                 or run `strata repair --accept-checksums` if the change is intended"
-                    .into(),
-            ),
-            (_, Some(i)) if migrations[i].down.is_none() => Some(format!(
-                "has no down part; add a `-- migrate:down` section, a U{v}__{}.sql file or a .down.sql file",
-                migrations[i].description.replace(' ', "_")
-            )),
+        let kind = match (e.state, e.migration) {
+            (State::Baseline, _) => Some(ProblemKind::Baseline),
+            (State::Missing, _) | (_, None) => Some(ProblemKind::Missing),
+            (State::Modified, Some(i)) => Some(ProblemKind::Modified {
+                applied: e.applied_checksum(),
+                on_disk: migrations[i].checksum,
+            }),
+            (_, Some(i)) if migrations[i].down.is_none() => Some(ProblemKind::NoDownPart {
+                description: migrations[i].description.clone(),
+            }),
             (_, Some(i)) => {
                 selected.push(i);
                 None
             }
         };
-        if let Some(message) = message {
+        if let Some(kind) = kind {
             problems.push(Problem {
-                state: e.state,
                 script: e.script.clone(),
-                version: Some(v.to_string()),
-                message,
+                version: Some(v.clone()),
+                kind,
+                check: Check::Rollback,
             });
         }
     }
@@ -491,6 +486,7 @@ impl<'m> Rollback<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::Timestamp;
     use crate::migration::Content;
     use std::path::Path;
 
@@ -507,13 +503,13 @@ mod tests {
     fn applied(m: &Migration, rank: i32, kind: RowKind) -> AppliedMigration {
         AppliedMigration {
             installed_rank: rank,
-            version: m.version.as_ref().map(ToString::to_string),
+            version: m.version.clone(),
             description: m.description.clone(),
             kind,
             script: m.script.clone(),
-            checksum: Some(m.checksum.to_string()),
+            checksum: Some(m.checksum),
             applied_by: "t".into(),
-            applied_at: String::new(),
+            applied_at: Timestamp::default(),
             execution_ms: 0,
             success: true,
             progress: None,
@@ -561,7 +557,10 @@ mod tests {
             panic!("expected a refusal")
         };
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("no down part"), "{problems:?}");
+        assert!(
+            problems[0].to_string().contains("no down part"),
+            "{problems:?}"
+        );
         assert!(select(&m.list, &h, &RollbackTarget::Steps(3)).is_err());
     }
 }

@@ -25,14 +25,14 @@ use crate::source::Migrations;
 /// ```
 /// use strata::Incompatible;
 /// use strata::history::TableName;
-/// use strata::plan::{Problem, State};
+/// use strata::plan::{Check, Problem, ProblemKind};
 /// let e = Incompatible::Problems {
 ///     table: TableName::default(),
 ///     problems: vec![Problem {
-///         state: State::Pending,
 ///         script: "V3__orders.sql".into(),
-///         version: Some("3".into()),
-///         message: "not applied; run `strata migrate`".into(),
+///         version: Some("3".parse()?),
+///         kind: ProblemKind::Pending { above_target: false },
+///         check: Check::Verify,
 ///     }],
 /// };
 /// assert_eq!(
@@ -41,6 +41,7 @@ use crate::source::Migrations;
 ///      (1 problem(s), history public.strata_schema_history):\n  \
 ///      V3__orders.sql: not applied; run `strata migrate`"
 /// );
+/// # Ok::<(), String>(())
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

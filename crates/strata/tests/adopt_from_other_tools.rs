@@ -51,7 +51,7 @@ async fn adopt_then_migrate(
     for row in &report.history {
         if let Some(file) = m.list.iter().find(|f| f.script == row.script) {
             assert_eq!(
-                row.checksum,
+                row.checksum.map(|c| c.to_string()),
                 Some(file.checksum.to_string()),
                 "{tool}: {}",
                 row.script

@@ -207,7 +207,7 @@ async fn modified_and_missing_and_failed_refuse_with_the_resolving_command() {
     let Error::Refused { problems } = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(problems[0].state, State::Modified);
+    assert_eq!(problems[0].state(), State::Modified);
     assert!(
         err.to_string().contains("strata repair --accept-checksums"),
         "{err}"
@@ -222,7 +222,7 @@ async fn modified_and_missing_and_failed_refuse_with_the_resolving_command() {
         panic!("{err:?}")
     };
     assert_eq!(
-        (problems[0].state, problems[0].script.as_str()),
+        (problems[0].state(), problems[0].script.as_str()),
         (State::Missing, "V2__b.sql")
     );
     assert!(err.to_string().contains("restore"), "{err}");
@@ -336,7 +336,7 @@ async fn a_failed_no_transaction_statement_records_progress_and_blocks() {
     let Error::Refused { problems } = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(problems[0].state, State::Failed);
+    assert_eq!(problems[0].state(), State::Failed);
     assert!(err.to_string().contains("strata repair"));
 }
 
@@ -589,5 +589,78 @@ async fn a_200k_statement_file_runs_in_one_migration() {
     assert_eq!(
         db.query_strings("SELECT count(*)::text FROM big").await[0][0],
         s("200000")
+    );
+}
+
+/// Runs `sql` on the history, then reads it: the error it must give.
+async fn corrupt(client: &tokio_postgres::Client, sql: &str) -> Error {
+    client.batch_execute(sql).await.unwrap();
+    strata::history::read(client, &TableName::default())
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_corrupt_history_row_is_an_error_naming_rank_and_column() {
+    let db = fresh_db("corrupt_history_row").await;
+    let d = folder(&[
+        ("V1__a.sql", "CREATE TABLE a (id int);"),
+        ("V2__b.sql", "CREATE TABLE b (id int);"),
+    ]);
+    migrate(&db, d.path()).await.unwrap();
+    let client = db.client().await;
+
+    // A version that does not parse: not dropped.
+    let e = corrupt(
+        &client,
+        "UPDATE strata_schema_history SET version = 'v2.x' WHERE installed_rank = 2",
+    )
+    .await;
+    assert_eq!(
+        e.to_string(),
+        "the history table public.strata_schema_history has a corrupt row: installed_rank 2, \
+         column version holds \"v2.x\", which is not a version like 1, 2.1 or 20250101; \
+         correct or delete that row by hand"
+    );
+    assert!(matches!(
+        &e,
+        Error::CorruptHistory {
+            installed_rank: 2,
+            column: "version",
+            ..
+        }
+    ));
+    // migrate stops on it too, and applies nothing.
+    let err = migrate(&db, d.path()).await.unwrap_err();
+    assert!(matches!(err, Error::CorruptHistory { .. }), "{err}");
+    assert!(!err.is_check_failure() && !err.is_config());
+
+    // A checksum that is not 64 hex digits.
+    let e = corrupt(
+        &client,
+        "UPDATE strata_schema_history SET version = '2', checksum = 'not-a-checksum' \
+         WHERE installed_rank = 2",
+    )
+    .await;
+    assert!(
+        e.to_string().contains(
+            "installed_rank 2, column checksum holds \"not-a-checksum\", which is not 64 hex digits"
+        ),
+        "{e}"
+    );
+
+    // An unknown kind (the table's CHECK constraint dropped): not read as versioned.
+    let e = corrupt(
+        &client,
+        "UPDATE strata_schema_history SET checksum = NULL WHERE installed_rank = 2; \
+         ALTER TABLE strata_schema_history DROP CONSTRAINT strata_schema_history_kind_check; \
+         UPDATE strata_schema_history SET kind = 'SQL' WHERE installed_rank = 1",
+    )
+    .await;
+    assert!(
+        e.to_string().contains(
+            "installed_rank 1, column kind holds \"SQL\", which is not one of versioned, repeatable, undo, baseline"
+        ),
+        "{e}"
     );
 }

@@ -569,7 +569,10 @@ async fn repeatables_run_after_versioned_in_description_order_and_rerun_when_cha
     };
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].script, "R__b_view.sql");
-    assert!(problems[0].message.contains("changed"), "{err}");
+    assert!(
+        problems[0].message().to_string().contains("changed"),
+        "{err}"
+    );
     let r = migrate(&db, d.path()).await.unwrap();
     assert_eq!(r.executed.len(), 1);
     assert_eq!(r.executed[0].script, "R__b_view.sql");
@@ -594,7 +597,7 @@ async fn out_of_order_refused_then_allowed_and_recorded() {
     let e = verify(&client, &Migrations::from_dir(d.path()).unwrap())
         .await
         .unwrap_err();
-    assert_eq!(e.problems()[0].state, State::OutOfOrder);
+    assert_eq!(e.problems()[0].state(), State::OutOfOrder);
     let r = migrate_with(
         &db,
         d.path(),

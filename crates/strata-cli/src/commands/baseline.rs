@@ -85,7 +85,7 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
                             db.name,
                             row.kind.as_str(),
                             row.version
-                                .as_deref()
+                                .as_ref()
                                 .map(|v| format!("V{v}"))
                                 .unwrap_or_else(|| "R".into()),
                             row.script

@@ -74,7 +74,7 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
                         "{n}: {remove} failed row #{} {} ({}, failed at {})",
                         row.installed_rank,
                         row.version
-                            .as_deref()
+                            .as_ref()
                             .map(|v| format!("V{v}"))
                             .unwrap_or_else(|| "R".into()),
                         row.script,
@@ -105,7 +105,7 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
                     "history_table": r.table,
                     "dry_run": rep.dry_run,
                     "removed": rep.removed.iter().map(|x| json!({
-                        "installed_rank": x.installed_rank, "version": x.version, "script": x.script,
+                        "installed_rank": x.installed_rank, "version": x.version.as_ref().map(ToString::to_string), "script": x.script,
                     })).collect::<Vec<_>>(),
                     "accepted": rep.accepted.iter().map(|c| json!({
                         "version": c.version, "script": c.script, "old": c.old, "new": c.new,

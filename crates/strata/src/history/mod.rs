@@ -11,97 +11,15 @@ use tokio_postgres::types::Type;
 
 use crate::error::Error;
 
+mod row;
+#[cfg(test)]
+mod tests;
+mod timestamp;
+
 pub use crate::config::{TableName, quote_ident};
-
-/// The `kind` column.
-///
-/// A version's latest row decides its state: `Undo` after `Versioned` makes
-/// it pending again (see [`crate::plan::Plan`]).
-///
-/// ```
-/// use strata::history::RowKind;
-/// let kinds = [RowKind::Versioned, RowKind::Repeatable, RowKind::Undo, RowKind::Baseline];
-/// assert_eq!(kinds.map(RowKind::as_str), ["versioned", "repeatable", "undo", "baseline"]);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowKind {
-    /// A versioned migration was applied (or failed).
-    Versioned,
-    /// A repeatable migration was applied.
-    Repeatable,
-    /// A version was rolled back.
-    Undo,
-    /// The database was marked as being at a version.
-    Baseline,
-}
-
-impl RowKind {
-    /// The text stored in the table.
-    ///
-    /// ```
-    /// assert_eq!(strata::history::RowKind::Undo.as_str(), "undo");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowKind::Versioned => "versioned",
-            RowKind::Repeatable => "repeatable",
-            RowKind::Undo => "undo",
-            RowKind::Baseline => "baseline",
-        }
-    }
-
-    fn parse(s: &str) -> Option<RowKind> {
-        Some(match s {
-            "versioned" => RowKind::Versioned,
-            "repeatable" => RowKind::Repeatable,
-            "undo" => RowKind::Undo,
-            "baseline" => RowKind::Baseline,
-            _ => return None,
-        })
-    }
-}
-
-/// One row of the history table.
-///
-/// ```no_run
-/// use strata::history::{self, TableName};
-/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-/// # let url = std::env::var("DATABASE_URL")?;
-/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-/// tokio::spawn(connection);
-/// let rows = history::read(&client, &TableName::default()).await?.unwrap_or_default();
-/// for row in &rows {
-///     let outcome = if row.success { "ok" } else { "FAILED" };
-///     let version = row.version.as_deref().unwrap_or("-");
-///     println!("{} {} {version} {} {outcome}", row.installed_rank, row.kind.as_str(), row.script);
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct AppliedMigration {
-    /// 1, 2, 3 … in order of execution.
-    pub installed_rank: i32,
-    /// Normalized version; None for repeatables.
-    pub version: Option<String>,
-    /// Description.
-    pub description: String,
-    /// What happened.
-    pub kind: RowKind,
-    /// File name.
-    pub script: String,
-    /// Lowercase hex SHA-256, None for baseline rows.
-    pub checksum: Option<String>,
-    /// `current_user` at the time.
-    pub applied_by: String,
-    /// When, RFC 3339 in UTC.
-    pub applied_at: String,
-    /// Wall time of the script.
-    pub execution_ms: i32,
-    /// False only for a failed no-transaction migration.
-    pub success: bool,
-    /// For a failed no-transaction migration: statements that succeeded.
-    pub progress: Option<serde_json::Value>,
-}
+use row::StoredColumns;
+pub use row::{AppliedMigration, RowKind};
+pub use timestamp::Timestamp;
 
 /// `CREATE TABLE` for the history table (and, with `with_schema`, its schema).
 ///
@@ -173,67 +91,6 @@ fn select_sql(table: &TableName) -> String {
          applied_at, execution_ms, success, progress FROM {}",
         table.quoted()
     )
-}
-
-/// A `timestamptz` as PostgreSQL sends it in binary: microseconds since
-/// 2000-01-01 00:00 UTC (or ±infinity as the extreme values).
-struct PgTimestamp(i64);
-
-impl<'a> tokio_postgres::types::FromSql<'a> for PgTimestamp {
-    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        let bytes: [u8; 8] = raw.try_into()?;
-        Ok(PgTimestamp(i64::from_be_bytes(bytes)))
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        *ty == Type::TIMESTAMPTZ
-    }
-}
-
-/// `2026-11-21T16:32:28Z`: RFC 3339 in UTC, to the second. Plain integer
-/// arithmetic (the civil-from-days algorithm): `status` formats one per
-/// history row, and a general date library made that a tenth of its time.
-fn rfc3339_utc(t: PgTimestamp) -> String {
-    match t.0 {
-        i64::MAX => return "infinity".to_owned(),
-        i64::MIN => return "-infinity".to_owned(),
-        _ => {}
-    }
-    const UNIX_2000: i64 = 946_684_800;
-    let secs = t.0.div_euclid(1_000_000) + UNIX_2000;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days_from_civil inverse, for the proleptic Gregorian calendar.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    if !(0..=9999).contains(&year) {
-        return format!(
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60
-        );
-    }
-    let mut b = *b"0000-00-00T00:00:00Z";
-    let mut put = |at: usize, width: usize, mut n: i64| {
-        for i in (at..at + width).rev() {
-            b[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    };
-    put(0, 4, year);
-    put(5, 2, month);
-    put(8, 2, day);
-    put(11, 2, rem / 3600);
-    put(14, 2, rem / 60 % 60);
-    put(17, 2, rem % 60);
-    String::from_utf8_lossy(&b).into_owned()
 }
 
 /// The statement that records a migration. Parameters: version, description,
@@ -521,20 +378,24 @@ pub async fn read_state(client: &Client, table: &TableName) -> Result<HistorySta
         .await
         .map_err(|e| Error::db(format!("cannot read the history table {table}"), e))?
     {
-        let kind: &str = r.try_get(3).map_err(ctx)?;
-        out.push(AppliedMigration {
+        let typed = StoredColumns {
             installed_rank: r.try_get(0).map_err(ctx)?,
             version: r.try_get(1).map_err(ctx)?,
-            description: r.try_get(2).map_err(ctx)?,
-            kind: RowKind::parse(kind).unwrap_or(RowKind::Versioned),
-            script: r.try_get(4).map_err(ctx)?,
+            kind: r.try_get(3).map_err(ctx)?,
             checksum: r.try_get(5).map_err(ctx)?,
+            applied_at: r.try_get(7).map_err(ctx)?,
+        };
+        let installed_rank = typed.installed_rank;
+        let typed = typed.typed(table)?;
+        out.push(AppliedMigration {
+            installed_rank,
+            version: typed.version,
+            description: r.try_get(2).map_err(ctx)?,
+            kind: typed.kind,
+            script: r.try_get(4).map_err(ctx)?,
+            checksum: typed.checksum,
             applied_by: r.try_get(6).map_err(ctx)?,
-            applied_at: r
-                .try_get::<_, Option<PgTimestamp>>(7)
-                .map_err(ctx)?
-                .map(rfc3339_utc)
-                .unwrap_or_default(),
+            applied_at: typed.applied_at,
             execution_ms: r.try_get(8).map_err(ctx)?,
             success: r.try_get(9).map_err(ctx)?,
             progress: r.try_get(10).map_err(ctx)?,
@@ -586,50 +447,5 @@ pub async fn create(client: &Client, table: &TableName, schema_exists: bool) -> 
                 .map_err(ctx)
         }
         Err(e) => Err(ctx(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_format_as_rfc3339_utc() {
-        let at = |us: i64| rfc3339_utc(PgTimestamp(us));
-        assert_eq!(at(0), "2000-01-01T00:00:00Z");
-        // 2026-11-21 16:32:28.999 UTC: fractions are cut, not rounded.
-        assert_eq!(at(848_593_948_999_000), "2026-11-21T16:32:28Z");
-        assert_eq!(at(-1), "1999-12-31T23:59:59Z");
-        // A leap day, and the day after.
-        assert_eq!(at(131_328_000_000_000), "2004-02-29T00:00:00Z");
-        assert_eq!(at(131_414_400_000_000), "2004-03-01T00:00:00Z");
-        assert_eq!(at(-946_684_800_000_000), "1970-01-01T00:00:00Z");
-        assert_eq!(at(i64::MAX), "infinity");
-        // Checked against the time crate over a spread of instants.
-        for us in (-3_000_000_000_000_000i64..3_000_000_000_000_000).step_by(7_777_777_777_777) {
-            let t = time::OffsetDateTime::from_unix_timestamp_nanos(
-                (i128::from(us) + 946_684_800_000_000) * 1000,
-            )
-            .unwrap();
-            let want = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            );
-            assert_eq!(at(us), want, "{us}");
-        }
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
-        assert_eq!(
-            TableName::default().quoted(),
-            "\"public\".\"strata_schema_history\""
-        );
     }
 }
