@@ -5,7 +5,7 @@
 //! which directives it carries and its [`Checksum`] — all learnt by one
 //! [`scan`] of the file. Collecting a folder of files is [`crate::source`]'s job.
 
-mod checksum;
+pub(crate) mod checksum;
 mod content;
 mod name;
 mod read;
@@ -13,7 +13,7 @@ mod scan;
 mod section;
 #[cfg(test)]
 mod tests;
-mod version;
+pub(crate) mod version;
 
 pub use checksum::Checksum;
 pub use content::{Content, DownPart, Part};

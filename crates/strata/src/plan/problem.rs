@@ -6,7 +6,8 @@
 
 use std::fmt;
 
-use crate::migration::{Checksum, Version};
+use crate::migration::checksum::Checksum;
+use crate::migration::version::Version;
 
 use super::state::State;
 
