@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-use strata::history::quote_ident;
+use strata::config::quote_ident;
 
 use crate::url;
 
