@@ -1,6 +1,7 @@
-//! One fresh database per test: created with a unique name, dropped (with
-//! `FORCE`, so leftover connections do not keep it alive) when the
-//! [`TestDb`] is dropped.
+//! One fresh database per test: created with a unique name on the server of
+//! an admin URL (the shared server or an extra cluster passes its own),
+//! dropped (with `FORCE`, so leftover connections do not keep it alive) when
+//! the [`TestDb`] is dropped.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -9,7 +10,7 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-use strata::history::quote_ident;
+use strata::config::quote_ident;
 
 use crate::url;
 
@@ -28,18 +29,6 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// [`crate::fresh_db`] for synchronous tests (e.g. ones that run the
-    /// `strata` binary). Works inside or outside a tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// As [`crate::fresh_db`].
-    pub fn new_blocking(hint: &str) -> TestDb {
-        let server = crate::server();
-        let hint = hint.to_owned();
-        block_on(async move { server.fresh_db(&hint).await })
-    }
-
     /// The full URL of the database, usable as `DATABASE_URL`.
     pub fn url(&self) -> String {
         self.url.clone()

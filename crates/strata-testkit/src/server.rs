@@ -134,6 +134,20 @@ impl TestServer {
     }
 }
 
+impl TestDb {
+    /// [`crate::fresh_db`] for synchronous tests (e.g. ones that run the
+    /// `strata` binary). Works inside or outside a tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// As [`crate::fresh_db`].
+    pub fn new_blocking(hint: &str) -> TestDb {
+        let server = server();
+        let hint = hint.to_owned();
+        db::block_on(async move { server.fresh_db(&hint).await })
+    }
+}
+
 impl PrivateCluster {
     fn start(bins: PgBinaries, prefix: &str) -> Result<PrivateCluster, String> {
         Self::start_with(bins, prefix, &StartOptions::for_tests())

@@ -43,24 +43,26 @@
 
 mod binaries;
 mod error;
+mod initdb;
 mod net;
 mod pidfile;
 mod process;
+mod start;
 mod status;
+mod stop;
 mod user;
 
 #[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 pub use binaries::PgBinaries;
 pub use error::ClusterError;
 pub use status::{ClusterInfo, ClusterStatus, ShutdownMode, StartOptions};
 
-use process::{combined_output, file_len, is_zombie, read_from, run, shell_quote};
+use process::{combined_output, is_zombie, run};
 
 use pidfile::PidFile;
 use user::ServerUser;
@@ -74,10 +76,6 @@ pub const SUPERUSER: &str = "postgres";
 
 /// How long `pg_ctl` waits for the server to start or stop, in seconds.
 const PG_CTL_TIMEOUT_SECS: &str = "60";
-
-/// How many times a start is retried after a transient failure (port taken,
-/// shared memory of a killed server not yet released).
-const START_ATTEMPTS: u64 = 8;
 
 /// A PostgreSQL cluster living in one directory, run by this machine's
 /// server binaries. See the [module docs](self) for the layout and the
@@ -232,282 +230,6 @@ impl LocalCluster {
     /// ```
     pub fn is_initialized(&self) -> bool {
         self.data_dir().join("PG_VERSION").is_file()
-    }
-
-    /// Runs `initdb` unless the cluster is already initialized; returns
-    /// whether it ran. Durable: `initdb` syncs its files to disk.
-    ///
-    /// # Errors
-    ///
-    /// [`ClusterError::NotTraversable`] as root when `postgres` cannot reach
-    /// the directory; [`ClusterError::InitdbFailed`] with initdb's output;
-    /// [`ClusterError::Io`] / [`ClusterError::Spawn`].
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// # fn f() -> Result<(), Box<dyn std::error::Error>> {
-    /// use strata::cluster::{LocalCluster, PgBinaries};
-    ///
-    /// let cluster = LocalCluster::new(".strata/cluster", PgBinaries::from_process_env()?)?;
-    /// let ran = cluster.init()?; // false when it was already initialized
-    /// assert!(cluster.is_initialized());
-    /// assert!(!cluster.init()?); // a second call does nothing
-    /// # let _ = ran; Ok(()) }
-    /// ```
-    pub fn init(&self) -> Result<bool, ClusterError> {
-        self.init_inner(true)
-    }
-
-    fn init_inner(&self, sync: bool) -> Result<bool, ClusterError> {
-        if self.is_initialized() {
-            return Ok(false);
-        }
-        self.prepare_dir()?;
-        let data_dir = self.data_dir();
-        let mut cmd = self.command(&self.bins.initdb());
-        cmd.arg("-D").arg(&data_dir).args([
-            "-U",
-            SUPERUSER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ]);
-        if !sync {
-            cmd.arg("--no-sync");
-        }
-        let out = run(cmd, &self.bins.initdb())?;
-        if out.status.success() {
-            return Ok(true);
-        }
-        // Someone else may have initialized it concurrently.
-        if self.is_initialized() {
-            return Ok(false);
-        }
-        Err(ClusterError::InitdbFailed {
-            data_dir,
-            status: out.status.to_string(),
-            output: combined_output(&out),
-        })
-    }
-
-    /// Starts the server (running `initdb` first if needed) and returns where
-    /// it listens. Starting a running cluster is a no-op returning its info.
-    ///
-    /// # Errors
-    ///
-    /// [`ClusterError::StartFailed`] with the server log of this attempt;
-    /// the errors of [`init`](Self::init).
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// # fn f() -> Result<(), Box<dyn std::error::Error>> {
-    /// use strata::cluster::{LocalCluster, PgBinaries, StartOptions};
-    ///
-    /// let cluster = LocalCluster::new(".strata/cluster", PgBinaries::from_process_env()?)?;
-    /// let info = cluster.start(&StartOptions::default())?;
-    /// // Starting it again is a no-op that returns the same server.
-    /// assert_eq!(cluster.start(&StartOptions::default())?.pid, info.pid);
-    /// println!("{}", info.url("app_dev"));
-    /// # Ok(()) }
-    /// ```
-    pub fn start(&self, opts: &StartOptions) -> Result<ClusterInfo, ClusterError> {
-        self.init_inner(opts.durable)?;
-        if let ClusterStatus::Running(info) = self.status()? {
-            return Ok(info);
-        }
-        self.prepare_dir()?;
-        let socket_dir = net::prepare_socket_dir(&self.dir, &self.dir.join("run"), &self.user)?;
-
-        // The last port when still free (URLs survive restarts); a new one
-        // only when the chosen port turns out to be taken.
-        let mut port = match opts.port {
-            Some(port) => port,
-            None => match net::reusable_last_port(&self.dir) {
-                Some(port) => port,
-                None => net::pick_free_port()?,
-            },
-        };
-        let mut last_failure = None;
-        for attempt in 0..START_ATTEMPTS {
-            let log_offset = file_len(&self.log_file());
-            let out = self.pg_ctl_start(opts, port, &socket_dir)?;
-            if out.status.success() {
-                let record = self.dir.join(net::LAST_PORT_RECORD);
-                std::fs::write(&record, port.to_string())
-                    .map_err(|e| ClusterError::io("write", &record, e))?;
-                return match self.status()? {
-                    ClusterStatus::Running(info) => Ok(info),
-                    _ => Err(self.start_failed(log_offset, &out)),
-                };
-            }
-            // Lost a race with another starter of this same cluster?
-            if let ClusterStatus::Running(info) = self.status()? {
-                return Ok(info);
-            }
-            let log = read_from(&self.log_file(), log_offset);
-            let port_taken = opts.port.is_none()
-                && (log.contains("Address already in use") || !net::port_is_free(port));
-            // After a kill -9 the old server's children may still hold its
-            // shared memory for a moment, and its pid may still be an
-            // unreaped zombie that makes the lock file look in use.
-            let crash_leftovers = log.contains("pre-existing shared memory block")
-                || (log.contains("postmaster.pid") && log.contains("already exists"));
-            last_failure = Some(self.start_failed(log_offset, &out));
-            if port_taken {
-                port = net::pick_free_port()?;
-            } else if !crash_leftovers {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(250 * (attempt + 1).min(4)));
-        }
-        net::remove_fallback_socket_dir(&self.dir);
-        Err(last_failure.unwrap_or_else(|| ClusterError::StartFailed {
-            data_dir: self.data_dir(),
-            log_file: self.log_file(),
-            log_tail: String::new(),
-        }))
-    }
-
-    fn pg_ctl_start(
-        &self,
-        opts: &StartOptions,
-        port: u16,
-        socket_dir: &Path,
-    ) -> Result<Output, ClusterError> {
-        let mut server_opts = vec![
-            "-p".to_owned(),
-            port.to_string(),
-            "-k".to_owned(),
-            socket_dir.to_string_lossy().into_owned(),
-            "-c".to_owned(),
-            "listen_addresses=127.0.0.1".to_owned(),
-            "-c".to_owned(),
-            format!("max_connections={}", opts.max_connections),
-        ];
-        if !opts.durable {
-            for setting in [
-                "fsync=off",
-                "synchronous_commit=off",
-                "full_page_writes=off",
-            ] {
-                server_opts.push("-c".to_owned());
-                server_opts.push(setting.to_owned());
-            }
-        }
-        for (name, value) in &opts.settings {
-            server_opts.push("-c".to_owned());
-            server_opts.push(format!("{name}={value}"));
-        }
-        // pg_ctl hands -o to `/bin/sh -c "exec postgres …"`, so quote for sh.
-        let server_opts = server_opts
-            .iter()
-            .map(|s| shell_quote(s))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut cmd = self.command(&self.bins.pg_ctl());
-        cmd.args(["start", "-w", "-t", PG_CTL_TIMEOUT_SECS, "-D"])
-            .arg(self.data_dir())
-            .arg("-l")
-            .arg(self.log_file())
-            .arg("-o")
-            .arg(server_opts);
-        run(cmd, &self.bins.pg_ctl())
-    }
-
-    fn start_failed(&self, log_offset: u64, out: &Output) -> ClusterError {
-        let log = read_from(&self.log_file(), log_offset);
-        let mut tail: Vec<&str> = log.lines().rev().take(30).collect();
-        tail.reverse();
-        let mut log_tail = tail.join("\n");
-        if log_tail.trim().is_empty() {
-            log_tail = combined_output(out);
-        }
-        ClusterError::StartFailed {
-            data_dir: self.data_dir(),
-            log_file: self.log_file(),
-            log_tail,
-        }
-    }
-
-    /// Stops the server with [`ShutdownMode::Fast`]; returns whether it was
-    /// running.
-    ///
-    /// # Errors
-    ///
-    /// As [`stop_with`](Self::stop_with).
-    ///
-    /// # Examples
-    ///
-    /// Stopping a cluster that is not running is not an error:
-    ///
-    /// ```
-    /// use strata::cluster::{LocalCluster, PgBinaries};
-    ///
-    /// # let tmp = tempfile::tempdir()?;
-    /// # let bin_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/doc/docs-cluster-pg-bin");
-    /// let cluster = LocalCluster::new(tmp.path().join("cluster"), PgBinaries::from_dir(bin_dir)?)?;
-    /// let was_running = cluster.stop()?;
-    /// assert!(!was_running);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn stop(&self) -> Result<bool, ClusterError> {
-        self.stop_with(ShutdownMode::Fast)
-    }
-
-    /// Stops the server (`pg_ctl stop -m <mode>`, waiting up to 60 s) and
-    /// removes a fallback socket directory; returns whether it was running.
-    ///
-    /// # Errors
-    ///
-    /// [`ClusterError::PgCtlFailed`] when the server is still running after
-    /// pg_ctl gave up.
-    ///
-    /// # Examples
-    ///
-    /// A throwaway cluster need not shut down cleanly:
-    ///
-    /// ```no_run
-    /// # fn f() -> Result<(), Box<dyn std::error::Error>> {
-    /// use strata::cluster::{LocalCluster, PgBinaries, ShutdownMode, StartOptions};
-    ///
-    /// let cluster = LocalCluster::new("/tmp/scratch-cluster", PgBinaries::from_process_env()?)?;
-    /// cluster.start(&StartOptions::for_tests())?;
-    /// // … run tests …
-    /// assert!(cluster.stop_with(ShutdownMode::Immediate)?);
-    /// assert!(!cluster.is_running());
-    /// # Ok(()) }
-    /// ```
-    pub fn stop_with(&self, mode: ShutdownMode) -> Result<bool, ClusterError> {
-        if !self.status()?.is_running() {
-            net::remove_fallback_socket_dir(&self.dir);
-            return Ok(false);
-        }
-        let mut cmd = self.command(&self.bins.pg_ctl());
-        cmd.args([
-            "stop",
-            "-w",
-            "-t",
-            PG_CTL_TIMEOUT_SECS,
-            "-m",
-            mode.as_arg(),
-            "-D",
-        ])
-        .arg(self.data_dir());
-        let out = run(cmd, &self.bins.pg_ctl())?;
-        if !out.status.success() && self.status()?.is_running() {
-            return Err(ClusterError::PgCtlFailed {
-                command: "stop",
-                data_dir: self.data_dir(),
-                status: out.status.to_string(),
-                output: combined_output(&out),
-            });
-        }
-        net::remove_fallback_socket_dir(&self.dir);
-        Ok(true)
     }
 
     /// Whether the cluster is initialized and running, and where it listens

@@ -3,9 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Project, history, table_exists};
+use crate::support;
+use crate::support::{Project, history, table_exists};
 use strata_testkit::TestDb;
 
 #[test]
@@ -13,7 +12,7 @@ fn an_unknown_key_in_strata_toml_is_exit_2_naming_key_and_line() {
     let project = Project::with_toml(
         "[databases.main]\nmigrations = \"migrations\"\n\nmigratons = \"typo\"\nurl_env = \"DATABASE_URL\"\n",
     );
-    let run = common::Run::of(
+    let run = support::Run::of(
         project
             .cmd(Some("postgres://u@127.0.0.1:1/x"), &["status"])
             .output()
@@ -28,7 +27,7 @@ fn an_unknown_key_in_strata_toml_is_exit_2_naming_key_and_line() {
 #[test]
 fn a_missing_strata_toml_is_exit_2() {
     let project = Project::empty();
-    let run = common::Run::of(project.cmd(None, &["status"]).output().unwrap());
+    let run = support::Run::of(project.cmd(None, &["status"]).output().unwrap());
     run.expect_code(2).expect_no_panic();
     assert!(run.stderr.contains("strata.toml"), "{}", run.stderr);
     assert!(run.stderr.contains("strata init"), "{}", run.stderr);
@@ -47,7 +46,7 @@ fn a_mysql_url_is_exit_2() {
 fn an_unset_database_url_is_exit_2() {
     let project = Project::new();
     for command in ["status", "migrate", "verify", "validate"] {
-        let run = common::Run::of(project.cmd(None, &[command]).output().unwrap());
+        let run = support::Run::of(project.cmd(None, &[command]).output().unwrap());
         run.expect_code(2).expect_no_panic();
         assert!(
             run.stderr.contains("DATABASE_URL is not set"),
@@ -60,7 +59,7 @@ fn an_unset_database_url_is_exit_2() {
 #[test]
 fn an_unknown_flag_is_exit_2() {
     let project = Project::new();
-    let run = common::Run::of(
+    let run = support::Run::of(
         project
             .cmd(None, &["migrate", "--no-such-flag"])
             .output()
@@ -126,7 +125,7 @@ fn validate_offline_names_a_misnamed_file_with_exit_3() {
     project
         .migration("V1__create_a.sql", "CREATE TABLE a (id int);\n")
         .migration("init.sql", "CREATE TABLE b (id int);\n");
-    let run = common::Run::of(
+    let run = support::Run::of(
         project
             .cmd(None, &["validate", "--offline"])
             .output()
@@ -137,7 +136,7 @@ fn validate_offline_names_a_misnamed_file_with_exit_3() {
     assert!(!run.stdout.contains("V1__create_a.sql"), "{}", run.stdout);
 
     project.remove_migration("init.sql");
-    let run = common::Run::of(
+    let run = support::Run::of(
         project
             .cmd(None, &["validate", "--offline"])
             .output()
@@ -152,7 +151,7 @@ fn validate_offline_names_both_files_of_a_duplicate_version() {
     project
         .migration("V1__create_a.sql", "CREATE TABLE a (id int);\n")
         .migration("V001__create_b.sql", "CREATE TABLE b (id int);\n");
-    let run = common::Run::of(
+    let run = support::Run::of(
         project
             .cmd(None, &["validate", "--offline"])
             .output()
@@ -187,13 +186,13 @@ fn a_sql_error_is_exit_1_with_position_sqlstate_and_the_line() {
 #[test]
 fn init_twice_is_exit_5_the_second_time() {
     let project = Project::empty();
-    let first = common::Run::of(project.cmd(None, &["init"]).output().unwrap());
+    let first = support::Run::of(project.cmd(None, &["init"]).output().unwrap());
     first.expect_code(0);
     assert!(project.path().join("strata.toml").is_file());
     assert!(project.path().join("migrations").is_dir());
     let written = std::fs::read_to_string(project.path().join("strata.toml")).unwrap();
 
-    let second = common::Run::of(project.cmd(None, &["init"]).output().unwrap());
+    let second = support::Run::of(project.cmd(None, &["init"]).output().unwrap());
     second.expect_code(5).expect_no_panic();
     assert!(
         second.stderr.contains("already exists"),
@@ -210,13 +209,13 @@ fn init_twice_is_exit_5_the_second_time() {
 #[test]
 fn help_and_version_are_exit_0() {
     let project = Project::empty();
-    let help = common::Run::of(project.cmd(None, &["--help"]).output().unwrap());
+    let help = support::Run::of(project.cmd(None, &["--help"]).output().unwrap());
     help.expect_code(0);
     assert!(help.stdout.contains("migrate"), "{}", help.stdout);
-    let help = common::Run::of(project.cmd(None, &["migrate", "--help"]).output().unwrap());
+    let help = support::Run::of(project.cmd(None, &["migrate", "--help"]).output().unwrap());
     help.expect_code(0);
     assert!(help.stdout.contains("--lock-wait"), "{}", help.stdout);
-    let version = common::Run::of(project.cmd(None, &["--version"]).output().unwrap());
+    let version = support::Run::of(project.cmd(None, &["--version"]).output().unwrap());
     version.expect_code(0);
     assert!(
         version.stdout.starts_with("strata ") && version.stdout.contains(env!("CARGO_PKG_VERSION")),

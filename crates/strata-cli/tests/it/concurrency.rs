@@ -5,12 +5,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Project, Run, advisory_locks, history, table_exists};
+use crate::support::{Project, Run, advisory_locks, history, table_exists};
 use strata::history::TableName;
 use strata_testkit::TestDb;
 

@@ -14,6 +14,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use strata_testkit::TestDb;
 
+use crate::support;
+
 /// Copies `from` into `to`, skipping local state (`.strata/`).
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -34,7 +36,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// `strata -C <project> <args>` with `DATABASE_URL` set and nothing else
 /// from the caller's environment choosing for it.
 fn strata(project: &Path, url: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("strata").unwrap();
+    let mut cmd = support::strata_cmd();
     cmd.arg("-C")
         .arg(project)
         .args(args)

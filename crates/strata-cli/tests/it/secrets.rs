@@ -6,9 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Project, Run};
+use crate::support;
+use crate::support::{Project, Run};
 use strata_testkit::TestDb;
 
 const PASSWORD: &str = "Sup3r$ecret!pw";
@@ -59,23 +58,7 @@ struct AdminDb(String);
 
 impl AdminDb {
     fn query_strings_blocking(&self, sql: &str) {
-        let url = self.0.clone();
-        let sql = sql.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-                tokio::spawn(conn);
-                client.batch_execute(&sql).await.unwrap();
-            });
-        })
-        .join()
-        .unwrap();
+        support::scalar(&self.0, sql);
     }
 }
 
@@ -236,12 +219,12 @@ fn a_policy_violation_shows_the_url_redacted() {
         &["--env", "prod", "migrate", "-v"][..],
         &["--env", "prod", "status", "--json"],
     ] {
-        let run = common::Run::of(project.cmd(None, args).output().unwrap());
+        let run = support::Run::of(project.cmd(None, args).output().unwrap());
         run.expect_code(2);
         assert!(run.stderr.contains("allowed_hosts"), "{}", run.stderr);
         assert!(run.stderr.contains("prod"), "{}", run.stderr);
         assert!(run.stderr.contains(":***@"), "{}", run.stderr);
         assert_no_secret(&args.join(" "), &run);
     }
-    assert!(common::history(&db).is_empty(), "nothing ran");
+    assert!(support::history(&db).is_empty(), "nothing ran");
 }

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Project, Run};
+use crate::support::{Project, Run};
 use serde_json::Value;
 use strata_testkit::TestDb;
 

@@ -4,12 +4,12 @@
 //! intact, and the interactive reset typed on a pseudo-terminal.
 #![allow(clippy::unwrap_used)] // tests may panic
 
-mod db_support;
-
 use std::io::Write;
 use std::process::Stdio;
 
-use db_support::{db_exists, drop_db, expect, project, scalar, strata, unique};
+use crate::support;
+use crate::support::{db_exists, drop_db, expect, project, scalar, strata, unique};
+use strata::config::quote_ident;
 use strata_testkit::{TestDb, server, start_extra_cluster};
 
 fn names(doc: &serde_json::Value) -> Vec<String> {
@@ -478,7 +478,7 @@ fn on_terminal(
     let cmdline = format!("{} {args}", env!("CARGO_BIN_EXE_strata"));
     let mut cmd = std::process::Command::new("script");
     cmd.args(["-qec", &cmdline, "/dev/null"]).current_dir(dir);
-    for v in db_support::SCRUBBED {
+    for v in support::SCRUBBED {
         cmd.env_remove(v);
     }
     for (k, v) in env {
@@ -552,7 +552,10 @@ fn interactive_reset_on_a_terminal_wrong_name_then_right_name() {
 #[test]
 fn create_uses_pg_variables_for_server_level_credentials() {
     let role = unique("no_createdb");
-    scalar(server().base_url(), &format!("CREATE ROLE {role} LOGIN"));
+    scalar(
+        server().base_url(),
+        &format!("CREATE ROLE {} LOGIN", quote_ident(&role)),
+    );
     let name = unique("pgvars");
     let app_url = format!("postgres://{role}@127.0.0.1:{}/{name}", server().port());
     let dir = project(&[
@@ -590,7 +593,10 @@ fn create_uses_pg_variables_for_server_level_credentials() {
     assert!(!run.stderr.contains("unused-with-trust"), "{}", run.stderr);
     assert!(db_exists(server().base_url(), &name));
     drop_db(server().base_url(), &name);
-    scalar(server().base_url(), &format!("DROP ROLE {role}"));
+    scalar(
+        server().base_url(),
+        &format!("DROP ROLE {}", quote_ident(&role)),
+    );
 }
 
 #[test]

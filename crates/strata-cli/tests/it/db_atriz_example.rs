@@ -4,11 +4,10 @@
 //! it, see production refuse seeds, and reset one app.
 #![allow(clippy::unwrap_used)] // tests may panic
 
-mod db_support;
-
 use std::path::Path;
 
-use db_support::{db_exists, expect, scalar, strata};
+use crate::support;
+use crate::support::{db_exists, expect, scalar, strata};
 use strata_testkit::server;
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -42,7 +41,7 @@ fn atriz_shared_plus_three_apps_end_to_end() {
     std::fs::write(p.join(".env"), env_text).unwrap();
     let admin = server().base_url();
     for db in DATABASES {
-        db_support::drop_db(admin, db);
+        support::drop_db(admin, db);
     }
     let url = |db: &str| server().url(db);
 

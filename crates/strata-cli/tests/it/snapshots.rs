@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Project, Run};
+use crate::support::{Project, Run};
 use strata_testkit::TestDb;
 
 /// The run as one text: exit code, stdout, stderr, with the parts that

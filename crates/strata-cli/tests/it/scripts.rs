@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Project, history, table_exists};
+use crate::support::{Project, history, table_exists};
 use strata_testkit::TestDb;
 
 #[test]

@@ -172,6 +172,15 @@ fn an_extra_cluster_starts_again_after_kill_9() {
 const CHILD_ENV: &str = "STRATA_TESTKIT_CLEANUP_CHILD";
 const CHILD_TEST: &str = "cleanup_child_process";
 
+/// The child test's full name as the harness knows it: its module path
+/// without the crate's name, then the function (`testkit::cleanup_child_process`).
+fn child_test_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_crate, module)) => format!("{module}::{CHILD_TEST}"),
+        None => CHILD_TEST.to_owned(),
+    }
+}
+
 /// Not a test of its own: the body of the child process that the two
 /// cleanup tests run. It starts the shared cluster and a leaked extra
 /// cluster, reports them, and then returns ("exit") or waits to be killed.
@@ -201,7 +210,12 @@ fn cleanup_child_process() {
 
 fn run_child(mode: &str) -> Vec<(u32, PathBuf)> {
     let mut child = Command::new(std::env::current_exe().expect("current exe"))
-        .args([CHILD_TEST, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            &child_test_name(),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, mode)
         .env_remove(strata_testkit::DATABASE_URL_ENV)
         .stdout(Stdio::piped())

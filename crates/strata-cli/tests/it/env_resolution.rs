@@ -4,9 +4,8 @@
 //! connection with exit 2.
 #![allow(clippy::unwrap_used)] // tests may panic
 
-mod db_support;
-
-use db_support::{expect, project, scalar, strata};
+use crate::support::{expect, project, scalar, strata};
+use strata::config::quote_ident;
 use strata_testkit::{TestDb, server};
 
 const LAYERED: &str = r#"
@@ -135,7 +134,7 @@ fn every_policy_violation_is_exit_2_before_any_connection() {
     // A real database whose name satisfies the pattern.
     scalar(
         server().base_url(),
-        &format!("CREATE DATABASE \"{good_name}\""),
+        &format!("CREATE DATABASE {}", quote_ident(&good_name)),
     );
     let dir = project(&[
         ("strata.toml", LAYERED),
@@ -259,7 +258,7 @@ fn every_policy_violation_is_exit_2_before_any_connection() {
     );
     scalar(
         server().base_url(),
-        &format!("DROP DATABASE \"{good_name}\""),
+        &format!("DROP DATABASE {}", quote_ident(&good_name)),
     );
 }
 

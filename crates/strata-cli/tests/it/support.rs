@@ -1,13 +1,18 @@
-//! Shared helpers for the CLI tests: a throwaway project directory with a
-//! `strata.toml`, the `strata` binary run in it with a clean environment,
-//! and its outcome (exit code, stdout, stderr) as plain strings.
+//! Shared by every CLI test: a throwaway project directory (with a
+//! `strata.toml`, or with any files), the real `strata` binary run in it
+//! with a clean environment, its outcome (exit code, stdout, stderr) as
+//! plain strings, and a few looks at the database (values bound,
+//! identifiers quoted).
 
-#![allow(dead_code)]
+#![allow(clippy::unwrap_used)] // tests may panic
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Output, Stdio};
 
+use strata::config::quote_ident;
 use tempfile::TempDir;
+use tokio_postgres::types::ToSql;
 
 /// The strata.toml every test uses unless it needs another: one database,
 /// its URL from `DATABASE_URL`, no `[environments]` (so no env file loads
@@ -15,16 +20,19 @@ use tempfile::TempDir;
 pub const STRATA_TOML: &str =
     "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n";
 
-/// Variables of the test process that would change what strata does.
-const INHERITED: &[&str] = &[
+/// Variables a developer's shell (or the test process) may set that would
+/// change what strata does; every run of the binary starts without them.
+pub const SCRUBBED: &[&str] = &[
     "STRATA_ENV",
     "DATABASE_URL",
     "PGPASSWORD",
+    "PGPASSFILE",
     "PGHOST",
     "PGPORT",
     "PGUSER",
     "PGDATABASE",
     "PGAPPNAME",
+    "PGOPTIONS",
     "NO_COLOR",
 ];
 
@@ -95,7 +103,7 @@ impl Project {
     pub fn cmd(&self, url: Option<&str>, args: &[&str]) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("strata").unwrap();
         cmd.current_dir(self.path()).args(args);
-        for var in INHERITED {
+        for var in SCRUBBED {
             cmd.env_remove(var);
         }
         if let Some(url) = url {
@@ -113,7 +121,7 @@ impl Project {
     pub fn std_cmd(&self, url: &str, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("strata"));
         cmd.current_dir(self.path()).args(args);
-        for var in INHERITED {
+        for var in SCRUBBED {
             cmd.env_remove(var);
         }
         cmd.env("DATABASE_URL", url);
@@ -158,6 +166,16 @@ impl Run {
         self
     }
 
+    /// stdout parsed as JSON; panics with the whole output when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
     /// Neither stdout nor stderr shows a panic or a backtrace (SPEC §9).
     #[track_caller]
     pub fn expect_no_panic(&self) -> &Run {
@@ -195,9 +213,11 @@ pub fn history(db: &strata_testkit::TestDb) -> Vec<(Option<String>, String, bool
 
 /// Whether `public.<name>` exists.
 pub fn table_exists(db: &strata_testkit::TestDb, name: &str) -> bool {
-    let rows =
-        db.query_strings_blocking(&format!("SELECT to_regclass('public.{name}') IS NOT NULL"));
-    rows[0][0].as_deref() == Some("t")
+    query_bool(
+        &db.url(),
+        "SELECT to_regclass('public.' || $1::text) IS NOT NULL",
+        &[name],
+    )
 }
 
 /// Advisory locks held or awaited in `db`'s database by any session.
@@ -207,4 +227,138 @@ pub fn advisory_locks(db: &strata_testkit::TestDb) -> usize {
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
     rows[0][0].as_deref().unwrap().parse().unwrap()
+}
+
+// ---- projects of any files, run with an explicit environment ----------------
+
+/// A project directory with `files` (path, content) written into it.
+pub fn project(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+/// The binary as an `assert_cmd` command, with none of [`SCRUBBED`].
+pub fn strata_cmd() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("strata").unwrap();
+    for var in SCRUBBED {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The binary, in `dir`, with a scrubbed environment plus `env`.
+pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    cmd.current_dir(dir).args(args).stdin(Stdio::null());
+    for v in SCRUBBED {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Runs strata and collects its output.
+pub fn strata(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    Run::of(command(dir, args, env).output().unwrap())
+}
+
+/// Asserts the exit code, showing the output when it differs.
+#[track_caller]
+pub fn expect(run: &Run, code: i32) {
+    assert_eq!(
+        run.code, code,
+        "exit code\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+/// A database name unique to this test process.
+pub fn unique(hint: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{hint}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+// ---- the server ---------------------------------------------------------------
+
+/// One value from `sql` on `url` (simple protocol, so any statement; no
+/// parameters), `None` when no row.
+pub fn scalar(url: &str, sql: &str) -> Option<String> {
+    let url = url.to_owned();
+    let sql = sql.to_owned();
+    block_on(async move {
+        let client = connect(&url).await;
+        let rows = client.simple_query(&sql).await.unwrap();
+        rows.iter().find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        })
+    })
+}
+
+/// Whether database `name` exists on the server of `admin_url`.
+pub fn db_exists(admin_url: &str, name: &str) -> bool {
+    query_bool(
+        admin_url,
+        "SELECT count(*) = 1 FROM pg_database WHERE datname = $1",
+        &[name],
+    )
+}
+
+/// Drops `name` (with FORCE) if it exists.
+pub fn drop_db(admin_url: &str, name: &str) {
+    scalar(
+        admin_url,
+        &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)),
+    );
+}
+
+/// The boolean of `sql`'s one row on `url`, with `params` bound as text.
+fn query_bool(url: &str, sql: &str, params: &[&str]) -> bool {
+    let url = url.to_owned();
+    let sql = sql.to_owned();
+    let params: Vec<String> = params.iter().map(|p| (*p).to_owned()).collect();
+    block_on(async move {
+        let client = connect(&url).await;
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        client.query_one(&sql, &params).await.unwrap().get(0)
+    })
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+/// Runs `fut` on a current-thread runtime of its own thread, so it works
+/// inside and outside a runtime.
+fn block_on<F>(fut: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(fut)
+    })
+    .join()
+    .unwrap()
 }

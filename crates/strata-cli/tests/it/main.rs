@@ -1,0 +1,19 @@
+//! The `strata` binary's integration tests, one binary (so one throwaway
+//! PostgreSQL cluster for all of them, started by strata-testkit on first
+//! use): exit codes, JSON and human output, secrets, concurrency, the `db`
+//! commands, environment resolution, and the example projects. Every test
+//! runs the binary through [`support`].
+
+mod support;
+
+mod concurrency;
+mod db_atriz_example;
+mod db_lifecycle;
+mod env_resolution;
+mod exit_codes;
+mod json;
+mod quickstart;
+mod rollback_repair_baseline;
+mod scripts;
+mod secrets;
+mod snapshots;
