@@ -38,14 +38,12 @@
 //! use strata::{Migrator, TableName};
 //! let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
 //! tokio::spawn(connection);
-//! // The migration lock lives on its own connection: if anything fails,
-//! // dropping it releases the lock server-side.
-//! let (lock_client, lock_connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-//! tokio::spawn(lock_connection);
 //!
+//! // The migration lock is taken on this session and released on every
+//! // path, failures included (and by the server if the process dies).
 //! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
 //! let report = Migrator::new(&migrations, TableName::default())
-//!     .run(&client, Some(lock_client), &mut |_event| {})
+//!     .run(&client, &mut |_event| {})
 //!     .await?;
 //! for m in &report.executed {
 //!     println!("applied {} ({} ms)", m.script, m.execution_ms);
