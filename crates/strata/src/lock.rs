@@ -131,7 +131,7 @@ impl Default for Session {
 /// })
 /// .await?;
 /// // … work that no other strata may do at the same time, on `client` …
-/// let work = client.batch_execute("SELECT 1").await.map_err(|e| strata::Error::db("work", e));
+/// let work = strata::history::read(&client, &TableName::default()).await;
 /// lock.release_after(&client, work).await?;
 /// # Ok(()) }
 /// ```
