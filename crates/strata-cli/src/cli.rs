@@ -100,6 +100,20 @@ pub struct ConnectArgs {
     pub wait: u64,
 }
 
+/// The migration lock's flags, for every command that takes the lock.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Seconds to wait for another strata holding the migration lock (then exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+}
+
+impl Default for LockArgs {
+    fn default() -> Self {
+        LockArgs { lock_wait: 60 }
+    }
+}
+
 /// `strata status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -132,9 +146,8 @@ pub struct MigrateArgs {
     /// Run all pending migrations in one transaction.
     #[arg(long)]
     pub single_transaction: bool,
-    /// Seconds to wait for another strata holding the migration lock (then exit 4).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub lock_wait: u64,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Apply pending versions lower than the highest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
@@ -158,9 +171,8 @@ pub struct RollbackArgs {
     /// Check and list what would be rolled back; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Seconds to wait for another strata holding the migration lock (then exit 4).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub lock_wait: u64,
+    #[command(flatten)]
+    pub lock: LockArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -174,9 +186,8 @@ pub struct RepairArgs {
     /// Print what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Seconds to wait for another strata holding the migration lock (then exit 4).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub lock_wait: u64,
+    #[command(flatten)]
+    pub lock: LockArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -200,9 +211,8 @@ pub struct BaselineArgs {
     /// Print what would be recorded; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Seconds to wait for another strata holding the migration lock (then exit 4).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub lock_wait: u64,
+    #[command(flatten)]
+    pub lock: LockArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -279,14 +289,14 @@ pub struct WaitArgs {
 
 /// `db reset`.
 #[derive(Debug, Args, Clone, Default)]
+#[command(mut_arg("lock_wait", |a| a.help("Seconds to wait for another strata holding the migration lock")))]
 pub struct ResetArgs {
     /// The real database name (from the URL), confirming the reset; repeat for several databases.
     /// Never accepted in a protected environment.
     #[arg(long, value_name = "NAME")]
     pub confirm: Vec<String>,
-    /// Seconds to wait for another strata holding the migration lock.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub lock_wait: u64,
+    #[command(flatten)]
+    pub lock: LockArgs,
     #[command(flatten)]
     pub connect: DbConnectArgs,
 }

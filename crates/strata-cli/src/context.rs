@@ -139,9 +139,15 @@ impl Ctx {
         self.env.spec.lock_timeout.as_setting()
     }
 
-    /// The environment's `statement_timeout`, when it sets one.
-    pub fn statement_timeout_setting(&self) -> Option<String> {
-        self.env.spec.statement_timeout.map(|t| t.as_setting())
+    /// The session of a command that takes the migration lock: `--lock-wait`
+    /// and the environment's `lock_timeout` (always sent, so `0` wins over a
+    /// server or role default) and `statement_timeout` (when it sets one).
+    pub fn session(&self, lock: &crate::cli::LockArgs) -> strata::lock::Session {
+        strata::lock::Session {
+            lock_wait: Duration::from_secs(lock.lock_wait),
+            lock_timeout: Some(self.env.spec.lock_timeout),
+            statement_timeout: self.env.spec.statement_timeout,
+        }
     }
 
     /// The history table of a database.

@@ -9,13 +9,11 @@
 //! [`crate::adopt`] builds on the same checks to take over another tool's
 //! history.
 
-use std::time::Duration;
-
 use tokio_postgres::Client;
 
 use crate::error::{Error, LockHolder};
 use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
-use crate::lock::Held;
+use crate::lock::{Session, with_lock};
 use crate::migration::Version;
 
 /// The `script` (and default description) of a baseline row.
@@ -56,14 +54,15 @@ use crate::migration::Version;
 pub const BASELINE_SCRIPT: &str = "<< baseline >>";
 
 /// Writes a baseline row for `version` into `table` (created if missing),
-/// under the migration lock. Returns the history as it now is.
+/// under the migration lock (on `client`'s session, [`with_lock`]).
+/// Returns the history as it now is.
 ///
 /// ```no_run
 /// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
-/// use std::time::Duration;
+/// use strata::lock::Session;
 /// let version = "5".parse().expect("a version");
-/// let rows = strata::baseline::baseline(&client, None, &strata::TableName::default(), &version,
-///     Duration::from_secs(60), &mut |_| {}).await?;
+/// let rows = strata::baseline::baseline(&client, &strata::TableName::default(), &version,
+///     &Session::default(), &mut |_| {}).await?;
 /// assert_eq!(rows.len(), 1);
 /// # Ok(()) }
 /// ```
@@ -73,10 +72,9 @@ pub const BASELINE_SCRIPT: &str = "<< baseline >>";
 /// [`Error::Db`].
 pub async fn baseline(
     client: &Client,
-    lock_client: Option<Client>,
     table: &TableName,
     version: &Version,
-    lock_wait: Duration,
+    session: &Session,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<Vec<AppliedMigration>, Error> {
     let row = NewRow {
@@ -89,21 +87,19 @@ pub async fn baseline(
         success: true,
         progress: None,
     };
-    write_into_empty_history(client, lock_client, table, &[row], lock_wait, on_wait).await
+    write_into_empty_history(client, table, &[row], session, on_wait).await
 }
 
 /// Under the lock: refuses unless `table` is empty or missing, creates it,
 /// and inserts `rows` in one transaction. Returns the history afterwards.
 pub(crate) async fn write_into_empty_history(
     client: &Client,
-    lock_client: Option<Client>,
     table: &TableName,
     rows: &[NewRow],
-    lock_wait: Duration,
+    session: &Session,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<Vec<AppliedMigration>, Error> {
-    let held = Held::take(client, lock_client, table, lock_wait, on_wait).await?;
-    let result = async {
+    with_lock(client, table, session, on_wait, async |client| {
         if let Some(schema_exists) = refuse_unless_empty(client, table).await? {
             history::create(client, table, schema_exists).await?;
         }
@@ -117,12 +113,8 @@ pub(crate) async fn write_into_empty_history(
         }
         client.batch_execute("COMMIT").await.map_err(ctx)?;
         Ok(history::read(client, table).await?.unwrap_or_default())
-    }
-    .await;
-    let released = held.release(client).await;
-    let rows = result?;
-    released?;
-    Ok(rows)
+    })
+    .await
 }
 
 /// [`Error::HistoryNotEmpty`] unless `table` is missing or empty; when it is

@@ -441,7 +441,7 @@ pub struct LockHolder {
     pub pid: i32,
     /// Its `application_name`.
     pub application_name: String,
-    /// When that session started (it is strata's dedicated lock connection).
+    /// When that session started (for another strata: its migrating session).
     pub since: String,
 }
 

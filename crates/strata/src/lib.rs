@@ -55,13 +55,12 @@
 //! let env = project.resolve_env(None, &process_env_snapshot())?;
 //! let endpoint = Endpoint::resolve(&project, &env, &project.databases()[0]).await?;
 //! let client = endpoint.connect(Duration::from_secs(30)).await?;
-//! // The migration lock lives on its own connection: if anything fails,
-//! // dropping it releases the lock server-side.
-//! let lock_client = endpoint.connect(Duration::from_secs(30)).await?;
 //!
+//! // The migration lock is taken on this session and released on every
+//! // path, failures included (and by the server if the process dies).
 //! let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
 //! let report = Migrator::new(&migrations, TableName::default())
-//!     .run(&client, Some(lock_client), &mut |_event| {})
+//!     .run(&client, &mut |_event| {})
 //!     .await?;
 //! for m in &report.executed {
 //!     println!("applied {} ({} ms)", m.script, m.execution_ms);

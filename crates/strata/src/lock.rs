@@ -7,16 +7,23 @@
 //!
 //! The key is the two-int4 form: strata's namespace, and a hash of the history
 //! table's name, so two projects sharing a database but not a history table do
-//! not block each other. The lock normally lives on its own connection
-//! ([`MigrationLock`] owns it): if anything fails, dropping the guard closes
-//! that connection and the server releases the lock — no error path can leak it.
+//! not block each other.
+//!
+//! The lock lives on the migrating session itself, for every command that
+//! takes it (`migrate`, `rollback`, `repair`, `baseline`, `db reset`): one
+//! connection, and the session timeouts travel with the first lock attempt
+//! in one round trip. [`MigrationLock`] is the one guard and [`with_lock`] the
+//! one bracket: every path, failed or not, releases the lock explicitly, and
+//! if that release fails the session is ended, which releases it server-side.
+//! The server also releases it when the process dies.
 
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
-use tokio_postgres::types::Type;
+use tokio_postgres::types::{ToSql, Type};
 
+use crate::config::{DEFAULT_LOCK_TIMEOUT, Timeout};
 use crate::error::{Error, LockHolder};
 use crate::history::TableName;
 
@@ -57,38 +64,81 @@ pub fn lock_key(table: &TableName) -> (i32, i32) {
     )
 }
 
-/// A held migration lock. Dropping it without [`MigrationLock::release`]
-/// closes its dedicated connection, which releases the lock server-side.
+/// The settings of a session that takes the migration lock: how long to
+/// wait for the lock, and the `lock_timeout` / `statement_timeout` set for
+/// the session while it holds it.
+///
+/// The timeouts are set once per session (with `set_config`, values bound),
+/// sent together with the first lock attempt; `None` leaves the server's.
+///
+/// ```
+/// use std::time::Duration;
+/// use strata::config::Timeout;
+/// use strata::lock::Session;
+/// let default = Session::default();
+/// assert_eq!(default.lock_wait, Duration::from_secs(60));
+/// assert_eq!(default.lock_timeout, Some(Timeout::from_millis(10_000)));
+/// assert_eq!(default.statement_timeout, None);
+/// // `--lock-wait 5` in an environment with `statement_timeout = "15min"`:
+/// let ci = Session {
+///     lock_wait: Duration::from_secs(5),
+///     statement_timeout: Some(Timeout::parse("15min")?),
+///     ..Session::default()
+/// };
+/// # let _ = ci;
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// How long to wait for another strata's lock before giving up.
+    pub lock_wait: Duration,
+    /// `lock_timeout` for the session; None leaves the server's.
+    pub lock_timeout: Option<Timeout>,
+    /// `statement_timeout` for the session; None leaves the server's.
+    pub statement_timeout: Option<Timeout>,
+}
+
+impl Default for Session {
+    /// 60 s lock wait, `lock_timeout` 10 s, the server's `statement_timeout`.
+    ///
+    /// ```
+    /// assert!(strata::lock::Session::default().statement_timeout.is_none());
+    /// ```
+    fn default() -> Self {
+        Session {
+            lock_wait: Duration::from_secs(60),
+            lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
+            statement_timeout: None,
+        }
+    }
+}
+
+/// The held migration lock, on the session of the client that took it.
+///
+/// Release it with [`MigrationLock::release`] (or
+/// [`MigrationLock::release_after`]) on every path; [`with_lock`] does that
+/// around a piece of work.
 ///
 /// ```no_run
 /// # async fn f(url: &str) -> Result<(), Box<dyn std::error::Error>> {
-/// use std::time::Duration;
 /// use strata::TableName;
-/// use strata::lock::MigrationLock;
+/// use strata::lock::{MigrationLock, Session};
 ///
-/// // A connection of its own: if anything below fails, dropping the lock
-/// // closes it and the server releases the lock.
-/// let (lock_client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+/// let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
 /// tokio::spawn(connection);
-/// let lock = MigrationLock::acquire(lock_client, &TableName::default(), Duration::from_secs(60), &mut |holder| {
+/// let lock = MigrationLock::acquire(&client, &TableName::default(), &Session::default(), &mut |holder| {
 ///     eprintln!("waiting for the migration lock, held by {holder}");
 /// })
 /// .await?;
-/// // … work that no other strata may do at the same time …
-/// lock.release().await?;
+/// // … work that no other strata may do at the same time, on `client` …
+/// let work = strata::history::read(&client, &TableName::default()).await;
+/// lock.release_after(&client, work).await?;
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
+#[must_use = "the lock stays held until it is released"]
 pub struct MigrationLock {
-    client: Client,
     key: (i32, i32),
-}
-
-impl std::fmt::Debug for MigrationLock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MigrationLock")
-            .field("key", &self.key)
-            .finish()
-    }
 }
 
 const TRY_SQL: &str = "SELECT pg_try_advisory_lock($1, $2)";
@@ -101,85 +151,187 @@ const HOLDER_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1";
 
 impl MigrationLock {
-    /// Takes the lock on `client`'s session, polling with backoff for up to
-    /// `wait`. `on_wait` is called whenever a (new) holder is seen.
+    /// Sets `session`'s timeouts on `client` and takes the lock on its
+    /// session, polling with backoff for up to `session.lock_wait`; both go
+    /// out before either reply. `on_wait` is called whenever a (new) holder
+    /// is seen.
     ///
     /// # Errors
-    /// [`Error::LockTimeout`] after `wait` (the holder is named);
-    /// [`Error::Db`] if a query fails.
+    /// [`Error::LockTimeout`] after the wait (the holder is named);
+    /// [`Error::Db`] if a query fails. The lock is not held then.
     ///
     /// # Examples
     ///
     /// ```no_run
-    /// # async fn f(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
     /// use strata::TableName;
-    /// use strata::lock::MigrationLock;
+    /// use strata::lock::{MigrationLock, Session};
     ///
-    /// let (lock_client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    /// tokio::spawn(connection);
-    /// let table = TableName::default();
-    /// match MigrationLock::acquire(lock_client, &table, Duration::from_secs(5), &mut |_| {}).await {
-    ///     Ok(lock) => lock.release().await?,
+    /// let session = Session { lock_wait: Duration::from_secs(5), ..Session::default() };
+    /// match MigrationLock::acquire(&client, &TableName::default(), &session, &mut |_| {}).await {
+    ///     Ok(lock) => lock.release(&client).await?,
     ///     Err(e) if e.is_lock_timeout() => eprintln!("error: {e}"), // "… held by pid 4242 (strata) since …"
     ///     Err(e) => return Err(e.into()),
     /// }
     /// # Ok(()) }
     /// ```
     pub async fn acquire(
-        client: Client,
+        client: &Client,
         table: &TableName,
-        wait: Duration,
+        session: &Session,
         on_wait: &mut dyn FnMut(&LockHolder),
     ) -> Result<MigrationLock, Error> {
         let key = lock_key(table);
-        poll(&client, key, wait, on_wait).await?;
-        Ok(MigrationLock { client, key })
+        // Both requests go out on the one connection before either reply.
+        let (timeouts, locked) = tokio::join!(
+            set_timeouts(client, session),
+            poll(client, key, session.lock_wait, on_wait)
+        );
+        match (timeouts, locked) {
+            (Ok(()), Ok(())) => Ok(MigrationLock { key }),
+            (Err(e), Ok(())) => {
+                let _ = MigrationLock { key }.release(client).await;
+                Err(e)
+            }
+            (Err(e), Err(_)) | (Ok(()), Err(e)) => Err(e),
+        }
     }
 
-    /// Releases the lock and closes its connection.
+    /// Releases the lock. If that fails on a live connection, ends the
+    /// session (`pg_terminate_backend` of its own backend), which releases
+    /// the lock server-side: a failed release never leaves it held.
     ///
     /// # Errors
-    /// [`Error::Db`]; the lock is released anyway when the connection closes.
+    /// [`Error::Db`]; the lock is released anyway, with the session.
     ///
     /// # Examples
     ///
     /// ```no_run
-    /// # async fn f(lock_client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    /// use strata::lock::MigrationLock;
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata::lock::{MigrationLock, Session};
     ///
     /// let table = strata::TableName::default();
-    /// let lock = MigrationLock::acquire(lock_client, &table, Duration::from_secs(60), &mut |_| {}).await?;
+    /// let lock = MigrationLock::acquire(&client, &table, &Session::default(), &mut |_| {}).await?;
     /// // … migrate …
-    /// lock.release().await?; // at once, rather than when the connection closes
+    /// lock.release(&client).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn release(self) -> Result<(), Error> {
-        unlock(&self.client, self.key).await
+    pub async fn release(self, client: &Client) -> Result<(), Error> {
+        let unlocked = unlock(client, self.key).await;
+        if unlocked.is_err() && !client.is_closed() {
+            end_session(client).await;
+        }
+        unlocked
     }
 
-    /// The connection holding the lock.
+    /// Releases the lock after `result`, the outcome of the work done under
+    /// it: the work's error comes first, then a failed release.
+    ///
+    /// # Errors
+    /// `result`'s error, else [`MigrationLock::release`]'s.
+    ///
+    /// # Examples
     ///
     /// ```no_run
-    /// # async fn f(lock_client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    /// use strata::lock::MigrationLock;
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata::lock::{MigrationLock, Session};
     ///
     /// let table = strata::TableName::default();
-    /// let lock = MigrationLock::acquire(lock_client, &table, Duration::from_secs(60), &mut |_| {}).await?;
-    /// let row = lock.client().query_one("SELECT pg_backend_pid()", &[]).await?;
-    /// let pid: i32 = row.get(0); // the pid other sessions see holding the lock
-    /// # let _ = pid; Ok(()) }
+    /// let lock = MigrationLock::acquire(&client, &table, &Session::default(), &mut |_| {}).await?;
+    /// let rows = strata::history::read(&client, &table).await;
+    /// let rows = lock.release_after(&client, rows).await?; // released, also if the read failed
+    /// println!("{} row(s)", rows.unwrap_or_default().len());
+    /// # Ok(()) }
     /// ```
-    pub fn client(&self) -> &Client {
-        &self.client
+    pub async fn release_after<T>(
+        self,
+        client: &Client,
+        result: Result<T, Error>,
+    ) -> Result<T, Error> {
+        let released = self.release(client).await;
+        let value = result?;
+        released?;
+        Ok(value)
     }
+}
+
+/// Runs `work` on `client` holding the migration lock on its session: takes
+/// it as [`MigrationLock::acquire`], and releases it afterwards on every
+/// path as [`MigrationLock::release_after`].
+///
+/// ```no_run
+/// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// use strata::lock::{Session, with_lock};
+///
+/// let table = strata::TableName::default();
+/// let rows = with_lock(&client, &table, &Session::default(), &mut |_| {}, async |client| {
+///     // No other strata migrates this database meanwhile.
+///     strata::history::read(client, &table).await
+/// })
+/// .await?;
+/// # let _ = rows; Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`MigrationLock::acquire`], then `work`'s error, then the release's.
+pub async fn with_lock<T>(
+    client: &Client,
+    table: &TableName,
+    session: &Session,
+    on_wait: &mut dyn FnMut(&LockHolder),
+    work: impl AsyncFnOnce(&Client) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let lock = MigrationLock::acquire(client, table, session, on_wait).await?;
+    let result = work(client).await;
+    lock.release_after(client, result).await
+}
+
+/// Sets `lock_timeout` / `statement_timeout` for the session, values bound;
+/// sends nothing when neither is set.
+async fn set_timeouts(client: &Client, session: &Session) -> Result<(), Error> {
+    let settings: Vec<(&str, String)> = [
+        ("lock_timeout", session.lock_timeout),
+        ("statement_timeout", session.statement_timeout),
+    ]
+    .into_iter()
+    .filter_map(|(name, t)| Some((name, t?.as_setting())))
+    .collect();
+    if settings.is_empty() {
+        return Ok(());
+    }
+    let calls: Vec<String> = settings
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!("set_config('{name}', ${}, false)", i + 1))
+        .collect();
+    let sql = format!("SELECT {}", calls.join(", "));
+    let params: Vec<(&(dyn ToSql + Sync), Type)> = settings
+        .iter()
+        .map(|(_, value)| (value as &(dyn ToSql + Sync), Type::TEXT))
+        .collect();
+    client
+        .query_typed(&sql, &params)
+        .await
+        .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
+    Ok(())
+}
+
+/// Ends the session after a failed unlock, so the server releases the lock:
+/// first out of any aborted transaction (where every statement fails), then
+/// `pg_terminate_backend` of its own backend, which any role may do
+/// (<https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-SIGNAL>).
+/// Best effort: the connection is gone either way.
+async fn end_session(client: &Client) {
+    let _ = client.batch_execute("ROLLBACK").await;
+    let _ = client
+        .batch_execute("SELECT pg_catalog.pg_terminate_backend(pg_catalog.pg_backend_pid())")
+        .await;
 }
 
 /// Polls `pg_try_advisory_lock` on `client`'s session with backoff (10 ms
 /// doubling to 500 ms) until it is granted or `wait` has passed.
-pub(crate) async fn poll(
+async fn poll(
     client: &Client,
     key: (i32, i32),
     wait: Duration,
@@ -211,45 +363,7 @@ pub(crate) async fn poll(
     }
 }
 
-/// The lock as held by a command other than `migrate` (rollback, repair,
-/// baseline): on its own connection when one was given, else on the
-/// working connection's session.
-pub(crate) enum Held {
-    /// On a dedicated connection; dropping it releases the lock.
-    Own(MigrationLock),
-    /// On the working connection; must be released explicitly.
-    Shared((i32, i32)),
-}
-
-impl Held {
-    /// Takes the lock for `table`, polling for up to `wait`.
-    pub(crate) async fn take(
-        client: &Client,
-        lock_client: Option<Client>,
-        table: &TableName,
-        wait: Duration,
-        on_wait: &mut dyn FnMut(&LockHolder),
-    ) -> Result<Held, Error> {
-        Ok(match lock_client {
-            Some(lc) => Held::Own(MigrationLock::acquire(lc, table, wait, on_wait).await?),
-            None => {
-                let key = lock_key(table);
-                poll(client, key, wait, on_wait).await?;
-                Held::Shared(key)
-            }
-        })
-    }
-
-    /// Releases it (call on every path, success or not).
-    pub(crate) async fn release(self, client: &Client) -> Result<(), Error> {
-        match self {
-            Held::Own(l) => l.release().await,
-            Held::Shared(key) => unlock(client, key).await,
-        }
-    }
-}
-
-pub(crate) async fn try_lock(client: &Client, key: (i32, i32)) -> Result<bool, Error> {
+async fn try_lock(client: &Client, key: (i32, i32)) -> Result<bool, Error> {
     let rows = client
         .query_typed(TRY_SQL, &[(&key.0, Type::INT4), (&key.1, Type::INT4)])
         .await
@@ -260,7 +374,7 @@ pub(crate) async fn try_lock(client: &Client, key: (i32, i32)) -> Result<bool, E
         .unwrap_or(false))
 }
 
-pub(crate) async fn unlock(client: &Client, key: (i32, i32)) -> Result<(), Error> {
+async fn unlock(client: &Client, key: (i32, i32)) -> Result<(), Error> {
     client
         .query_typed(UNLOCK_SQL, &[(&key.0, Type::INT4), (&key.1, Type::INT4)])
         .await

@@ -20,14 +20,12 @@
 //! [`Migrations::from_files`] over texts in memory, returning its `list`,
 //! and `applied(rank, &m)` the history row of a successful run of `m`.
 
-use std::time::Duration;
-
 use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
 use crate::error::{Error, LockHolder};
 use crate::history::{self, AppliedMigration, TableName};
-use crate::lock::Held;
+use crate::lock::{Session, with_lock};
 use crate::plan::{Plan, PlanOptions, State};
 use crate::source::Migrations;
 
@@ -64,12 +62,12 @@ pub struct RepairOptions {
     pub accept_checksums: bool,
     /// Report what would change; change nothing, take no lock.
     pub dry_run: bool,
-    /// How long to wait for another strata's lock.
-    pub lock_wait: Duration,
+    /// The lock wait and the session's `lock_timeout` / `statement_timeout`.
+    pub session: Session,
 }
 
 impl Default for RepairOptions {
-    /// Failed rows only, 60 s lock wait.
+    /// Failed rows only, the default [`Session`] (60 s lock wait).
     ///
     /// ```
     /// assert!(!strata::repair::RepairOptions::default().accept_checksums);
@@ -78,7 +76,7 @@ impl Default for RepairOptions {
         RepairOptions {
             accept_checksums: false,
             dry_run: false,
-            lock_wait: Duration::from_secs(60),
+            session: Session::default(),
         }
     }
 }
@@ -211,14 +209,15 @@ pub fn what_to_repair(
     }
 }
 
-/// Repairs the history of one database.
+/// Repairs the history of one database, holding the migration lock on
+/// `client`'s session ([`with_lock`]).
 ///
 /// ```no_run
-/// # async fn f(client: tokio_postgres::Client, lock: tokio_postgres::Client) -> Result<(), strata::Error> {
+/// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
 /// use strata::repair::{RepairOptions, repair};
 /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
 /// let opts = RepairOptions { accept_checksums: true, ..Default::default() };
-/// let report = repair(&client, Some(lock), &strata::TableName::default(), &migrations, &opts, &mut |_| {}).await?;
+/// let report = repair(&client, &strata::TableName::default(), &migrations, &opts, &mut |_| {}).await?;
 /// for c in &report.accepted {
 ///     println!("{}: {:?} -> {}", c.script, c.old, c.new);
 /// }
@@ -230,7 +229,6 @@ pub fn what_to_repair(
 /// nothing changed).
 pub async fn repair(
     client: &Client,
-    lock_client: Option<Client>,
     table: &TableName,
     migrations: &Migrations,
     options: &RepairOptions,
@@ -240,12 +238,10 @@ pub async fn repair(
         let history = history::read(client, table).await?.unwrap_or_default();
         return Ok(what_to_repair(&migrations.list, &history, options));
     }
-    let held = Held::take(client, lock_client, table, options.lock_wait, on_wait).await?;
-    let result = locked(client, table, migrations, options).await;
-    let released = held.release(client).await;
-    let report = result?;
-    released?;
-    Ok(report)
+    with_lock(client, table, &options.session, on_wait, async |client| {
+        locked(client, table, migrations, options).await
+    })
+    .await
 }
 
 async fn locked(

@@ -14,15 +14,15 @@
 //! the history stays append-only and the version is `pending` again.
 //! Repeatable migrations are left alone.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use tokio_postgres::Client;
 
 use crate::error::{Error, LockHolder};
 use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
-use crate::lock::Held;
+use crate::lock::{MigrationLock, Session};
 use crate::migration::{Checksum, DownPart, Migration, Version};
-use crate::migrator::{Event, Executed, run_in_transaction, run_statements, set_timeouts};
+use crate::migrator::{Event, Executed, Script, run_in_transaction, run_statements};
 use crate::plan::{Check, Plan, PlanOptions, Problem, ProblemKind, State};
 use crate::source::Migrations;
 
@@ -83,8 +83,8 @@ pub enum RollbackTarget {
 ///     dry_run: true,
 ///     ..RollbackOptions::default()
 /// };
-/// assert_eq!(opts.lock_wait, Duration::from_secs(60));
-/// assert_eq!(opts.lock_timeout.as_deref(), Some("10s"));
+/// assert_eq!(opts.session.lock_wait, Duration::from_secs(60));
+/// assert_eq!(opts.session.lock_timeout.map(|t| t.to_string()).as_deref(), Some("10s"));
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -93,12 +93,8 @@ pub struct RollbackOptions {
     pub target: RollbackTarget,
     /// Check and list what would run; change nothing, take no lock.
     pub dry_run: bool,
-    /// How long to wait for another strata's lock.
-    pub lock_wait: Duration,
-    /// `lock_timeout` for the session (PostgreSQL syntax); None keeps the server's.
-    pub lock_timeout: Option<String>,
-    /// `statement_timeout` for the session; None keeps the server's.
-    pub statement_timeout: Option<String>,
+    /// The lock wait and the session's `lock_timeout` / `statement_timeout`.
+    pub session: Session,
 }
 
 impl Default for RollbackOptions {
@@ -112,9 +108,7 @@ impl Default for RollbackOptions {
         RollbackOptions {
             target: RollbackTarget::Steps(1),
             dry_run: false,
-            lock_wait: Duration::from_secs(60),
-            lock_timeout: Some("10s".into()),
-            statement_timeout: None,
+            session: Session::default(),
         }
     }
 }
@@ -136,7 +130,7 @@ impl Default for RollbackOptions {
 /// };
 /// let report = Rollback::new(&migrations, TableName::default())
 ///     .with_options(dry)
-///     .run(&client, None, &mut |_| {})
+///     .run(&client, &mut |_| {})
 ///     .await?;
 /// for i in &report.selected {
 ///     println!("would roll back {}", migrations.list[*i].script);
@@ -259,11 +253,11 @@ pub fn select(
 }
 
 /// The down part of `m` as a script of its own: the `U`/`.down.sql` file,
-/// or the in-file section (with the checksum of that section).
+/// or the in-file section; None without one.
 ///
 /// ```
 /// use std::path::Path;
-/// use strata::migration::{Checksum, Content};
+/// use strata::migration::Content;
 /// use strata::rollback::down_script;
 /// use strata::source::Migrations;
 /// let m = Migrations::from_files(Path::new("migrations"), vec![
@@ -273,28 +267,22 @@ pub fn select(
 ///     ),
 ///     ("V2__b.sql".into(), Content::Static(b"CREATE TABLE b (id int);")),
 /// ])?;
-/// let down = down_script(&m.list[0])?.expect("an in-file down section");
-/// let text = down.content.read_part(&down.up, &down.script)?;
-/// assert_eq!(text, "-- migrate:down\nDROP TABLE a;\n");
-/// assert_eq!(down.checksum, Checksum::of(text.as_bytes()));
-/// assert!(down_script(&m.list[1])?.is_none());
+/// let down = down_script(&m.list[0]).expect("an in-file down section");
+/// assert_eq!(down.read()?, "-- migrate:down\nDROP TABLE a;\n");
+/// assert_eq!(down.name, "V1__a.sql");
+/// assert!(down_script(&m.list[1]).is_none());
 /// # Ok::<(), strata::Error>(())
 /// ```
-///
-/// # Errors
-/// I/O reading an in-file section.
-pub fn down_script(m: &Migration) -> Result<Option<Migration>, Error> {
+pub fn down_script(m: &Migration) -> Option<Script<'_>> {
+    Script::down(m)
+}
+
+/// The checksum recorded in an `undo` row: the down file's, or that of the
+/// in-file section's text.
+fn down_checksum(m: &Migration, down: &Script<'_>) -> Result<Checksum, Error> {
     Ok(match &m.down {
-        None => None,
-        Some(DownPart::File(f)) => Some((**f).clone()),
-        Some(DownPart::InFile(part)) => {
-            let text = m.content.read_part(part, &m.script)?;
-            let mut d = m.clone();
-            d.up = *part;
-            d.down = None;
-            d.checksum = Checksum::of(text.as_bytes());
-            Some(d)
-        }
+        Some(DownPart::File(f)) => f.checksum,
+        _ => Checksum::of(down.read()?.as_bytes()),
     })
 }
 
@@ -308,14 +296,12 @@ pub fn down_script(m: &Migration) -> Result<Option<Migration>, Error> {
 /// # let url = std::env::var("DATABASE_URL")?;
 /// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
 /// tokio::spawn(connection);
-/// let (lock_client, lock_connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-/// tokio::spawn(lock_connection);
 /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
 /// // `strata rollback --to 3`: every applied version above 3.
 /// let to_3 = RollbackOptions { target: RollbackTarget::To("3".parse()?), ..Default::default() };
 /// Rollback::new(&migrations, TableName::default())
 ///     .with_options(to_3)
-///     .run(&client, Some(lock_client), &mut |event| {
+///     .run(&client, &mut |event| {
 ///         if let Event::RolledBack(e) = event {
 ///             eprintln!("rolled back {} ({} ms)", e.script, e.execution_ms);
 ///         }
@@ -368,15 +354,15 @@ impl<'m> Rollback<'m> {
         self
     }
 
-    /// Runs the rollback on `client`, holding the migration lock (on
-    /// `lock_client`'s session when given, as [`crate::migrator::Migrator::run`]).
+    /// Runs the rollback on `client`, holding the migration lock on its
+    /// session, as [`crate::migrator::Migrator::run`] does.
     ///
     /// ```no_run
-    /// # async fn f(client: tokio_postgres::Client, lock: tokio_postgres::Client) -> Result<(), strata::Error> {
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
     /// use strata::rollback::Rollback;
     /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
     /// let report = Rollback::new(&migrations, strata::TableName::default())
-    ///     .run(&client, Some(lock), &mut |_| {})
+    ///     .run(&client, &mut |_| {})
     ///     .await?;
     /// for r in &report.rolled_back {
     ///     println!("rolled back {}", r.script);
@@ -392,7 +378,6 @@ impl<'m> Rollback<'m> {
     pub async fn run(
         &self,
         client: &Client,
-        lock_client: Option<Client>,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RollbackReport, Error> {
         if self.options.dry_run {
@@ -408,27 +393,12 @@ impl<'m> Rollback<'m> {
                 dry_run: true,
             });
         }
-        set_timeouts(
-            client,
-            self.options.lock_timeout.as_ref(),
-            self.options.statement_timeout.as_ref(),
-        )
-        .await?;
         let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
-        let held = Held::take(
-            client,
-            lock_client,
-            &self.table,
-            self.options.lock_wait,
-            &mut on_wait,
-        )
-        .await?;
+        let session = &self.options.session;
+        let lock = MigrationLock::acquire(client, &self.table, session, &mut on_wait).await?;
         on_event(Event::LockAcquired);
         let result = self.locked(client, on_event).await;
-        let released = held.release(client).await;
-        let report = result?;
-        released?;
-        Ok(report)
+        lock.release_after(client, result).await
     }
 
     async fn locked(
@@ -445,32 +415,40 @@ impl<'m> Rollback<'m> {
         let mut downs = Vec::with_capacity(selected.len());
         for i in &selected {
             let m = &self.migrations.list[*i];
-            let Some(d) = down_script(m)? else {
+            let Some(d) = down_script(m) else {
                 continue;
             };
-            downs.push((m, d));
+            let checksum = down_checksum(m, &d)?;
+            downs.push((m, d, checksum));
         }
         let mut rolled_back = Vec::with_capacity(downs.len());
-        for (m, down) in &downs {
-            on_event(Event::Started(down));
+        for (m, down, checksum) in &downs {
+            on_event(Event::Started(m));
             let row = NewRow {
                 version: m.version.as_ref().map(ToString::to_string),
                 description: m.description.clone(),
                 kind: RowKind::Undo,
-                script: down.script.clone(),
-                checksum: Some(down.checksum.to_string()),
+                script: down.name.to_owned(),
+                checksum: Some(checksum.to_string()),
                 execution_ms: None,
                 success: true,
                 progress: None,
             };
-            let mut done = if down.no_transaction() {
+            let start = Instant::now();
+            let statements = if down.no_transaction() {
                 run_statements(client, &self.table, down, row).await?
             } else {
                 run_in_transaction(client, &self.table, down, row, false).await?
             };
-            done.kind = "undo";
-            done.version = m.version.as_ref().map(ToString::to_string);
-            done.description = m.description.clone();
+            let done = Executed {
+                version: m.version.as_ref().map(ToString::to_string),
+                script: down.name.to_owned(),
+                description: m.description.clone(),
+                kind: "undo",
+                execution_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+                statements,
+                no_transaction: down.no_transaction(),
+            };
             on_event(Event::RolledBack(&done));
             rolled_back.push(done);
         }
@@ -484,83 +462,4 @@ impl<'m> Rollback<'m> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::history::Timestamp;
-    use crate::migration::Content;
-    use std::path::Path;
-
-    fn files(list: &[(&str, &'static str)]) -> Migrations {
-        Migrations::from_files(
-            Path::new("m"),
-            list.iter()
-                .map(|(n, b)| ((*n).to_owned(), Content::Static(b.as_bytes())))
-                .collect(),
-        )
-        .unwrap()
-    }
-
-    fn applied(m: &Migration, rank: i32, kind: RowKind) -> AppliedMigration {
-        AppliedMigration {
-            installed_rank: rank,
-            version: m.version.clone(),
-            description: m.description.clone(),
-            kind,
-            script: m.script.clone(),
-            checksum: Some(m.checksum),
-            applied_by: "t".into(),
-            applied_at: Timestamp::default(),
-            execution_ms: 0,
-            success: true,
-            progress: None,
-        }
-    }
-
-    const A: &str = "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n";
-
-    #[test]
-    fn newest_versions_first_and_to_keeps_the_version() {
-        let m = files(&[
-            ("V1__a.sql", A),
-            ("V2__b.sql", "CREATE TABLE b (id int);"),
-            ("U2__b.sql", "DROP TABLE b;"),
-            ("V10__c.sql", "CREATE TABLE c (id int);"),
-            ("U10__c.sql", "DROP TABLE c;"),
-        ]);
-        let h: Vec<_> = m
-            .list
-            .iter()
-            .enumerate()
-            .map(|(i, x)| applied(x, i as i32 + 1, RowKind::Versioned))
-            .collect();
-        let (_, s) = select(&m.list, &h, &RollbackTarget::Steps(2)).unwrap();
-        assert_eq!(s, vec![2, 1]);
-        let (_, s) = select(&m.list, &h, &RollbackTarget::To("1".parse().unwrap())).unwrap();
-        assert_eq!(s, vec![2, 1]);
-        let (_, s) = select(&m.list, &h, &RollbackTarget::To("0".parse().unwrap())).unwrap();
-        assert_eq!(s, vec![2, 1, 0]);
-    }
-
-    #[test]
-    fn refuses_when_any_version_in_range_has_no_down() {
-        let m = files(&[("V1__a.sql", "CREATE TABLE a (id int);"), ("V2__b.sql", A)]);
-        let h: Vec<_> = m
-            .list
-            .iter()
-            .enumerate()
-            .map(|(i, x)| applied(x, i as i32 + 1, RowKind::Versioned))
-            .collect();
-        assert!(select(&m.list, &h, &RollbackTarget::Steps(1)).is_ok());
-        let Err(Error::RollbackRefused { problems }) =
-            select(&m.list, &h, &RollbackTarget::Steps(2))
-        else {
-            panic!("expected a refusal")
-        };
-        assert_eq!(problems.len(), 1);
-        assert!(
-            problems[0].to_string().contains("no down part"),
-            "{problems:?}"
-        );
-        assert!(select(&m.list, &h, &RollbackTarget::Steps(3)).is_err());
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 //! or only verify, refusing to start on an incompatible schema.
 //!
 //! Migrating on start is safe with several replicas: strata's migration lock
-//! (an advisory lock on its own connection) lets one replica migrate while
+//! (an advisory lock on the migrating session) lets one replica migrate while
 //! the others wait, then find nothing to do.
 //!
 //! Exit codes: 0 ready, 1 migration failed / incompatible schema / no
@@ -72,12 +72,9 @@ async fn start() -> ExitCode {
         return ExitCode::from(1);
     };
     if migrate_on_start {
-        // The lock lives on its own connection: if this process dies or the
-        // run fails, that connection closes and the lock is released.
-        let Some(lock_client) = connect(&endpoint, wait).await else {
-            eprintln!("research-agent: cannot open the migration lock connection");
-            return ExitCode::from(1);
-        };
+        // The migration lock is taken on this connection's session: strata
+        // releases it when the run ends, failed or not, and the server does
+        // if this process dies.
         let mut on_event = |e: Event<'_>| match e {
             Event::LockWaiting(h) => {
                 eprintln!("research-agent: another instance is migrating ({h}); waiting")
@@ -89,7 +86,7 @@ async fn start() -> ExitCode {
             _ => {}
         };
         match Migrator::new(&migrations, TableName::default())
-            .run(&client, Some(lock_client), &mut on_event)
+            .run(&client, &mut on_event)
             .await
         {
             Ok(report) if report.executed.is_empty() => {

@@ -84,7 +84,7 @@ fn migrates_on_start_only_when_asked() {
                 target: RollbackTarget::Steps(1),
                 ..Default::default()
             })
-            .run(&db.client().await, None, &mut |_| {})
+            .run(&db.client().await, &mut |_| {})
             .await
             .unwrap();
         assert_eq!(

@@ -38,7 +38,7 @@ fn operator_migrates(db: &TestDb) {
             &migrations,
             TableName::parse("public.dreichor_schema_migrations").unwrap(),
         )
-        .run(&db.client().await, Some(db.client().await), &mut |_| {})
+        .run(&db.client().await, &mut |_| {})
         .await
         .unwrap();
         assert_eq!(report.executed.len(), 3);

@@ -45,8 +45,8 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
             let endpoint = ctx.endpoint(db).await?;
             r.url = Some(endpoint.redacted().to_owned());
             let wait = Duration::from_secs(args.connect.wait);
+            // The lock is held on this connection's session.
             let client = ctx.connect(&endpoint, wait).await?;
-            let lock_client = Some(ctx.connect(&endpoint, wait).await?);
             let out = ctx.out.clone();
             let name = db.name.clone();
             let mut on_wait = |h: &strata::error::LockHolder| {
@@ -54,7 +54,7 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
                     "{name}: waiting for the migration lock, held by {h}"
                 ))
             };
-            let lock_wait = Duration::from_secs(args.lock_wait);
+            let session = ctx.session(&args.lock);
             let table = ctx.table(db);
             match (tool, &version) {
                 (Some(tool), _) => {
@@ -63,17 +63,9 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
                         tool,
                         from_table: from_table.clone(),
                         dry_run: args.dry_run,
-                        lock_wait,
+                        session,
                     };
-                    let rep = adopt(
-                        &client,
-                        lock_client,
-                        &table,
-                        &migrations,
-                        &opts,
-                        &mut on_wait,
-                    )
-                    .await?;
+                    let rep = adopt(&client, &table, &migrations, &opts, &mut on_wait).await?;
                     let verb = if args.dry_run {
                         "would record"
                     } else {
@@ -110,15 +102,7 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
                             .result(&format!("{}: would baseline at version {v}", db.name));
                         return Ok(Vec::new());
                     }
-                    strata::baseline::baseline(
-                        &client,
-                        lock_client,
-                        &table,
-                        v,
-                        lock_wait,
-                        &mut on_wait,
-                    )
-                    .await?;
+                    strata::baseline::baseline(&client, &table, v, &session, &mut on_wait).await?;
                     ctx.out
                         .result(&format!("{}: baselined at version {v} ({table})", db.name));
                     Ok(Vec::new())

@@ -436,13 +436,10 @@ async fn reset(
     done.push(json!({"action": "recreated", "database": name, "terminated": re.terminated, "dropped": re.dropped}));
 
     let endpoint = ctx.endpoint(db).await?;
-    let (client, lock_client) =
-        tokio::join!(ctx.connect(&endpoint, wait), ctx.connect(&endpoint, wait));
-    let (client, lock_client) = (client?, lock_client?);
+    // The migration lock is held on this connection's session.
+    let client = ctx.connect(&endpoint, wait).await?;
     let opts = MigrateOptions {
-        lock_wait: Duration::from_secs(args.lock_wait),
-        lock_timeout: Some(ctx.lock_timeout_setting()),
-        statement_timeout: ctx.statement_timeout_setting(),
+        session: ctx.session(&args.lock),
         ..Default::default()
     };
     let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
@@ -453,9 +450,7 @@ async fn reset(
             out.result(&format!("{dbname}: {}", executed_line(e)));
         }
     };
-    let report = migrator
-        .run(&client, Some(lock_client), &mut on_event)
-        .await?;
+    let report = migrator.run(&client, &mut on_event).await?;
     r.executed = report.executed.clone();
     done.push(json!({"action": "migrated", "applied": report.executed.len()}));
     if ctx.env.spec.protected {

@@ -46,9 +46,7 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             },
             dry_run: args.dry_run,
             single_transaction: args.single_transaction,
-            lock_wait: Duration::from_secs(args.lock_wait),
-            lock_timeout: Some(ctx.lock_timeout_setting()),
-            statement_timeout: ctx.statement_timeout_setting(),
+            session: ctx.session(&args.lock),
             resume: args.resume,
         };
         let result = migrate_one(
@@ -116,7 +114,7 @@ async fn migrate_one(
                     db.name
                 ));
             };
-            Some(strata::migrator::lock_and_read(&client, None, &table, &opts, &mut on_wait).await?)
+            Some(strata::migrator::lock_and_read(&client, &table, &opts, &mut on_wait).await?)
         };
         anyhow::Ok((endpoint, client, locked))
     };
@@ -173,7 +171,7 @@ async fn migrate_one(
     };
     let result = match locked {
         Some(locked) => migrator.run_locked(&client, locked, &mut on_event).await,
-        None => migrator.run(&client, None, &mut on_event).await,
+        None => migrator.run(&client, &mut on_event).await,
     };
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();

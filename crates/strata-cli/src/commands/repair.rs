@@ -33,16 +33,12 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
             let endpoint = ctx.endpoint(db).await?;
             r.url = Some(endpoint.redacted().to_owned());
             let wait = Duration::from_secs(args.connect.wait);
+            // The lock, when taken, is held on this connection's session.
             let client = ctx.connect(&endpoint, wait).await?;
-            let lock_client = if args.dry_run {
-                None
-            } else {
-                Some(ctx.connect(&endpoint, wait).await?)
-            };
             let opts = RepairOptions {
                 accept_checksums: args.accept_checksums,
                 dry_run: args.dry_run,
-                lock_wait: Duration::from_secs(args.lock_wait),
+                session: ctx.session(&args.lock),
             };
             let out = ctx.out.clone();
             let name = db.name.clone();
@@ -51,15 +47,7 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
                     "{name}: waiting for the migration lock, held by {h}"
                 ))
             };
-            Ok(repair(
-                &client,
-                lock_client,
-                &ctx.table(db),
-                &migrations,
-                &opts,
-                &mut on_wait,
-            )
-            .await?)
+            Ok(repair(&client, &ctx.table(db), &migrations, &opts, &mut on_wait).await?)
         }
         .await;
         match result {

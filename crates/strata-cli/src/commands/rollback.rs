@@ -42,18 +42,12 @@ pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
             let endpoint = ctx.endpoint(db).await?;
             r.url = Some(endpoint.redacted().to_owned());
             let wait = Duration::from_secs(args.connect.wait);
+            // The lock, when taken, is held on this connection's session.
             let client = ctx.connect(&endpoint, wait).await?;
-            let lock_client = if args.dry_run {
-                None
-            } else {
-                Some(ctx.connect(&endpoint, wait).await?)
-            };
             let opts = RollbackOptions {
                 target: target.clone(),
                 dry_run: args.dry_run,
-                lock_wait: Duration::from_secs(args.lock_wait),
-                lock_timeout: Some(ctx.lock_timeout_setting()),
-                statement_timeout: ctx.statement_timeout_setting(),
+                session: ctx.session(&args.lock),
             };
             let out = ctx.out.clone();
             let name = db.name.clone();
@@ -66,13 +60,13 @@ pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
             };
             let report = Rollback::new(&migrations, ctx.table(db))
                 .with_options(opts)
-                .run(&client, lock_client, &mut on_event)
+                .run(&client, &mut on_event)
                 .await?;
             if report.dry_run {
                 for i in &report.selected {
                     let m = &migrations.list[*i];
-                    let down = strata::rollback::down_script(m)?
-                        .map(|d| d.script)
+                    let down = strata::rollback::down_script(m)
+                        .map(|d| d.name)
                         .unwrap_or_default();
                     let label = m
                         .version

@@ -20,13 +20,12 @@
 //! strata records). Files the tool never applied stay `pending` (or
 //! `out_of_order`, if a higher version was applied).
 
-use std::time::Duration;
-
 use tokio_postgres::Client;
 
 use crate::baseline::{refuse_unless_empty, write_into_empty_history};
 use crate::error::{Error, LockHolder};
 use crate::history::{AppliedMigration, NewRow, TableName};
+use crate::lock::Session;
 use crate::source::Migrations;
 
 mod interpret;
@@ -53,7 +52,7 @@ pub use tool::Tool;
 ///     dry_run: true,
 ///     ..AdoptOptions::new(Tool::Flyway)
 /// };
-/// assert_eq!(opts.lock_wait, Duration::from_secs(60));
+/// assert_eq!(opts.session.lock_wait, Duration::from_secs(60));
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -64,8 +63,8 @@ pub struct AdoptOptions {
     pub from_table: Option<TableName>,
     /// Report what would be recorded; write nothing.
     pub dry_run: bool,
-    /// How long to wait for another strata's lock.
-    pub lock_wait: Duration,
+    /// The lock wait and the session's `lock_timeout` / `statement_timeout`.
+    pub session: Session,
 }
 
 impl AdoptOptions {
@@ -80,7 +79,7 @@ impl AdoptOptions {
             tool,
             from_table: None,
             dry_run: false,
-            lock_wait: Duration::from_secs(60),
+            session: Session::default(),
         }
     }
 }
@@ -96,7 +95,7 @@ impl AdoptOptions {
 /// tokio::spawn(connection);
 /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
 /// let dry = AdoptOptions { dry_run: true, ..AdoptOptions::new(Tool::Sqlx) };
-/// let report = adopt(&client, None, &TableName::default(), &migrations, &dry, &mut |_| {}).await?;
+/// let report = adopt(&client, &TableName::default(), &migrations, &dry, &mut |_| {}).await?;
 /// println!("from {}, strata would record:", report.source);
 /// for row in &report.recorded {
 ///     println!("  {} {}", row.kind.as_str(), row.script);
@@ -120,7 +119,7 @@ pub struct AdoptReport {
 /// # async fn f(client: tokio_postgres::Client) -> Result<(), strata::Error> {
 /// use strata::adopt::{AdoptOptions, Tool, adopt};
 /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
-/// let report = adopt(&client, None, &strata::TableName::default(), &migrations,
+/// let report = adopt(&client, &strata::TableName::default(), &migrations,
 ///     &AdoptOptions::new(Tool::Flyway), &mut |_| {}).await?;
 /// println!("recorded {} rows from {}", report.recorded.len(), report.source);
 /// # Ok(()) }
@@ -131,7 +130,6 @@ pub struct AdoptReport {
 /// [`Error::LockTimeout`], [`Error::Db`].
 pub async fn adopt(
     client: &Client,
-    lock_client: Option<Client>,
     table: &TableName,
     migrations: &Migrations,
     options: &AdoptOptions,
@@ -158,15 +156,8 @@ pub async fn adopt(
             history: Vec::new(),
         });
     }
-    let history = write_into_empty_history(
-        client,
-        lock_client,
-        table,
-        &recorded,
-        options.lock_wait,
-        on_wait,
-    )
-    .await?;
+    let history =
+        write_into_empty_history(client, table, &recorded, &options.session, on_wait).await?;
     Ok(AdoptReport {
         source,
         recorded,

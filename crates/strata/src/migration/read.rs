@@ -13,7 +13,7 @@
 use std::io::{self, BufRead, Read};
 
 use super::checksum::StreamHasher;
-use super::{Checksum, Migration};
+use super::{Checksum, Content, Migration, Part};
 use crate::error::Error;
 
 /// Up parts up to this size are read whole by [`Migration::open_up_checked`]
@@ -42,7 +42,7 @@ pub const CHECK_FIRST_LIMIT: u64 = 64 << 20;
 pub struct PartReader<'a> {
     inner: Box<dyn BufRead + Send + 'a>,
     hasher: StreamHasher,
-    expected: Checksum,
+    expected: Option<Checksum>,
     script: &'a str,
     /// Read whole and checked already: nothing left to hash.
     checked: bool,
@@ -57,7 +57,49 @@ impl std::fmt::Debug for PartReader<'_> {
     }
 }
 
-impl PartReader<'_> {
+impl<'a> PartReader<'a> {
+    /// Opens `part` of `content` (the file `script`) to run it. With
+    /// `expected`, [`verify`](Self::verify) compares the bytes read with it;
+    /// with `check_first`, a part up to [`CHECK_FIRST_LIMIT`] is read whole
+    /// and checked now, before any statement is sent. Without `expected` (a
+    /// down section, which no checksum covers) the bytes are only hashed.
+    ///
+    /// # Errors
+    /// [`Error::ChangedWhileRunning`] for a part checked first whose bytes
+    /// are not the ones scanned; an I/O error naming the file.
+    pub(crate) fn open(
+        content: &'a Content,
+        part: &Part,
+        script: &'a str,
+        expected: Option<Checksum>,
+        check_first: bool,
+    ) -> Result<PartReader<'a>, Error> {
+        let streamed = PartReader {
+            inner: content.open_part(part)?,
+            hasher: StreamHasher::default(),
+            expected,
+            script,
+            checked: false,
+        };
+        let len = part.end.saturating_sub(part.start);
+        if !check_first || expected.is_none() || len > CHECK_FIRST_LIMIT {
+            return Ok(streamed);
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        let mut whole = streamed;
+        whole
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(script, e))?;
+        whole.verify()?;
+        Ok(PartReader {
+            inner: Box::new(io::Cursor::new(bytes)),
+            hasher: whole.hasher,
+            expected,
+            script,
+            checked: true,
+        })
+    }
+
     /// The checksum of the bytes handed out so far.
     ///
     /// ```
@@ -92,8 +134,8 @@ impl PartReader<'_> {
     /// # Errors
     /// An I/O error naming the file.
     pub fn finish(&mut self) -> Result<Checksum, Error> {
-        if self.checked {
-            return Ok(self.expected);
+        if let (true, Some(expected)) = (self.checked, self.expected) {
+            return Ok(expected);
         }
         io::copy(self, &mut io::sink()).map_err(|e| Error::io(self.script, e))?;
         Ok(self.checksum())
@@ -121,7 +163,8 @@ impl PartReader<'_> {
     /// # Errors
     /// [`Error::ChangedWhileRunning`] when they differ; an I/O error.
     pub fn verify(&mut self) -> Result<(), Error> {
-        if self.finish()? == self.expected {
+        let ran = self.finish()?;
+        if self.expected.is_none_or(|expected| expected == ran) {
             Ok(())
         } else {
             Err(Error::ChangedWhileRunning {
@@ -189,13 +232,13 @@ impl Migration {
     /// # Errors
     /// An I/O error naming the file.
     pub fn open_up(&self) -> Result<PartReader<'_>, Error> {
-        Ok(PartReader {
-            inner: self.content.open_part(&self.up)?,
-            hasher: StreamHasher::default(),
-            expected: self.checksum,
-            script: &self.script,
-            checked: false,
-        })
+        PartReader::open(
+            &self.content,
+            &self.up,
+            &self.script,
+            Some(self.checksum),
+            false,
+        )
     }
 
     /// Opens the up part to run it outside a transaction: a part up to
@@ -221,22 +264,12 @@ impl Migration {
     /// [`Error::ChangedWhileRunning`] for a part read whole whose bytes are not
     /// the ones scanned; an I/O error naming the file.
     pub fn open_up_checked(&self) -> Result<PartReader<'_>, Error> {
-        let len = self.up.end.saturating_sub(self.up.start);
-        if len > CHECK_FIRST_LIMIT {
-            return self.open_up();
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        let mut whole = self.open_up()?;
-        whole
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(&self.script, e))?;
-        whole.verify()?;
-        Ok(PartReader {
-            inner: Box::new(io::Cursor::new(bytes)),
-            hasher: whole.hasher,
-            expected: self.checksum,
-            script: &self.script,
-            checked: true,
-        })
+        PartReader::open(
+            &self.content,
+            &self.up,
+            &self.script,
+            Some(self.checksum),
+            true,
+        )
     }
 }

@@ -36,10 +36,12 @@
 //! ```
 
 mod chunk;
+mod create_index;
 mod lexer;
 mod position;
 mod split;
 
 pub use chunk::{Chunk, Chunker};
+pub(crate) use create_index::{ConcurrentIndex, concurrent_index};
 pub use position::{Location, SourcePosition, line_column, locate, position_after_prefix};
 pub use split::{Statement, first_statement, is_transaction_control, statements};

@@ -26,7 +26,6 @@ async fn run_adopt(db: &TestDb, dir: &Path, tool: Tool) -> Result<AdoptReport, E
     let m = Migrations::from_dir(dir).unwrap();
     adopt(
         &db.client().await,
-        Some(db.client().await),
         &TableName::default(),
         &m,
         &AdoptOptions::new(tool),
@@ -60,7 +59,7 @@ async fn adopt_then_migrate(
     }
     let client = db.client().await;
     let r = Migrator::new(&m, TableName::default())
-        .run(&client, None, &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
         .unwrap();
     let ran: Vec<&str> = r.executed.iter().map(|e| e.script.as_str()).collect();

@@ -28,10 +28,9 @@ fn write(dir: &Path, name: &str, body: &str) {
 async fn migrate_with(db: &TestDb, dir: &Path, opts: MigrateOptions) -> Result<Report, Error> {
     let migrations = Migrations::from_dir(dir)?;
     let client = db.client().await;
-    let lock = db.client().await;
     Migrator::new(&migrations, TableName::default())
         .with_options(opts)
-        .run(&client, Some(lock), &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
 }
 
@@ -420,7 +419,10 @@ async fn lock_wait_times_out_naming_the_holder() {
         .unwrap()
         .get(0);
     let opts = MigrateOptions {
-        lock_wait: Duration::from_millis(700),
+        session: strata::lock::Session {
+            lock_wait: Duration::from_millis(700),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let migrations = Migrations::from_dir(d.path()).unwrap();
@@ -428,7 +430,7 @@ async fn lock_wait_times_out_naming_the_holder() {
     let mut waited_on = Vec::new();
     let err = Migrator::new(&migrations, TableName::default())
         .with_options(opts)
-        .run(&client, Some(db.client().await), &mut |e| {
+        .run(&client, &mut |e| {
             if let strata::migrator::Event::LockWaiting(h) = e {
                 waited_on.push(h.clone());
             }
@@ -450,7 +452,7 @@ async fn the_lock_is_released_after_a_failed_migration() {
     let db = fresh_db("lock_released").await;
     let d = folder(&[("V1__bad.sql", "SELECT 1/0;")]);
     migrate(&db, d.path()).await.unwrap_err();
-    // The lock connection is closed by the failure; the server notices at once.
+    // The failure path releases the lock on the migrating session.
     let key = strata::lock::lock_key(&TableName::default());
     let probe = db.client().await;
     let mut free = false;
@@ -494,7 +496,7 @@ async fn a_session_lock_is_released_on_success_and_failure_with_the_connection_s
     let migrations = Migrations::from_dir(d.path()).unwrap();
     let options = MigrateOptions::default();
     let table = TableName::default();
-    let locked = strata::migrator::lock_and_read(&client, None, &table, &options, &mut |_| {})
+    let locked = strata::migrator::lock_and_read(&client, &table, &options, &mut |_| {})
         .await
         .unwrap();
     assert!(!free().await, "held while the run goes on");
@@ -507,7 +509,7 @@ async fn a_session_lock_is_released_on_success_and_failure_with_the_connection_s
     write(d.path(), "V2__bad.sql", "SELECT 1/0;");
     let migrations = Migrations::from_dir(d.path()).unwrap();
     let err = Migrator::new(&migrations, table)
-        .run(&client, None, &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
         .unwrap_err();
     assert_eq!(err.as_sql().unwrap().code, "22012");
@@ -567,7 +569,7 @@ async fn a_custom_history_table_and_schema_are_created() {
     let table = TableName::parse("ops.dreichor_schema_migrations").unwrap();
     let client = db.client().await;
     Migrator::new(&migrations, table)
-        .run(&client, Some(db.client().await), &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
         .unwrap();
     let rows = db

@@ -32,7 +32,7 @@ async fn migrate_with(db: &TestDb, dir: &Path, opts: MigrateOptions) -> Result<R
     let migrations = Migrations::from_dir(dir)?;
     Migrator::new(&migrations, TableName::default())
         .with_options(opts)
-        .run(&db.client().await, Some(db.client().await), &mut |_| {})
+        .run(&db.client().await, &mut |_| {})
         .await
 }
 
@@ -63,7 +63,7 @@ async fn rollback(
             target,
             ..Default::default()
         })
-        .run(&db.client().await, Some(db.client().await), &mut |_| {})
+        .run(&db.client().await, &mut |_| {})
         .await
 }
 
@@ -158,10 +158,12 @@ async fn every_state_of_section_4_1_on_a_real_database() {
     let db2 = fresh_db("every_state_baseline").await;
     strata::baseline::baseline(
         &db2.client().await,
-        None,
         &TableName::default(),
         &"2".parse().unwrap(),
-        std::time::Duration::from_secs(5),
+        &strata::lock::Session {
+            lock_wait: std::time::Duration::from_secs(5),
+            ..Default::default()
+        },
         &mut |_| {},
     )
     .await
@@ -296,7 +298,6 @@ async fn repair_removes_failed_rows_and_accepts_checksums_only_when_asked() {
 
     let dry = repair(
         &client,
-        None,
         &table,
         &m,
         &RepairOptions {
@@ -310,16 +311,9 @@ async fn repair_removes_failed_rows_and_accepts_checksums_only_when_asked() {
     assert_eq!(dry.removed.len(), 1);
     assert_eq!(kinds(&db).await.len(), 2, "a dry run changes nothing");
 
-    let r = repair(
-        &client,
-        None,
-        &table,
-        &m,
-        &RepairOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let r = repair(&client, &table, &m, &RepairOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!(r.removed[0].script, "V2__b.sql");
     assert!(r.accepted.is_empty());
     assert_eq!(r.still_modified, ["V1__a.sql"]);
@@ -329,7 +323,6 @@ async fn repair_removes_failed_rows_and_accepts_checksums_only_when_asked() {
 
     let r = repair(
         &client,
-        None,
         &table,
         &m,
         &RepairOptions {
@@ -360,16 +353,9 @@ async fn repair_removes_failed_rows_and_accepts_checksums_only_when_asked() {
         "-- strata:no-transaction\nCREATE TABLE IF NOT EXISTS b (id int);\nSELECT id FROM b;\n",
     );
     migrate(&db, d.path()).await.unwrap();
-    let again = repair(
-        &client,
-        None,
-        &table,
-        &m,
-        &RepairOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let again = repair(&client, &table, &m, &RepairOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
     assert!(again.is_noop());
 }
 
@@ -490,17 +476,14 @@ async fn baseline_writes_one_row_and_is_refused_on_a_used_history() {
     ]);
     let client = db.client().await;
     let table = TableName::default();
-    let wait = std::time::Duration::from_secs(5);
-    let rows = strata::baseline::baseline(
-        &client,
-        None,
-        &table,
-        &"2".parse().unwrap(),
-        wait,
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let wait = strata::lock::Session {
+        lock_wait: std::time::Duration::from_secs(5),
+        ..Default::default()
+    };
+    let rows =
+        strata::baseline::baseline(&client, &table, &"2".parse().unwrap(), &wait, &mut |_| {})
+            .await
+            .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].checksum, None);
     let r = migrate(&db, d.path()).await.unwrap();
@@ -510,16 +493,10 @@ async fn baseline_writes_one_row_and_is_refused_on_a_used_history() {
         "only the version above the baseline runs"
     );
     assert_eq!(r.executed[0].script, "V3__new.sql");
-    let err = strata::baseline::baseline(
-        &client,
-        None,
-        &table,
-        &"3".parse().unwrap(),
-        wait,
-        &mut |_| {},
-    )
-    .await
-    .unwrap_err();
+    let err =
+        strata::baseline::baseline(&client, &table, &"3".parse().unwrap(), &wait, &mut |_| {})
+            .await
+            .unwrap_err();
     assert!(
         matches!(err, Error::HistoryNotEmpty { rows: 2, .. }),
         "{err:?}"
@@ -628,7 +605,7 @@ async fn embedded_migrations_verify_and_migrate_from_code() {
     assert_eq!(err.problems().len(), 2, "{err}");
     assert!(err.to_string().contains("not applied"), "{err}");
     let report = Migrator::new(&migrations, TableName::default())
-        .run(&client, Some(db.client().await), &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(report.executed.len(), 2);
@@ -639,7 +616,7 @@ async fn embedded_migrations_verify_and_migrate_from_code() {
     assert_eq!(on_disk.list[0].checksum, migrations.list[0].checksum);
     // And an embedded down part rolls back.
     let r = Rollback::new(&migrations, TableName::default())
-        .run(&client, None, &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(r.rolled_back[0].script, "V1__create_users.sql");
@@ -663,7 +640,7 @@ async fn a_file_rewritten_between_scan_and_run_is_refused_not_run_with_the_old_c
         let db = &db;
         async move {
             Migrator::new(&migrations, TableName::default())
-                .run(&db.client().await, Some(db.client().await), &mut |_| {})
+                .run(&db.client().await, &mut |_| {})
                 .await
         }
     };

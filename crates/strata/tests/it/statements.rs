@@ -66,10 +66,9 @@ fn calls_like(c: &BTreeMap<String, i64>, prefix: &str) -> i64 {
 async fn run(db: &TestDb, dir: &std::path::Path) -> strata::migrator::Report {
     let migrations = Migrations::from_dir(dir).unwrap();
     let client = db.client().await;
-    let lock = db.client().await;
     Migrator::new(&migrations, TableName::default())
         .with_options(MigrateOptions::default())
-        .run(&client, Some(lock), &mut |_| {})
+        .run(&client, &mut |_| {})
         .await
         .unwrap()
 }

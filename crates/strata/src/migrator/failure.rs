@@ -1,0 +1,87 @@
+//! Failure mapping: a PostgreSQL error on a queued request becomes an
+//! [`Error`] naming the script, with file, line and column from the
+//! server's error position, detail, hint and context.
+
+use tokio_postgres::error::ErrorPosition;
+
+use super::pipeline::Tag;
+use super::script::Script;
+use crate::error::{Error, SqlError};
+use crate::history::TableName;
+use crate::sql::Location;
+
+/// Maps the error of request `tag` of `script` to strata's: an SQL error
+/// with the file, line and column computed from PostgreSQL's position (or
+/// the failed statement's start), or a history/connection failure.
+pub(super) fn failure(
+    table: &TableName,
+    script: &Script<'_>,
+    tag: Tag,
+    e: tokio_postgres::Error,
+    succeeded: Option<usize>,
+) -> Error {
+    let Some(db) = e.as_db_error() else {
+        return Error::db(format!("{}: the connection failed", script.name), e);
+    };
+    let mut err = SqlError {
+        script: script.name.to_owned(),
+        path: script.path(),
+        line: None,
+        column: None,
+        line_text: None,
+        code: db.code().code().to_owned(),
+        message: db.message().to_owned(),
+        detail: db.detail().map(str::to_owned),
+        hint: db.hint().map(str::to_owned),
+        context: db.where_().map(str::to_owned),
+        statements_succeeded: succeeded,
+        next_step: None,
+        invalid_index: None,
+    };
+    match tag {
+        Tag::Statement(chunk) => {
+            let loc = Location {
+                offset: chunk.offset,
+                line: chunk.line,
+                column: chunk.column,
+            };
+            let pos = match db.position() {
+                Some(ErrorPosition::Original(p)) => crate::sql::locate(&chunk.text, loc, *p),
+                _ => None,
+            }
+            .or_else(|| crate::sql::locate(&chunk.text, loc, 1));
+            if let Some(p) = pos {
+                err.line = Some(p.line);
+                err.column = Some(p.column);
+                err.line_text = Some(p.line_text);
+            }
+            if let Some(ErrorPosition::Internal { position, query }) = db.position() {
+                let inner = format!("in the internal query at character {position}: {query}");
+                err.context = Some(match err.context.take() {
+                    Some(c) => format!("{c}\n{inner}"),
+                    None => inner,
+                });
+            }
+        }
+        Tag::Insert => {
+            return Error::db(
+                format!(
+                    "{} ran, but recording it in {} failed; it was rolled back",
+                    script.name, table
+                ),
+                e,
+            );
+        }
+        Tag::CreateHistory => {
+            return Error::db(
+                format!(
+                    "cannot create the history table {table}; {} was not run",
+                    script.name
+                ),
+                e,
+            );
+        }
+        Tag::Control => {}
+    }
+    Error::Sql(Box::new(err))
+}

@@ -1,0 +1,420 @@
+//! Running migrations: lock → read history → plan → apply → [`Report`].
+//!
+//! The migrator never prints: it emits [`Event`]s and returns a [`Report`].
+//!
+//! How a transactional migration runs (SPEC §4.2): `BEGIN`, each statement as
+//! its own simple-query message, the history `INSERT` and `COMMIT` are all
+//! written to the socket before any reply is awaited — one round trip per
+//! migration, and one commit. Sending statements separately (rather than the
+//! file as one string) costs nothing in round trips and tells strata exactly
+//! which statement failed, so even errors without a position (a unique
+//! violation, a lock timeout) name their line. If a statement fails,
+//! PostgreSQL rejects the rest of the transaction and the queued `COMMIT`
+//! becomes a rollback: nothing of the migration, and no history row, remains.
+//! Files are read statement by statement, with a bounded number in flight, so
+//! memory does not grow with the file.
+//!
+//! A no-transaction migration runs statement by statement, each awaited (a
+//! failed statement must stop the run); on failure a history row with
+//! `success = false` records how many statements succeeded and their hashes.
+//!
+//! The migration lock lives on the migrating session ([`crate::lock`]): one
+//! connection per run, released explicitly on every path.
+//!
+//! `lock_timeout` and `statement_timeout` are set once per run for the
+//! migrating session, not with `SET LOCAL` in each transaction: the effect on
+//! every migration is the same, it also covers no-transaction migrations
+//! (where `SET LOCAL` has no effect), and it saves a statement per migration.
+//!
+//! One file per part: [`options`](MigrateOptions), [`report`](Report) and
+//! [`Event`]s, the lock-and-read first half ([`lock_and_read`]), the
+//! [`Script`] a run executes, the request pipeline, transactional runs,
+//! no-transaction runs with resume, `--single-transaction`, and the mapping
+//! of a failure to its file, line and column.
+
+mod failure;
+mod locked;
+mod no_transaction;
+mod options;
+mod pipeline;
+mod report;
+mod script;
+mod single;
+mod transaction;
+
+use std::time::Instant;
+
+use tokio_postgres::Client;
+
+use crate::error::{Error, LockHolder};
+use crate::history::{self, AppliedMigration, HistoryState, NewRow, RowKind, TableName};
+use crate::migration::{Migration, MigrationKind};
+use crate::plan::Plan;
+use crate::source::Migrations;
+
+pub use locked::{Locked, lock_and_read};
+use no_transaction::run_no_transaction;
+pub(crate) use no_transaction::run_statements;
+pub use options::MigrateOptions;
+pub use report::{Event, Executed, Report};
+pub use script::Script;
+use single::run_single_transaction;
+pub(crate) use transaction::run_in_transaction;
+use transaction::run_in_transaction_creating;
+
+/// Runs the migrations of one database.
+///
+/// ```no_run
+/// use strata::migrator::Event;
+/// use strata::{Migrator, TableName};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// # let url = std::env::var("DATABASE_URL")?;
+/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+/// let migrator = Migrator::new(&migrations, TableName::default());
+/// let report = migrator
+///     .run(&client, &mut |event| {
+///         if let Event::Applied(e) = event {
+///             eprintln!("applied {} ({} ms)", e.script, e.execution_ms);
+///         }
+///     })
+///     .await?;
+/// println!("{} applied", report.executed.len());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Migrator<'m> {
+    migrations: &'m Migrations,
+    table: TableName,
+    options: MigrateOptions,
+}
+
+impl<'m> Migrator<'m> {
+    /// A migrator for `migrations`, recording into `table`, with the default
+    /// [`MigrateOptions`].
+    ///
+    /// ```
+    /// use strata::{Migrator, TableName};
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let table = TableName::parse("app.schema_history")?;
+    /// let migrator = Migrator::new(&migrations, table);
+    /// assert!(!migrator.options().dry_run);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(migrations: &'m Migrations, table: TableName) -> Self {
+        Migrator {
+            migrations,
+            table,
+            options: MigrateOptions::default(),
+        }
+    }
+
+    /// Sets the run's options.
+    ///
+    /// ```
+    /// use strata::{MigrateOptions, Migrator, TableName};
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let migrator = Migrator::new(&migrations, TableName::default())
+    ///     .with_options(MigrateOptions { single_transaction: true, ..Default::default() });
+    /// assert!(migrator.options().single_transaction);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn with_options(mut self, options: MigrateOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The options in force.
+    ///
+    /// ```
+    /// use strata::{Migrator, TableName};
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let migrator = Migrator::new(&migrations, TableName::default());
+    /// assert_eq!(migrator.options().session.lock_timeout.map(|t| t.to_string()).as_deref(), Some("10s"));
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn options(&self) -> &MigrateOptions {
+        &self.options
+    }
+
+    /// Reads the history (one query, no lock) and plans: what `status` and
+    /// `verify` show.
+    ///
+    /// ```no_run
+    /// use strata::{Migrator, TableName};
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let url = std::env::var("DATABASE_URL")?;
+    /// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let (plan, history) = Migrator::new(&migrations, TableName::default()).plan(&client).await?;
+    /// for e in &plan.entries {
+    ///     println!("{:<12} {}", e.state.as_str(), e.script);
+    /// }
+    /// println!("{} history row(s); {} to apply", history.len(), plan.to_apply.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the history cannot be read.
+    pub async fn plan(&self, client: &Client) -> Result<(Plan, Vec<AppliedMigration>), Error> {
+        let history = history::read(client, &self.table)
+            .await?
+            .unwrap_or_default();
+        Ok((self.plan_of(&history), history))
+    }
+
+    /// Applies pending migrations on `client`.
+    ///
+    /// The migration lock is taken on `client`'s own session (with the
+    /// session's timeouts, in one round trip) and released explicitly on
+    /// every path; if that release fails the session is ended, which
+    /// releases it server-side (see [`crate::lock`]).
+    ///
+    /// ```no_run
+    /// use strata::{Error, Migrator, TableName};
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let url = std::env::var("DATABASE_URL")?;
+    /// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let migrator = Migrator::new(&migrations, TableName::default());
+    /// match migrator.run(&client, &mut |_| {}).await {
+    ///     Ok(report) => println!("{} applied", report.executed.len()),
+    ///     Err(Error::Refused { problems }) => {
+    ///         for p in &problems {
+    ///             eprintln!("{p}"); // e.g. "V2__b.sql: modified after it was applied ..."
+    ///         }
+    ///     }
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::LockTimeout`], [`Error::Refused`] (nothing applied),
+    /// [`Error::Sql`] for a failed migration (it was rolled back, or, for a
+    /// no-transaction migration, recorded as failed), [`Error::Db`].
+    pub async fn run(
+        &self,
+        client: &Client,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Report, Error> {
+        if self.options.dry_run {
+            let (plan, _) = self.plan(client).await?;
+            on_event(Event::Planned(&plan));
+            if !plan.blockers.is_empty() {
+                return Err(Error::Refused {
+                    problems: plan.blockers.clone(),
+                });
+            }
+            return Ok(Report {
+                plan,
+                executed: Vec::new(),
+                dry_run: true,
+                history_created: false,
+            });
+        }
+        let mut on_wait = |h: &LockHolder| on_event(Event::LockWaiting(h));
+        let locked = lock_and_read(client, &self.table, &self.options, &mut on_wait).await?;
+        self.run_locked(client, locked, on_event).await
+    }
+
+    fn plan_of(&self, history: &[AppliedMigration]) -> Plan {
+        let mut plan = Plan::new(&self.migrations.list, history, &self.options.plan);
+        if self.options.resume {
+            plan.allow_resume(&self.migrations.list);
+        }
+        plan
+    }
+}
+impl Migrator<'_> {
+    /// The second half of [`Migrator::run`]: plans against the history read
+    /// by [`lock_and_read`] (under the lock it still holds), applies, and
+    /// releases the lock, also on failure. Use the same `client` and table
+    /// as that call.
+    ///
+    /// # Errors
+    /// As [`Migrator::run`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use strata::migrator::{lock_and_read, Event, MigrateOptions, Migrator};
+    /// use strata::{Migrations, TableName};
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let table = TableName::default();
+    /// let locked = lock_and_read(&client, &table, &MigrateOptions::default(), &mut |_| {}).await?;
+    /// let migrations = Migrations::from_dir("migrations".as_ref())?;
+    /// let report = Migrator::new(&migrations, table)
+    ///     .run_locked(&client, locked, &mut |e| {
+    ///         if let Event::Applied(x) = e {
+    ///             println!("applied {}", x.script);
+    ///         }
+    ///     })
+    ///     .await?;
+    /// assert!(report.plan.blockers.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_locked(
+        &self,
+        client: &Client,
+        locked: Locked,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Report, Error> {
+        on_event(Event::LockAcquired);
+        let (lock, history) = locked.into_parts();
+        let result = self.locked(client, history, on_event).await;
+        lock.release_after(client, result).await
+    }
+
+    async fn locked(
+        &self,
+        client: &Client,
+        state: HistoryState,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Report, Error> {
+        let (history, missing) = match state {
+            HistoryState::Present(rows) => (rows, None),
+            HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
+        };
+        let history_created = missing.is_some();
+        let plan = self.plan_of(&history);
+        on_event(Event::Planned(&plan));
+        if !plan.blockers.is_empty() {
+            return Err(Error::Refused {
+                problems: plan.blockers.clone(),
+            });
+        }
+        let todo: Vec<&Migration> = plan
+            .to_apply
+            .iter()
+            .map(|i| &self.migrations.list[*i])
+            .collect();
+        // The history table is created in the first migration's own
+        // transaction when there is one; otherwise on its own, now.
+        let mut create_with_first = None;
+        if let Some(schema_exists) = missing {
+            // The first migration runs in its own transaction: not with
+            // --single-transaction, not a no-transaction file, not a resume.
+            let first_in_transaction = !self.options.single_transaction
+                && todo.first().is_some_and(|m| {
+                    !m.no_transaction() && !plan.resumable.iter().any(|r| r.script == m.script)
+                });
+            let sql = first_in_transaction
+                .then(|| history::create_in_transaction_sql(&self.table))
+                .flatten();
+            if sql.is_some() {
+                create_with_first = sql;
+            } else {
+                history::create(client, &self.table, schema_exists).await?;
+                on_event(Event::HistoryCreated(&self.table));
+            }
+        }
+        let executed = if self.options.single_transaction {
+            if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
+                return Err(Error::Invalid(format!(
+                    "{} is a no-transaction migration and cannot run with --single-transaction; run without it",
+                    m.script
+                )));
+            }
+            run_single_transaction(client, &self.table, &todo, on_event).await?
+        } else {
+            let mut executed = Vec::with_capacity(todo.len());
+            let n = todo.len();
+            for (i, m) in todo.into_iter().enumerate() {
+                on_event(Event::Started(m));
+                // Every commit but the last may be asynchronous: the last one's
+                // flush makes all of them durable (see `history::insert_with`).
+                let async_commit = i + 1 < n;
+                let resume = plan
+                    .resumable
+                    .iter()
+                    .find(|r| r.script == m.script)
+                    .cloned();
+                let start = Instant::now();
+                let script = Script::up(m);
+                let row = row_of(m, None, true, None);
+                let applied = if resume.is_some() || m.no_transaction() {
+                    if let Some(r) = &resume {
+                        on_event(Event::Resuming(m, r.statement_hashes.len()));
+                    }
+                    let table = &self.table;
+                    run_no_transaction(client, table, &script, row, resume.as_ref(), async_commit)
+                        .await
+                } else {
+                    let create = create_with_first.take();
+                    let creating = create.is_some();
+                    let applied = run_in_transaction_creating(
+                        client,
+                        &self.table,
+                        &script,
+                        row,
+                        async_commit,
+                        create,
+                    )
+                    .await;
+                    if creating && applied.is_ok() {
+                        on_event(Event::HistoryCreated(&self.table));
+                    }
+                    applied
+                };
+                let e = match applied {
+                    Ok(statements) => Executed::of(m, start, statements),
+                    Err(err) => {
+                        if i > 0 {
+                            // Make the migrations already reported as applied durable
+                            // before reporting the failure; best effort.
+                            let _ = client
+                                .batch_execute("SELECT pg_catalog.txid_current()")
+                                .await;
+                        }
+                        return Err(err);
+                    }
+                };
+                on_event(Event::Applied(&e));
+                executed.push(e);
+            }
+            executed
+        };
+        let now = history::Timestamp::now();
+        let plan = plan.after_applied(
+            executed.iter().map(|e| {
+                (
+                    e.script.as_str(),
+                    i32::try_from(e.execution_ms).unwrap_or(i32::MAX),
+                )
+            }),
+            now,
+        );
+        Ok(Report {
+            plan,
+            executed,
+            dry_run: false,
+            history_created,
+        })
+    }
+}
+
+/// The history row recording `m`.
+pub(crate) fn row_of(
+    m: &Migration,
+    execution_ms: Option<i32>,
+    success: bool,
+    progress: Option<serde_json::Value>,
+) -> NewRow {
+    NewRow {
+        version: m.version.as_ref().map(ToString::to_string),
+        description: m.description.clone(),
+        kind: match m.kind {
+            MigrationKind::Versioned => RowKind::Versioned,
+            MigrationKind::Repeatable => RowKind::Repeatable,
+        },
+        script: m.script.clone(),
+        checksum: Some(m.checksum.to_string()),
+        execution_ms,
+        success,
+        progress,
+    }
+}

@@ -1,0 +1,41 @@
+//! [`MigrateOptions`]: what a `migrate` run may do (target, dry run,
+//! single transaction, resume) and the session it runs in.
+
+use crate::lock::Session;
+use crate::plan::PlanOptions;
+
+/// Options of a `migrate` run.
+///
+/// ```
+/// use std::time::Duration;
+/// use strata::MigrateOptions;
+/// use strata::config::Timeout;
+/// use strata::lock::Session;
+/// use strata::plan::PlanOptions;
+/// // `strata migrate --dry-run --target 3`, with a shorter lock_timeout.
+/// let opts = MigrateOptions {
+///     plan: PlanOptions { target: Some("3".parse()?), ..PlanOptions::default() },
+///     dry_run: true,
+///     session: Session { lock_timeout: Some(Timeout::parse("5s")?), ..Session::default() },
+///     ..MigrateOptions::default()
+/// };
+/// assert_eq!(opts.session.lock_wait, Duration::from_secs(60));
+/// assert!(!opts.single_transaction && opts.session.statement_timeout.is_none());
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MigrateOptions {
+    /// Target version and out-of-order policy.
+    pub plan: PlanOptions,
+    /// Plan only: read the history, touch nothing, take no lock.
+    pub dry_run: bool,
+    /// The whole run in one transaction.
+    pub single_transaction: bool,
+    /// The lock wait and the session's `lock_timeout` / `statement_timeout`
+    /// (default: 60 s, 10 s, the server's).
+    pub session: Session,
+    /// Continue failed no-transaction migrations at their failed statement
+    /// (`migrate --resume`), after checking that the statements already
+    /// applied are unchanged.
+    pub resume: bool,
+}

@@ -1,0 +1,99 @@
+//! `--single-transaction`: every pending migration in one transaction,
+//! pipelined — every statement goes out without waiting for the one before
+//! (a failure aborts the transaction, so nothing after it can take effect),
+//! then every history row, then one synchronous COMMIT.
+
+use std::time::Instant;
+
+use tokio_postgres::Client;
+
+use super::failure::failure;
+use super::pipeline::{Pipeline, Tag, push_statements};
+use super::report::{Event, Executed};
+use super::row_of;
+use super::script::Script;
+use crate::error::Error;
+use crate::history::TableName;
+use crate::migration::Migration;
+
+/// All pending migrations in one transaction, pipelined: every statement
+/// goes out without waiting for the one before (a failure aborts the
+/// transaction, so nothing after it can take effect), then every history
+/// row, then COMMIT. A migration's time is measured between the replies
+/// to its last statement and the previous one's.
+pub(super) async fn run_single_transaction(
+    client: &Client,
+    table: &TableName,
+    todo: &[&Migration],
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Vec<Executed>, Error> {
+    let mut pipe = Pipeline::timed();
+    pipe.simple(client, Tag::Control, "BEGIN".into());
+    // The number of each migration's last request, and its statement count.
+    let mut ends: Vec<(usize, usize)> = Vec::with_capacity(todo.len());
+    for m in todo {
+        on_event(Event::Started(m));
+        match push_statements(client, &Script::up(m), &mut pipe).await {
+            Ok(n) => ends.push((pipe.pushed - 1, n)),
+            Err(e) => {
+                pipe.simple(client, Tag::Control, "ROLLBACK".into());
+                pipe.drain(0).await;
+                return Err(e);
+            }
+        }
+        if pipe.failed() {
+            break;
+        }
+    }
+    pipe.drain(0).await;
+    // The migration a request number belongs to.
+    let owner = |at: usize| {
+        let k = ends.partition_point(|(end, _)| *end < at);
+        todo.get(k).or(todo.last()).copied()
+    };
+    if let Some((tag, e)) = pipe.first_error.take() {
+        let m = owner(pipe.first_error_at);
+        pipe.simple(client, Tag::Control, "ROLLBACK".into());
+        pipe.drain(0).await;
+        return Err(match m {
+            Some(m) => failure(table, &Script::up(m), tag, e, None),
+            None => Error::db("the single transaction failed", e),
+        });
+    }
+    let times = pipe.reply_times.take().unwrap_or_default();
+    let mut executed = Vec::with_capacity(todo.len());
+    let mut previous = times.first().copied();
+    for (m, (end, sent)) in todo.iter().zip(&ends) {
+        let at = times.get(*end).copied();
+        let mut done = Executed::of(m, Instant::now(), *sent);
+        done.execution_ms = match (previous, at) {
+            (Some(p), Some(a)) => {
+                u64::try_from(a.duration_since(p).as_millis()).unwrap_or(u64::MAX)
+            }
+            _ => 0,
+        };
+        previous = at.or(previous);
+        let ms = i32::try_from(done.execution_ms).unwrap_or(i32::MAX);
+        // One transaction: its single COMMIT must be synchronous.
+        pipe.insert(client, table, row_of(m, Some(ms), true, None), false);
+        executed.push(done);
+    }
+    let inserts_from = pipe.completed;
+    pipe.simple(client, Tag::Control, "COMMIT".into());
+    pipe.drain(0).await;
+    if let Some((tag, e)) = pipe.first_error.take() {
+        // The history rows were queued in migration order after the statements.
+        let m = todo
+            .get(pipe.first_error_at.saturating_sub(inserts_from))
+            .or(todo.last())
+            .copied();
+        return Err(match m {
+            Some(m) => failure(table, &Script::up(m), tag, e, None),
+            None => Error::db("the single transaction failed", e),
+        });
+    }
+    for e in &executed {
+        on_event(Event::Applied(e));
+    }
+    Ok(executed)
+}
