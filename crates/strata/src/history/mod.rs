@@ -10,6 +10,7 @@ use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
 use crate::error::Error;
+use crate::migration::{Checksum, Version};
 
 mod row;
 #[cfg(test)]
@@ -136,11 +137,11 @@ pub fn insert_sql(table: &TableName) -> String {
 /// let m = &migrations.list[0];
 /// // What strata records after running it for 12 ms.
 /// let row = NewRow {
-///     version: m.version.as_ref().map(ToString::to_string),
+///     version: m.version.clone(),
 ///     description: m.description.clone(),
 ///     kind: RowKind::Repeatable,
 ///     script: m.script.clone(),
-///     checksum: Some(m.checksum.to_hex()),
+///     checksum: Some(m.checksum),
 ///     execution_ms: Some(12),
 ///     success: true,
 ///     progress: None,
@@ -150,16 +151,17 @@ pub fn insert_sql(table: &TableName) -> String {
 /// ```
 #[derive(Clone, Debug)]
 pub struct NewRow {
-    /// Normalized version, None for repeatables.
-    pub version: Option<String>,
+    /// The version, None for repeatables; stored in its normalized form
+    /// (`V001` as `1`, `V2_1` as `2.1`).
+    pub version: Option<Version>,
     /// Description.
     pub description: String,
     /// Kind.
     pub kind: RowKind,
     /// File name.
     pub script: String,
-    /// Checksum hex.
-    pub checksum: Option<String>,
+    /// The checksum, stored as 64 lowercase hex digits; None for baseline rows.
+    pub checksum: Option<Checksum>,
     /// Measured client-side, or None to measure on the server.
     pub execution_ms: Option<i32>,
     /// Success.
@@ -179,9 +181,9 @@ pub struct NewRow {
 /// # fn row_of(m: &strata::migration::Migration) -> NewRow {
 /// #     use strata::history::RowKind::{Repeatable, Versioned};
 /// #     let kind = if m.version.is_some() { Versioned } else { Repeatable };
-/// #     NewRow { version: m.version.as_ref().map(ToString::to_string), description: m.description.clone(),
+/// #     NewRow { version: m.version.clone(), description: m.description.clone(),
 /// #         kind, script: m.script.clone(),
-/// #         checksum: Some(m.checksum.to_hex()), execution_ms: None, success: true, progress: None }
+/// #         checksum: Some(m.checksum), execution_ms: None, success: true, progress: None }
 /// # }
 /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 /// # let url = std::env::var("DATABASE_URL")?;
@@ -221,9 +223,9 @@ pub async fn insert(
 /// # fn row_of(m: &strata::migration::Migration) -> NewRow {
 /// #     use strata::history::RowKind::{Repeatable, Versioned};
 /// #     let kind = if m.version.is_some() { Versioned } else { Repeatable };
-/// #     NewRow { version: m.version.as_ref().map(ToString::to_string), description: m.description.clone(),
+/// #     NewRow { version: m.version.clone(), description: m.description.clone(),
 /// #         kind, script: m.script.clone(),
-/// #         checksum: Some(m.checksum.to_hex()), execution_ms: None, success: true, progress: None }
+/// #         checksum: Some(m.checksum), execution_ms: None, success: true, progress: None }
 /// # }
 /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 /// # let url = std::env::var("DATABASE_URL")?;
@@ -250,15 +252,18 @@ pub async fn insert_with(
     async_commit: bool,
 ) -> Result<(), tokio_postgres::Error> {
     let sql = insert_sql(table);
+    // The text forms `read` parses back: the normalized version, lowercase hex.
+    let version = row.version.as_ref().map(ToString::to_string);
+    let checksum = row.checksum.map(|c| c.to_hex());
     client
         .query_typed(
             &sql,
             &[
-                (&row.version, Type::TEXT),
+                (&version, Type::TEXT),
                 (&row.description, Type::TEXT),
                 (&row.kind.as_str(), Type::TEXT),
                 (&row.script, Type::TEXT),
-                (&row.checksum, Type::TEXT),
+                (&checksum, Type::TEXT),
                 (&row.execution_ms, Type::INT4),
                 (&row.success, Type::BOOL),
                 (&row.progress, Type::JSONB),
