@@ -132,13 +132,6 @@ impl Ctx {
         })
     }
 
-    /// The environment's `lock_timeout` for a session that changes schema.
-    /// `0` (disabled) is sent as is, so the environment's word wins over a
-    /// server or role default.
-    pub fn lock_timeout_setting(&self) -> String {
-        self.env.spec.lock_timeout.as_setting()
-    }
-
     /// The session of a command that takes the migration lock: `--lock-wait`
     /// and the environment's `lock_timeout` (always sent, so `0` wins over a
     /// server or role default) and `statement_timeout` (when it sets one).

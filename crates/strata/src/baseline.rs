@@ -78,7 +78,7 @@ pub async fn baseline(
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<Vec<AppliedMigration>, Error> {
     let row = NewRow {
-        version: Some(version.to_string()),
+        version: Some(version.clone()),
         description: BASELINE_SCRIPT.into(),
         kind: RowKind::Baseline,
         script: BASELINE_SCRIPT.into(),

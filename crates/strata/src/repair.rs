@@ -26,6 +26,7 @@ use tokio_postgres::types::Type;
 use crate::error::{Error, LockHolder};
 use crate::history::{self, AppliedMigration, TableName};
 use crate::lock::{Session, with_lock};
+use crate::migration::{Checksum, Version};
 use crate::plan::{Plan, PlanOptions, State};
 use crate::source::Migrations;
 
@@ -101,22 +102,22 @@ impl Default for RepairOptions {
 /// let accept = RepairOptions { accept_checksums: true, ..RepairOptions::default() };
 /// let report = what_to_repair(&now, &[applied(1, &before[0])], &accept);
 /// let change = &report.accepted[0];
-/// assert_eq!((change.installed_rank, change.version.as_str()), (1, "1"));
-/// assert_eq!(change.old, Some(before[0].checksum.to_hex()));
-/// assert_eq!(change.new, now[0].checksum.to_hex());
+/// assert_eq!((change.installed_rank, change.version.to_string()), (1, "1".to_owned()));
+/// assert_eq!(change.old, Some(before[0].checksum));
+/// assert_eq!(change.new, now[0].checksum);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChecksumChange {
     /// The history row updated.
     pub installed_rank: i32,
     /// Its version.
-    pub version: String,
+    pub version: Version,
     /// The file.
     pub script: String,
     /// The checksum the history had.
-    pub old: Option<String>,
+    pub old: Option<Checksum>,
     /// The file's checksum, now in the history.
-    pub new: String,
+    pub new: Checksum,
 }
 
 /// What a repair changed (or, dry, would change).
@@ -192,10 +193,10 @@ pub fn what_to_repair(
         if options.accept_checksums {
             accepted.push(ChecksumChange {
                 installed_rank: row.installed_rank,
-                version: version.to_string(),
+                version: version.clone(),
                 script: e.script.clone(),
-                old: row.checksum.map(|c| c.to_hex()),
-                new: new.to_hex(),
+                old: row.checksum,
+                new: *new,
             });
         } else {
             still_modified.push(e.script.clone());
@@ -219,7 +220,8 @@ pub fn what_to_repair(
 /// let opts = RepairOptions { accept_checksums: true, ..Default::default() };
 /// let report = repair(&client, &strata::TableName::default(), &migrations, &opts, &mut |_| {}).await?;
 /// for c in &report.accepted {
-///     println!("{}: {:?} -> {}", c.script, c.old, c.new);
+///     let old = c.old.map_or("none".to_owned(), |old| old.to_hex());
+///     println!("{}: {old} -> {}", c.script, c.new);
 /// }
 /// # Ok(()) }
 /// ```
@@ -274,7 +276,10 @@ async fn locked(
             client
                 .query_typed(
                     &update,
-                    &[(&c.new, Type::TEXT), (&c.installed_rank, Type::INT4)],
+                    &[
+                        (&c.new.to_hex(), Type::TEXT),
+                        (&c.installed_rank, Type::INT4),
+                    ],
                 )
                 .await?;
         }

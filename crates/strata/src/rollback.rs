@@ -425,11 +425,11 @@ impl<'m> Rollback<'m> {
         for (m, down, checksum) in &downs {
             on_event(Event::Started(m));
             let row = NewRow {
-                version: m.version.as_ref().map(ToString::to_string),
+                version: m.version.clone(),
                 description: m.description.clone(),
                 kind: RowKind::Undo,
                 script: down.name.to_owned(),
-                checksum: Some(checksum.to_string()),
+                checksum: Some(*checksum),
                 execution_ms: None,
                 success: true,
                 progress: None,

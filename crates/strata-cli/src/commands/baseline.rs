@@ -123,7 +123,7 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
                 "baseline": version.as_ref().map(ToString::to_string),
                 "from": tool.map(Tool::as_str),
                 "recorded": rows.iter().map(|x| json!({
-                    "version": x.version, "kind": x.kind.as_str(), "script": x.script, "checksum": x.checksum,
+                    "version": x.version.as_ref().map(ToString::to_string), "kind": x.kind.as_str(), "script": x.script, "checksum": x.checksum.map(|c| c.to_hex()),
                 })).collect::<Vec<_>>(),
                 "dry_run": args.dry_run,
             })),

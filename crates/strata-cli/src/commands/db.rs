@@ -308,14 +308,10 @@ async fn clean(
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted().to_owned());
     let client = ctx.connect(&endpoint, Duration::from_secs(wait)).await?;
-    let lock_timeout = Some(ctx.lock_timeout_setting());
-    let tables = strata::database::clean(
-        &client,
-        &db.schemas,
-        &ctx.table(db),
-        lock_timeout.as_deref(),
-    )
-    .await?;
+    // Always sent: `0` (disabled) wins over a server or role default.
+    let lock_timeout = Some(ctx.env.spec.lock_timeout);
+    let tables =
+        strata::database::clean(&client, &db.schemas, &ctx.table(db), lock_timeout).await?;
     ctx.out.result(&format!(
         "{}: cleaned {} table(s) in {} (schemas {}; history {} kept)",
         db.name,

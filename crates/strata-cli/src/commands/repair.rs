@@ -74,7 +74,7 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
                         "{n}: {accept} checksum of V{} ({}): {} -> {}",
                         c.version,
                         c.script,
-                        c.old.as_deref().unwrap_or("none"),
+                        c.old.map_or("none".to_owned(), |c| c.to_hex()),
                         c.new
                     ));
                 }
@@ -96,7 +96,7 @@ pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
                         "installed_rank": x.installed_rank, "version": x.version.as_ref().map(ToString::to_string), "script": x.script,
                     })).collect::<Vec<_>>(),
                     "accepted": rep.accepted.iter().map(|c| json!({
-                        "version": c.version, "script": c.script, "old": c.old, "new": c.new,
+                        "version": c.version.to_string(), "script": c.script, "old": c.old.map(|c| c.to_hex()), "new": c.new.to_hex(),
                     })).collect::<Vec<_>>(),
                     "still_modified": rep.still_modified,
                 }));

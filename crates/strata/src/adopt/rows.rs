@@ -32,7 +32,7 @@ use super::ToolHistory;
 /// assert_eq!(rows.len(), 1);
 /// assert_eq!(rows[0].kind, RowKind::Versioned);
 /// assert_eq!(rows[0].script, "20240101000000_users.sql");
-/// assert_eq!(rows[0].checksum, Some(files.list[0].checksum.to_hex()));
+/// assert_eq!(rows[0].checksum, Some(files.list[0].checksum));
 ///
 /// // A version applied without a file here is refused.
 /// let unknown = interpret(Tool::Dbmate, &[applied("20231231000000")])?;
@@ -52,7 +52,7 @@ pub fn rows_for(history: &ToolHistory, migrations: &[Migration]) -> Result<Vec<N
     let mut missing = Vec::new();
     if let Some(b) = &history.baseline {
         rows.push(NewRow {
-            version: Some(b.to_string()),
+            version: Some(b.clone()),
             description: BASELINE_SCRIPT.into(),
             kind: RowKind::Baseline,
             script: BASELINE_SCRIPT.into(),

@@ -405,14 +405,14 @@ pub(crate) fn row_of(
     progress: Option<serde_json::Value>,
 ) -> NewRow {
     NewRow {
-        version: m.version.as_ref().map(ToString::to_string),
+        version: m.version.clone(),
         description: m.description.clone(),
         kind: match m.kind {
             MigrationKind::Versioned => RowKind::Versioned,
             MigrationKind::Repeatable => RowKind::Repeatable,
         },
         script: m.script.clone(),
-        checksum: Some(m.checksum.to_string()),
+        checksum: Some(m.checksum),
         execution_ms,
         success,
         progress,

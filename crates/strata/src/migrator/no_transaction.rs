@@ -111,7 +111,7 @@ pub(super) async fn run_no_transaction(
     let ran = reader.finish()?;
     let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
     row.execution_ms = Some(ms);
-    row.checksum = Some(ran.to_string());
+    row.checksum = Some(ran);
     history::insert_with(client, table, &row, async_commit)
         .await
         .map_err(|e| {

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use strata::config::{
-    DbUrl, EnvNameSource, Environment, Libpq, ProcessEnv, ResolvedEnv, TableName,
+    DbUrl, EnvNameSource, Environment, Libpq, ProcessEnv, ResolvedEnv, TableName, Timeout,
 };
 use strata::connect::{connect_url, connect_with};
 use strata::database;
@@ -106,7 +106,7 @@ async fn clean_empties_tables_restarts_sequences_and_keeps_history() {
     .unwrap();
     let history = TableName::parse("public.strata_schema_history").unwrap();
     let schemas = vec!["public".to_owned(), "app".to_owned()];
-    let tables = database::clean(&c, &schemas, &history, Some("5s"))
+    let tables = database::clean(&c, &schemas, &history, Some(Timeout::parse("5s").unwrap()))
         .await
         .unwrap();
     assert_eq!(
@@ -155,9 +155,14 @@ async fn clean_is_one_transaction() {
         .await
         .unwrap();
     let history = TableName::parse("public.strata_schema_history").unwrap();
-    let e = database::clean(&c, &["public".to_owned()], &history, Some("200ms"))
-        .await
-        .unwrap_err();
+    let e = database::clean(
+        &c,
+        &["public".to_owned()],
+        &history,
+        Some(Timeout::parse("200ms").unwrap()),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("cannot truncate"), "{e}");
     other.batch_execute("ROLLBACK").await.unwrap();
     assert_eq!(one(&c, "SELECT count(*) FROM a").await, "1");
