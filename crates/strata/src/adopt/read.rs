@@ -10,7 +10,7 @@ use super::Tool;
 
 /// One row of another tool's history, reduced to what adoption needs.
 ///
-/// [`read_tool_history`] reads them; [`interpret`] decides what they mean.
+/// [`read_tool_history`] reads them; [`interpret`](super::interpret) decides what they mean.
 ///
 /// ```
 /// use strata::adopt::{Tool, ToolRow, interpret};
@@ -46,8 +46,8 @@ pub struct ToolRow {
 
 /// Reads `tool`'s history table.
 ///
-/// With [`interpret`], a look at what the tool applied that writes nothing
-/// (and, unlike [`adopt`], works whatever strata's own history holds):
+/// With [`interpret`](super::interpret), a look at what the tool applied that writes nothing
+/// (and, unlike [`adopt`](super::adopt), works whatever strata's own history holds):
 ///
 /// ```no_run
 /// use strata::adopt::{Tool, interpret, read_tool_history};

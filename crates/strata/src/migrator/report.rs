@@ -10,7 +10,7 @@ use crate::plan::Plan;
 
 /// Something that happened during a run, for progress display.
 ///
-/// [`Migrator::run`] calls its `on_event` with each; a renderer picks what
+/// [`Migrator::run`](super::Migrator::run) calls its `on_event` with each; a renderer picks what
 /// it shows:
 ///
 /// ```
