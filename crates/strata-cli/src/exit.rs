@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 /// Success (for verify/validate: everything is in order).
 pub const OK: u8 = 0;
-/// The operation failed (SQL error, connection failure, I/O).
+/// The operation failed (SQL error, connection failure, TLS setup, I/O, a
+/// bug in strata).
 pub const FAILED: u8 = 1;
-/// Usage or configuration error.
+/// Usage or configuration error (including options that conflict with a
+/// migration, and TLS roots missing from the URL).
 pub const USAGE: u8 = 2;
 /// Checks found problems.
 pub const PROBLEMS: u8 = 3;
@@ -51,6 +53,7 @@ pub(crate) fn code_u8(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<Exit>() {
             return e.code;
         }
+        // The predicates look through a partial failure to its error.
         if let Some(e) = cause.downcast_ref::<strata::error::Error>() {
             return if e.is_lock_timeout() {
                 LOCK_TIMEOUT

@@ -18,13 +18,16 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
-use crate::error::{Error, LockHolder};
+use crate::error::{Error, LockHolder, Partial};
 use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
 use crate::lock::{MigrationLock, Session};
 use crate::migration::{Checksum, DownPart, Migration, Version};
 use crate::migrator::{Event, Executed, Script, run_in_transaction, run_statements};
 use crate::plan::{Check, Plan, PlanOptions, Problem, ProblemKind, State};
 use crate::source::Migrations;
+
+mod report;
+pub use report::RollbackReport;
 
 /// How far to roll back.
 ///
@@ -111,43 +114,6 @@ impl Default for RollbackOptions {
             session: Session::default(),
         }
     }
-}
-
-/// What a rollback did (or, dry, would do).
-///
-/// ```no_run
-/// use strata::rollback::{Rollback, RollbackOptions, RollbackTarget};
-/// use strata::TableName;
-/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-/// # let url = std::env::var("DATABASE_URL")?;
-/// let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-/// tokio::spawn(connection);
-/// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
-/// let dry = RollbackOptions {
-///     target: RollbackTarget::Steps(2),
-///     dry_run: true,
-///     ..Default::default()
-/// };
-/// let report = Rollback::new(&migrations, TableName::default())
-///     .with_options(dry)
-///     .run(&client, &mut |_| {})
-///     .await?;
-/// for i in &report.selected {
-///     println!("would roll back {}", migrations.list[*i].script);
-/// }
-/// assert!(report.dry_run && report.rolled_back.is_empty());
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug)]
-pub struct RollbackReport {
-    /// The plan before the rollback.
-    pub before: Plan,
-    /// Indices into the migration list, in the order their down parts run.
-    pub selected: Vec<usize>,
-    /// Down parts that ran, newest version first (empty for a dry run).
-    pub rolled_back: Vec<Executed>,
-    /// True for a dry run.
-    pub dry_run: bool,
 }
 
 /// Picks the versions to roll back, newest first, or refuses with every
@@ -374,7 +340,8 @@ impl<'m> Rollback<'m> {
     /// [`Error::RollbackRefused`] before anything ran; [`Error::LockTimeout`];
     /// [`Error::Sql`] when a down part fails (that version's transaction was
     /// rolled back and it stays applied; versions rolled back before it stay
-    /// rolled back); [`Error::Db`].
+    /// rolled back, and the error, an [`Error::Partial`], carries the
+    /// report of them: [`Error::rollback_report`]); [`Error::Db`].
     pub async fn run(
         &self,
         client: &Client,
@@ -397,8 +364,14 @@ impl<'m> Rollback<'m> {
         let session = &self.options.session;
         let lock = MigrationLock::acquire(client, &self.table, session, &mut on_wait).await?;
         on_event(Event::LockAcquired);
-        let result = self.locked(client, on_event).await;
-        lock.release_after(client, result).await
+        match self.locked(client, on_event).await {
+            // Rolled back, but the lock's release failed: the error carries the report.
+            Ok(report) => match lock.release_after(client, Ok(())).await {
+                Ok(()) => Ok(report),
+                Err(e) => Err(Partial::wrap(e, report)),
+            },
+            Err(e) => lock.release_after(client, Err(e)).await,
+        }
     }
 
     async fn locked(
@@ -435,10 +408,24 @@ impl<'m> Rollback<'m> {
                 progress: None,
             };
             let start = Instant::now();
-            let statements = if down.no_transaction() {
-                run_statements(client, &self.table, down, row).await?
+            let ran = if down.no_transaction() {
+                run_statements(client, &self.table, down, row).await
             } else {
-                run_in_transaction(client, &self.table, down, row, false).await?
+                run_in_transaction(client, &self.table, down, row, false).await
+            };
+            let statements = match ran {
+                Ok(n) => n,
+                // Versions rolled back before this one stay rolled back: say which.
+                Err(e) if rolled_back.is_empty() => return Err(e),
+                Err(e) => {
+                    let so_far = RollbackReport {
+                        before,
+                        selected,
+                        rolled_back,
+                        dry_run: false,
+                    };
+                    return Err(Partial::wrap(e, so_far));
+                }
             };
             let done = Executed {
                 version: m.version.as_ref().map(ToString::to_string),

@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use strata::migration::Version;
-use strata::migrator::{Event, Executed, MigrateOptions, Migrator};
-use strata::plan::PlanOptions;
+use strata::migrator::{Event, MigrateOptions, Migrator};
+use strata::plan::{Plan, PlanOptions};
 
 use super::{finish, record_failure, release_at_exit};
 use crate::cli::MigrateArgs;
@@ -131,21 +131,27 @@ async fn migrate_one(
     let mut bar: Option<ProgressBar> = None;
     let out = ctx.out.clone();
     let name = db.name.clone();
-    // What this run applied, also when a later migration fails.
-    let mut applied: Vec<Executed> = Vec::new();
+    // For --json after a run that fails without changing anything (its
+    // error carries no report): the states are the ones planned.
+    let mut planned: Option<Plan> = None;
     let mut on_event = |ev: Event<'_>| match ev {
         Event::HistoryCreated(t) if out.verbose => {
             out.info(&format!("{name}: created history table {t}"))
         }
-        Event::Planned(plan) if show_progress && !plan.to_apply.is_empty() && !dry_run => {
-            let pb = ProgressBar::new(plan.to_apply.len() as u64);
-            pb.set_style(
-                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            pb.set_prefix(name.clone());
-            bar = Some(pb);
+        Event::Planned(plan) if !dry_run => {
+            if out.json {
+                planned = Some(plan.clone());
+            }
+            if show_progress && !plan.to_apply.is_empty() {
+                let pb = ProgressBar::new(plan.to_apply.len() as u64);
+                pb.set_style(
+                    ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                pb.set_prefix(name.clone());
+                bar = Some(pb);
+            }
         }
         Event::Resuming(m, skipped) => out.info(&format!(
             "{name}: resuming {} after the {skipped} statement(s) that already ran",
@@ -157,7 +163,6 @@ async fn migrate_one(
             }
         }
         Event::Applied(e) => {
-            applied.push(e.clone());
             let line = format!("{name}: {}", executed_line(e));
             match &bar {
                 Some(pb) => {
@@ -176,22 +181,22 @@ async fn migrate_one(
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();
     }
-    r.executed = applied;
-    // A successful run's report already carries the final states. After a
-    // failure, re-read the history so JSON shows what is there (best effort;
-    // only on the failure path, so a normal run pays no extra statement).
-    let after = if dry_run || result.is_ok() {
-        None
-    } else {
-        migrator.plan(&client).await.ok().map(|(plan, _)| plan)
-    };
     let report = match result {
         Ok(report) => report,
+        // What ran before the failure, and the states after it, come with
+        // the error when the run changed the database.
         Err(e) => {
-            r.plan = after;
+            match e.report() {
+                Some(so_far) => {
+                    r.executed.clone_from(&so_far.executed);
+                    r.plan = Some(so_far.plan.clone());
+                }
+                None => r.plan = planned,
+            }
             return Err(e.into());
         }
     };
+    r.executed.clone_from(&report.executed);
     if report.dry_run {
         if report.plan.to_apply.is_empty() {
             ctx.out

@@ -94,6 +94,13 @@ pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
         }
         .await;
         if let Err(e) = result {
+            // Versions rolled back before the failure stay rolled back: report them.
+            if let Some(so_far) = e
+                .downcast_ref::<strata::Error>()
+                .and_then(strata::Error::rollback_report)
+            {
+                rolled_back.clone_from(&so_far.rolled_back);
+            }
             record_failure(ctx, &mut r, e, &mut errors);
         }
         reports.push((r, rolled_back, would));

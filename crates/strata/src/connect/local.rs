@@ -58,6 +58,8 @@ pub(super) async fn start(root: &Path) -> Result<ClusterInfo, Error> {
         Ok(started) => Ok(started?),
         // A panic in initdb/pg_ctl handling is a bug: let it surface as one.
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(Error::Invalid("the cluster task failed".to_owned())),
+        Err(_) => Err(Error::Internal {
+            what: "the local cluster task was cancelled",
+        }),
     }
 }

@@ -73,8 +73,9 @@ impl Tls {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when `verify-ca` / `verify-full` has no roots, or
-    /// the root file holds no certificate; [`Error::Io`] when it cannot be read.
+    /// [`Error::TlsRoots`] when `verify-ca` / `verify-full` has no roots, or
+    /// the root file holds no certificate; [`Error::Io`] when it cannot be
+    /// read; [`Error::Tls`] when the TLS library refuses the configuration.
     ///
     /// # Examples
     ///
@@ -108,17 +109,17 @@ impl Tls {
             SslMode::Allow | SslMode::Prefer => Arc::new(NoVerification(provider())),
             SslMode::Require => match explicit_roots {
                 // libpq: with a root certificate, `require` verifies like `verify-ca`.
-                Some(roots) => Arc::new(ChainOnly(webpki(&roots)?)),
+                Some(roots) => Arc::new(ChainOnly(webpki(&roots, mode)?)),
                 None => Arc::new(NoVerification(provider())),
             },
             SslMode::VerifyCa | SslMode::VerifyFull => {
                 let Some(roots) = explicit_roots.or_else(default_roots) else {
-                    return Err(Error::Invalid(format!(
-                        "sslmode={mode} needs trusted roots: add sslrootcert=/path/to/ca.pem \
-                         (or sslrootcert=system) to the URL, or create ~/.postgresql/root.crt"
-                    )));
+                    return Err(Error::TlsRoots {
+                        mode,
+                        sslrootcert: None,
+                    });
                 };
-                let inner = webpki(&roots)?;
+                let inner = webpki(&roots, mode)?;
                 if mode == SslMode::VerifyFull {
                     inner
                 } else {
@@ -128,7 +129,10 @@ impl Tls {
         };
         let config = ClientConfig::builder_with_provider(Arc::new(provider()))
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))?
+            .map_err(|e| Error::Tls {
+                sslrootcert: None,
+                source: Box::new(e),
+            })?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
@@ -140,7 +144,7 @@ fn provider() -> CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
 
-fn webpki(roots: &Roots) -> Result<Arc<WebPkiServerVerifier>, Error> {
+fn webpki(roots: &Roots, mode: SslMode) -> Result<Arc<WebPkiServerVerifier>, Error> {
     let mut store = RootCertStore::empty();
     match roots {
         Roots::System => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -154,16 +158,22 @@ fn webpki(roots: &Roots) -> Result<Arc<WebPkiServerVerifier>, Error> {
                 .collect();
             let (added, _) = store.add_parsable_certificates(certs);
             if added == 0 {
-                return Err(Error::Invalid(format!(
-                    "sslrootcert {}: no PEM certificate found",
-                    path.display()
-                )));
+                return Err(Error::TlsRoots {
+                    mode,
+                    sslrootcert: Some(path.clone()),
+                });
             }
         }
     }
     WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::new(provider()))
         .build()
-        .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))
+        .map_err(|e| Error::Tls {
+            sslrootcert: match roots {
+                Roots::File(path) => Some(path.clone()),
+                Roots::System => None,
+            },
+            source: Box::new(e),
+        })
 }
 
 /// `verify-ca`: the chain must lead to a trusted root; the name is not checked.

@@ -136,7 +136,7 @@ fn seed_error(seed: &SeedFile, text: &str, e: tokio_postgres::Error) -> Error {
         line: pos.as_ref().map(|p| p.line),
         column: pos.as_ref().map(|p| p.column),
         line_text: pos.map(|p| p.line_text),
-        code: db.code().code().to_owned(),
+        code: db.code().into(),
         message: db.message().to_owned(),
         detail: db.detail().map(str::to_owned),
         hint: db.hint().map(str::to_owned),

@@ -1,14 +1,48 @@
 //! Failure mapping: a PostgreSQL error on a queued request becomes an
 //! [`Error`] naming the script, with file, line and column from the
-//! server's error position, detail, hint and context.
+//! server's error position, detail, hint and context; and a run that
+//! failed after it changed the database gets its partial [`Report`].
 
+use tokio_postgres::Client;
 use tokio_postgres::error::ErrorPosition;
 
 use super::pipeline::Tag;
 use super::script::Script;
-use crate::error::{Error, SqlError};
-use crate::history::TableName;
+use super::{Migrator, Report};
+use crate::error::{Error, Partial, SqlError};
+use crate::history::{self, TableName};
 use crate::sql::Location;
+
+impl Migrator<'_> {
+    /// `err`, with the report of what this run did before it, when it
+    /// changed the database: migrations applied, or a failed no-transaction
+    /// migration recorded (its statements ran). The report's plan is read
+    /// again from the history (under the lock, still held), so a failed
+    /// row shows as failed; if that read fails too, the migrations applied
+    /// are marked applied in the plan the run followed. A run that changed
+    /// nothing returns `err` as it is.
+    pub(super) async fn partial(&self, client: &Client, so_far: Report, err: Error) -> Error {
+        let recorded = match &err {
+            Error::Sql(s) => s.statements_succeeded.is_some(),
+            Error::ChangedWhileRunning { applied, .. } => *applied,
+            _ => false,
+        };
+        if so_far.executed.is_empty() && !recorded {
+            return err;
+        }
+        let plan = match history::read(client, &self.table).await {
+            Ok(rows) => self.plan_of(&rows.unwrap_or_default()),
+            Err(_) => so_far.plan.after_applied(
+                so_far.executed.iter().map(|e| {
+                    let ms = i32::try_from(e.execution_ms).unwrap_or(i32::MAX);
+                    (e.script.as_str(), ms)
+                }),
+                history::Timestamp::now(),
+            ),
+        };
+        Partial::wrap(err, Report { plan, ..so_far })
+    }
+}
 
 /// Maps the error of request `tag` of `script` to strata's: an SQL error
 /// with the file, line and column computed from PostgreSQL's position (or
@@ -29,7 +63,7 @@ pub(super) fn failure(
         line: None,
         column: None,
         line_text: None,
-        code: db.code().code().to_owned(),
+        code: db.code().into(),
         message: db.message().to_owned(),
         detail: db.detail().map(str::to_owned),
         hint: db.hint().map(str::to_owned),

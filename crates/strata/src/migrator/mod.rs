@@ -46,7 +46,7 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
-use crate::error::{Error, LockHolder};
+use crate::error::{Conflict, Error, LockHolder, Partial};
 use crate::history::{self, AppliedMigration, HistoryState, NewRow, RowKind, TableName};
 use crate::migration::{Migration, MigrationKind};
 use crate::plan::Plan;
@@ -195,7 +195,10 @@ impl<'m> Migrator<'m> {
     /// # Errors
     /// [`Error::LockTimeout`], [`Error::Refused`] (nothing applied),
     /// [`Error::Sql`] for a failed migration (it was rolled back, or, for a
-    /// no-transaction migration, recorded as failed), [`Error::Db`].
+    /// no-transaction migration, recorded as failed), [`Error::Db`]. When
+    /// the run changed the database before it failed (migrations applied,
+    /// or a failed no-transaction migration recorded), that error comes
+    /// wrapped in [`Error::Partial`], and [`Error::report`] tells what ran.
     pub async fn run(
         &self,
         client: &Client,
@@ -265,8 +268,14 @@ impl Migrator<'_> {
     ) -> Result<Report, Error> {
         on_event(Event::LockAcquired);
         let (lock, history) = locked.into_parts();
-        let result = self.locked(client, history, on_event).await;
-        lock.release_after(client, result).await
+        match self.locked(client, history, on_event).await {
+            // Applied, but the lock's release failed: the error carries the report.
+            Ok(report) => match lock.release_after(client, Ok(())).await {
+                Ok(()) => Ok(report),
+                Err(e) => Err(Partial::wrap(e, report)),
+            },
+            Err(e) => lock.release_after(client, Err(e)).await,
+        }
     }
 
     async fn locked(
@@ -314,10 +323,10 @@ impl Migrator<'_> {
         }
         let executed = if self.options.single_transaction {
             if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
-                return Err(Error::Invalid(format!(
-                    "{} is a no-transaction migration and cannot run with --single-transaction; run without it",
-                    m.script
-                )));
+                return Err(Error::Conflict {
+                    script: m.script.clone(),
+                    conflict: Conflict::NoTransactionInSingleTransaction,
+                });
             }
             run_single_transaction(client, &self.table, &todo, on_event).await?
         } else {
@@ -370,7 +379,13 @@ impl Migrator<'_> {
                                 .batch_execute("SELECT pg_catalog.txid_current()")
                                 .await;
                         }
-                        return Err(err);
+                        let so_far = Report {
+                            plan,
+                            executed,
+                            dry_run: false,
+                            history_created,
+                        };
+                        return Err(self.partial(client, so_far, err).await);
                     }
                 };
                 on_event(Event::Applied(&e));

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::error::LockHolder;
+use crate::error::{Error, LockHolder};
 use crate::history::TableName;
 use crate::migration::Migration;
 use crate::plan::Plan;
@@ -131,5 +131,33 @@ impl Executed {
             statements,
             no_transaction: m.no_transaction(),
         }
+    }
+}
+
+impl Error {
+    /// What a failed `migrate` did before it failed: the migrations it
+    /// applied ([`Report::executed`]) and the states after them
+    /// ([`Report::plan`]). Some when the run changed the database (the
+    /// error is an [`Error::Partial`]); None when it failed before, or
+    /// changed nothing.
+    ///
+    /// ```no_run
+    /// use strata::{Migrator, TableName};
+    /// # async fn f(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let migrator = Migrator::new(&migrations, TableName::default());
+    /// if let Err(err) = migrator.run(&client, &mut |_| {}).await {
+    ///     for e in err.report().map(|r| &r.executed[..]).unwrap_or_default() {
+    ///         eprintln!("applied {} before the failure", e.script);
+    ///     }
+    ///     if let Some(sql) = err.as_sql() {
+    ///         eprintln!("{} failed: {}", sql.script, sql.code);
+    ///     }
+    ///     return Err(err.into());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn report(&self) -> Option<&Report> {
+        self.partial_report()
     }
 }

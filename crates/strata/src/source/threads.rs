@@ -117,7 +117,9 @@ pub(super) fn scan_all(base: &Path, named: &[Named], cache: Option<&ScanCache>) 
                 // A scan never panics; if one did, report it per file, keeping the order.
                 Err(_) => all.extend((0..len).map(|_| {
                     (
-                        Err(Error::Invalid("a migration scan thread panicked".into())),
+                        Err(Error::Internal {
+                            what: "a migration scan thread panicked",
+                        }),
                         None,
                         false,
                     )

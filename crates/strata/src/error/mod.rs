@@ -7,12 +7,31 @@
 //! next when that is known. A variant either prints its source or returns it
 //! from `source()`, never both. No message ever contains a password: URLs are
 //! stored redacted.
+//!
+//! One file per part: the enum (here), its predicates and accessors, the
+//! [`SqlError`] of a failed migration, the [`SqlState`] type, the
+//! [`LockHolder`] a lock timeout names, the [`Conflict`] of options with a
+//! migration, and the [`Partial`] failure that carries what a run did
+//! before it failed.
 
-use std::fmt;
+mod conflict;
+mod lock_holder;
+mod partial;
+mod predicates;
+mod sql;
+mod sqlstate;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::SslMode;
 use crate::plan::problem::Problem;
+
+pub use conflict::Conflict;
+pub use lock_holder::LockHolder;
+pub use partial::Partial;
+pub use sql::SqlError;
+pub use sqlstate::SqlState;
 
 /// Everything that can go wrong in strata.
 ///
@@ -287,10 +306,97 @@ pub enum Error {
         applied: bool,
     },
 
-    /// A request that cannot be honoured (e.g. a no-transaction migration in
-    /// `--single-transaction` mode).
-    #[error("{0}")]
-    Invalid(String),
+    /// A migration cannot run with the options given (exit 2), e.g. a
+    /// no-transaction migration with `--single-transaction`. Nothing ran.
+    ///
+    /// ```
+    /// use strata::error::{Conflict, Error};
+    ///
+    /// let err = Error::Conflict { script: "V3__index.sql".into(), conflict: Conflict::NoTransactionInSingleTransaction };
+    /// assert!(err.is_config());
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "V3__index.sql is a no-transaction migration and cannot run with --single-transaction; run without it"
+    /// );
+    /// ```
+    #[error("{script} {conflict}")]
+    Conflict {
+        /// The migration's file name.
+        script: String,
+        /// What it conflicts with.
+        conflict: Conflict,
+    },
+
+    /// `sslmode=verify-ca`/`verify-full` (or `require` with a root file)
+    /// without a usable trusted root (exit 2): no root given and no
+    /// `~/.postgresql/root.crt`, or the root file holds no PEM certificate.
+    /// Refused before connecting.
+    ///
+    /// ```
+    /// use strata::config::SslMode;
+    /// use strata::Error;
+    ///
+    /// let err = Error::TlsRoots { mode: SslMode::VerifyFull, sslrootcert: None };
+    /// assert!(err.is_config());
+    /// assert!(err.to_string().starts_with("sslmode=verify-full needs trusted roots: add sslrootcert="));
+    /// ```
+    #[error("{}", match sslrootcert {
+        None => format!(
+            "sslmode={mode} needs trusted roots: add sslrootcert=/path/to/ca.pem \
+             (or sslrootcert=system) to the URL, or create ~/.postgresql/root.crt"
+        ),
+        Some(p) => format!("sslrootcert {}: no PEM certificate found", p.display()),
+    })]
+    TlsRoots {
+        /// The mode that needs them.
+        mode: SslMode,
+        /// The root file (`sslrootcert`) that holds no certificate; None:
+        /// no roots at all.
+        sslrootcert: Option<PathBuf>,
+    },
+
+    /// TLS could not be set up for a connection (exit 1): the TLS library
+    /// refused the configuration or the trusted roots.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use strata::Error;
+    ///
+    /// let err = Error::Tls { sslrootcert: Some("certs/ca.pem".into()), source: "no usable root".into() };
+    /// assert_eq!(err.to_string(), "TLS setup failed with the roots of certs/ca.pem");
+    /// assert_eq!(err.source().unwrap().to_string(), "no usable root");
+    /// assert!(!err.is_config());
+    /// ```
+    #[error("TLS setup failed{}", sslrootcert.as_ref().map(|p| format!(" with the roots of {}", p.display())).unwrap_or_default())]
+    Tls {
+        /// The root certificate file (`sslrootcert`) involved, if any.
+        sslrootcert: Option<PathBuf>,
+        /// The TLS library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// Something that cannot happen did (exit 1): a bug in strata.
+    ///
+    /// ```
+    /// let err = strata::Error::Internal { what: "a migration scan thread panicked" };
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "internal error: a migration scan thread panicked; this is a bug in strata, please report it"
+    /// );
+    /// ```
+    #[error("internal error: {what}; this is a bug in strata, please report it")]
+    Internal {
+        /// What went wrong.
+        what: &'static str,
+    },
+
+    /// A run that failed after it changed the database: the error, and the
+    /// report of what it did before (see [`Error::report`] for `migrate`,
+    /// [`Error::rollback_report`] for `rollback`). Prints as the error
+    /// itself; every predicate looks through it.
+    #[error(transparent)]
+    Partial(Box<Partial>),
 }
 
 fn join_lines(errors: &[Error]) -> String {
@@ -308,251 +414,3 @@ fn join_problems(problems: &[Problem]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
-
-impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
-    }
-
-    pub(crate) fn db(context: impl Into<String>, source: tokio_postgres::Error) -> Self {
-        Error::Db {
-            context: context.into(),
-            source,
-        }
-    }
-
-    /// True when strata gave up waiting for the migration lock (exit 4).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use strata::error::{Error, LockHolder};
-    ///
-    /// let holder = LockHolder { pid: 4242, application_name: "strata".into(), since: "2025-06-01T09:30:00Z".into() };
-    /// let err = Error::LockTimeout { waited: Duration::from_secs(30), holder: Some(holder) };
-    /// assert!(err.is_lock_timeout());
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "timed out after 30s waiting for the migration lock, held by pid 4242 (strata) since 2025-06-01T09:30:00Z"
-    /// );
-    /// ```
-    pub fn is_lock_timeout(&self) -> bool {
-        matches!(self, Error::LockTimeout { .. })
-    }
-
-    /// True for configuration and usage problems (exit 2).
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// use strata::{Error, Migrations};
-    ///
-    /// let missing = Migrations::from_dir(Path::new("no/such/folder")).unwrap_err();
-    /// assert!(missing.is_config());
-    /// assert!(Error::Invalid("V3__index.sql is a no-transaction migration".into()).is_config());
-    /// assert!(!missing.is_check_failure());
-    /// ```
-    pub fn is_config(&self) -> bool {
-        matches!(
-            self,
-            Error::Config(_) | Error::NoMigrationsDir { .. } | Error::Invalid(_)
-        )
-    }
-
-    /// True when checks found problems: invalid migration files or a refused
-    /// migrate (exit 3).
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// use strata::Migrations;
-    /// use strata::migration::Content;
-    ///
-    /// let files = vec![("V1_users.sql".to_owned(), Content::Static(b"CREATE TABLE users ();"))];
-    /// let err = Migrations::from_files(Path::new("migrations"), files).unwrap_err();
-    /// assert!(err.is_check_failure());
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "migrations/V1_users.sql: expected `V<version>__<description>.sql` (two underscores after the version)"
-    /// );
-    /// ```
-    pub fn is_check_failure(&self) -> bool {
-        matches!(
-            self,
-            Error::Refused { .. }
-                | Error::ResumeRefused { .. }
-                | Error::RollbackRefused { .. }
-                | Error::HistoryNotEmpty { .. }
-                | Error::Adopt { .. }
-                | Error::TransactionControl { .. }
-                | Error::ChangedWhileRunning { .. }
-                | Error::InvalidMigrations(_)
-                | Error::InvalidFileName { .. }
-                | Error::DuplicateVersion { .. }
-                | Error::OrphanDown { .. }
-                | Error::InvalidUtf8 { .. }
-                | Error::NulByte { .. }
-                | Error::EmptyMigration { .. }
-                | Error::Section { .. }
-        )
-    }
-
-    /// The SQL error of a failed migration, if this is one.
-    ///
-    /// ```
-    /// # use strata::error::{Error, SqlError};
-    /// # let err = Error::Sql(Box::new(SqlError {
-    /// #     script: "V2__orders.sql".into(), path: None, line: Some(3), column: Some(35),
-    /// #     line_text: Some("INSERT INTO orders SELECT id FROM userz;".into()),
-    /// #     code: "42P01".into(), message: "relation \"userz\" does not exist".into(),
-    /// #     detail: None, hint: None, context: None, statements_succeeded: None,
-    /// #     next_step: None, invalid_index: None,
-    /// # }));
-    /// // `err` as returned by a failed `Migrator::run`:
-    /// if let Some(sql) = err.as_sql() {
-    ///     assert_eq!(sql.code, "42P01"); // undefined_table
-    ///     assert_eq!((sql.line, sql.column), (Some(3), Some(35)));
-    /// }
-    /// assert!(err.as_sql().is_some());
-    /// assert!(Error::Invalid("not SQL".into()).as_sql().is_none());
-    /// ```
-    pub fn as_sql(&self) -> Option<&SqlError> {
-        match self {
-            Error::Sql(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// The session holding the migration lock, from `pg_stat_activity`.
-///
-/// Reported by [`Error::LockTimeout`], and to the `on_wait` callback of
-/// [`crate::lock::MigrationLock::acquire`] while strata waits:
-///
-/// ```
-/// use strata::error::LockHolder;
-///
-/// let holder = LockHolder { pid: 4242, application_name: "strata".into(), since: "2025-06-01T09:30:00Z".into() };
-/// assert_eq!(holder.to_string(), "pid 4242 (strata) since 2025-06-01T09:30:00Z");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LockHolder {
-    /// Backend pid.
-    pub pid: i32,
-    /// Its `application_name`.
-    pub application_name: String,
-    /// When that session started (for another strata: its migrating session).
-    pub since: String,
-}
-
-impl fmt::Display for LockHolder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "pid {} ({}) since {}",
-            self.pid, self.application_name, self.since
-        )
-    }
-}
-
-/// A migration's SQL failed: where in the file, and what PostgreSQL said.
-///
-/// Its `Display` is what `strata migrate` prints, with the line and a caret
-/// under the column:
-///
-/// ```
-/// use strata::error::SqlError;
-///
-/// let e = SqlError {
-///     script: "V2__orders.sql".into(),
-///     path: Some("migrations/V2__orders.sql".into()),
-///     line: Some(3),
-///     column: Some(35),
-///     line_text: Some("INSERT INTO orders SELECT id FROM userz;".into()),
-///     code: "42P01".into(),
-///     message: "relation \"userz\" does not exist".into(),
-///     detail: None, hint: None, context: None, statements_succeeded: None,
-///     next_step: None, invalid_index: None,
-/// };
-/// assert_eq!(e.to_string(), "\
-/// V2__orders.sql:3:35: relation \"userz\" does not exist (SQLSTATE 42P01)
-///  3 | INSERT INTO orders SELECT id FROM userz;
-///    |                                   ^");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlError {
-    /// The migration's file name.
-    pub script: String,
-    /// The file on disk, when there is one.
-    pub path: Option<PathBuf>,
-    /// 1-based line in the file, from PostgreSQL's error position.
-    pub line: Option<u32>,
-    /// 1-based column (characters).
-    pub column: Option<u32>,
-    /// The text of that line.
-    pub line_text: Option<String>,
-    /// SQLSTATE, e.g. `42P01`.
-    pub code: String,
-    /// PostgreSQL's primary message.
-    pub message: String,
-    /// DETAIL.
-    pub detail: Option<String>,
-    /// HINT.
-    pub hint: Option<String>,
-    /// CONTEXT (`where`), e.g. the PL/pgSQL line.
-    pub context: Option<String>,
-    /// For a no-transaction migration: how many statements succeeded before this one.
-    pub statements_succeeded: Option<usize>,
-    /// What the user should do next, when strata knows.
-    pub next_step: Option<String>,
-    /// A failed `CREATE INDEX CONCURRENTLY` left this INVALID index behind
-    /// (`schema.name`, quoted as needed); drop it before retrying.
-    pub invalid_index: Option<String>,
-}
-
-impl fmt::Display for SqlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.script)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
-            }
-        }
-        write!(f, ": {} (SQLSTATE {})", self.message, self.code)?;
-        if let (Some(l), Some(text)) = (self.line, &self.line_text) {
-            let gutter = l.to_string().len();
-            write!(f, "\n {l} | {text}")?;
-            if let Some(c) = self.column {
-                // Tabs keep their width so the caret lines up.
-                let pad: String = text
-                    .chars()
-                    .take(c.saturating_sub(1) as usize)
-                    .map(|ch| if ch == '\t' { '\t' } else { ' ' })
-                    .collect();
-                write!(f, "\n {:gutter$} | {pad}^", "")?;
-            }
-        }
-        if let Some(d) = &self.detail {
-            write!(f, "\n  detail: {d}")?;
-        }
-        if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
-        }
-        if let Some(c) = &self.context {
-            write!(f, "\n  context: {}", c.replace('\n', "\n    "))?;
-        }
-        if let Some(n) = self.statements_succeeded {
-            write!(
-                f,
-                "\n  {n} statement(s) before this one succeeded and stay applied (no transaction)"
-            )?;
-        }
-        if let Some(s) = &self.next_step {
-            write!(f, "\n  {s}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for SqlError {}
