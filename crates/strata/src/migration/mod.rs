@@ -8,6 +8,7 @@
 pub(crate) mod checksum;
 mod content;
 mod name;
+mod problem;
 mod read;
 mod scan;
 mod section;
@@ -18,7 +19,9 @@ pub(crate) mod version;
 pub use checksum::Checksum;
 pub use content::{Content, DownPart, Part};
 pub use name::FileName;
+pub use problem::FileProblem;
 pub use read::{CHECK_FIRST_LIMIT, PartReader};
+pub(crate) use scan::scan_with;
 pub use scan::{ScannedFile, scan};
 pub use version::Version;
 

@@ -35,13 +35,18 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod check;
 mod chunk;
+mod classify;
 mod create_index;
 mod lexer;
 mod position;
 mod split;
 
+pub(crate) use check::{Checker, ScriptSummary};
+pub use check::{ScriptProblem, Unterminated};
 pub use chunk::{Chunk, Chunker};
+pub use classify::NonTransactional;
 pub(crate) use create_index::{ConcurrentIndex, concurrent_index};
 pub use position::{Location, SourcePosition, line_column, locate, position_after_prefix};
 pub use split::{Statement, first_statement, is_transaction_control, statements};
