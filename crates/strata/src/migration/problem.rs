@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::sql::{NonTransactional, ScriptProblem};
+use crate::sql::{NonTransactional, ScriptProblem, printable};
 
 /// A load-time rule a migration file breaks; the file and line travel with
 /// it in [`crate::Error::FileRule`].
@@ -70,12 +70,12 @@ impl fmt::Display for FileProblem {
                 f,
                 "`{}` looks like a section marker but is none: write `-- migrate:up` / `-- migrate:down` \
                  (dbmate, lower case, at the start of the line) or `-- Up Migration` / `-- Down Migration`",
-                text.escape_debug()
+                printable(text)
             ),
             FileProblem::MarkerOption { option } => write!(
                 f,
                 "unknown section marker option `{}` (the only one is `transaction:false`)",
-                option.escape_debug()
+                printable(option)
             ),
             FileProblem::StatementBeforeUp => f.write_str(
                 "a statement comes before the `-- migrate:up` marker: move it below the marker",
@@ -83,7 +83,7 @@ impl fmt::Display for FileProblem {
             FileProblem::UnknownDirective { directive } => write!(
                 f,
                 "unknown directive `-- {}` (strata knows `-- strata:no-transaction` and `-- strata:allow <rule>`)",
-                directive.escape_debug()
+                printable(directive)
             ),
             FileProblem::MixedTransaction {
                 kind,
@@ -97,12 +97,12 @@ impl fmt::Display for FileProblem {
             FileProblem::ConfKey { key } => write!(
                 f,
                 "unsupported key `{}` (strata reads only `executeInTransaction` and `encoding`)",
-                key.escape_debug()
+                printable(key)
             ),
             FileProblem::ConfValue { text } => write!(
                 f,
                 "`{}`: expected `executeInTransaction=true|false` or `encoding=UTF-8`",
-                text.escape_debug()
+                printable(text)
             ),
             FileProblem::OrphanConf => {
                 f.write_str("no migration beside this configuration file (`<file>.sql.conf` configures `<file>.sql`)")

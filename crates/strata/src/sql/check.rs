@@ -88,7 +88,7 @@ impl fmt::Display for ScriptProblem {
                 f,
                 "psql meta-command `{}` is not SQL and is never sent to the server; \
                  remove it (only pg_dump's `\\restrict` / `\\unrestrict` are skipped)",
-                command.escape_debug()
+                printable(command)
             ),
             ScriptProblem::CopyFromStdin => f.write_str(
                 "COPY FROM STDIN is not supported yet: load the data with a separate tool, \
@@ -305,6 +305,20 @@ impl Checker {
         }
         Ok(())
     }
+}
+
+/// `text` with control characters escaped, for a terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// `\name` of a meta-command line (from the backslash to the end of the line).

@@ -43,7 +43,7 @@ mod lexer;
 mod position;
 mod split;
 
-pub(crate) use check::{Checker, ScriptSummary};
+pub(crate) use check::{Checker, ScriptSummary, printable};
 pub use check::{ScriptProblem, Unterminated};
 pub use chunk::{Chunk, Chunker};
 pub use classify::NonTransactional;

@@ -1,10 +1,12 @@
 //! strata's integration tests, one binary (so one throwaway PostgreSQL
 //! cluster for all of them, started by strata-testkit on first use): the
 //! engine, database lifecycle and connections, the life of a migration,
-//! adopting another tool's history, and the statement budget.
+//! adopting another tool's history, the statement budget, and migration
+//! folders as other tools write them.
 
 mod adopt_from_other_tools;
 mod engine;
 mod lifecycle;
 mod lifecycle_of_a_migration;
 mod statements;
+mod world_folders;
