@@ -108,8 +108,8 @@ pub enum Error {
         offset: u64,
     },
 
-    /// A migration with no statement (only whitespace and comments).
-    #[error("{}: migration is empty (no SQL statement, only whitespace or comments)", path.display())]
+    /// A migration file of zero bytes or only whitespace (SPEC §2.1).
+    #[error("{}: migration is empty (no SQL statement, only whitespace)", path.display())]
     EmptyMigration {
         /// The file.
         path: PathBuf,

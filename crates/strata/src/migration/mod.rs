@@ -1,9 +1,10 @@
 //! Migration files: what a single `.sql` file *is* (SPEC §2).
 //!
-//! Which of the five naming patterns it follows ([`FileName`]), its normalized
+//! Which of the naming patterns it follows ([`FileName`]), its normalized
 //! [`Version`], where its up and down parts lie ([`Part`], [`DownPart`]),
 //! which directives it carries and its [`Checksum`] — all learnt by one
-//! [`scan`] of the file. Collecting a folder of files is [`crate::source`]'s job.
+//! [`scan`] of the file, which also refuses what breaks a load-time rule
+//! ([`FileProblem`]). Collecting a folder of files is [`crate::source`]'s job.
 
 pub(crate) mod checksum;
 mod content;

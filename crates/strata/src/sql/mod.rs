@@ -17,6 +17,11 @@
 //! - [`locate`] turns PostgreSQL's error position (1-based, in characters,
 //!   into the query string sent) into a file line, column and the line's
 //!   text; [`line_column`] does the same for a byte offset.
+//! - The load-time checker (`check`) lexes a whole file as it is scanned and
+//!   refuses what must never be sent ([`ScriptProblem`]: unterminated tokens,
+//!   psql meta-commands, `COPY … FROM STDIN`, `standard_conforming_strings`
+//!   off); `classify` finds the statements that cannot run in a transaction
+//!   block ([`NonTransactional`]).
 //! - [`is_transaction_control`] recognises `BEGIN`/`COMMIT`/... so that the
 //!   engine can refuse them inside a transactional migration.
 //!
