@@ -147,7 +147,7 @@ pub enum Error {
         /// The entry.
         path: PathBuf,
         /// What it is.
-        kind: crate::source::FileKind,
+        kind: crate::migration::FileKind,
     },
 
     /// A symbolic link that resolves outside the project directory.

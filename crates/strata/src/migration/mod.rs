@@ -20,7 +20,7 @@ pub(crate) mod version;
 pub use checksum::Checksum;
 pub use content::{Content, DownPart, Part};
 pub use name::FileName;
-pub use problem::FileProblem;
+pub use problem::{FileKind, FileProblem};
 pub use read::{CHECK_FIRST_LIMIT, PartReader};
 pub(crate) use scan::scan_with;
 pub use scan::{ScannedFile, scan};

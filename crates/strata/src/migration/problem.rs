@@ -1,6 +1,7 @@
 //! [`FileProblem`]: why a migration file is refused at load (SPEC §2.1,
 //! §2.2), as data. [`crate::Error::FileRule`] carries one with the file and
-//! line; the message is rendered here, once.
+//! line; the message is rendered here, once. [`FileKind`] says what a
+//! `*.sql` entry that is not a regular file is.
 
 use std::fmt;
 
@@ -108,5 +109,41 @@ impl fmt::Display for FileProblem {
                 f.write_str("no migration beside this configuration file (`<file>.sql.conf` configures `<file>.sql`)")
             }
         }
+    }
+}
+
+/// What a `*.sql` entry is when it is not a regular file.
+///
+/// ```
+/// use strata::migration::FileKind;
+/// assert_eq!(FileKind::Fifo.to_string(), "a FIFO (named pipe)");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// A named pipe.
+    Fifo,
+    /// A Unix socket.
+    Socket,
+    /// A block device.
+    BlockDevice,
+    /// A character device.
+    CharDevice,
+    /// A symbolic link to something that is not a regular file.
+    LinkToNonRegular,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Fifo => "a FIFO (named pipe)",
+            FileKind::Socket => "a socket",
+            FileKind::BlockDevice => "a block device",
+            FileKind::CharDevice => "a character device",
+            FileKind::LinkToNonRegular => "a symbolic link to something that is not a file",
+            FileKind::Other => "a special file",
+        })
     }
 }

@@ -8,47 +8,10 @@
 //! migrations folder that holds a `strata.toml`, or the migrations folder
 //! itself when none does.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::migration::Content;
-
-/// What a `*.sql` entry is when it is not a regular file.
-///
-/// ```
-/// use strata::source::FileKind;
-/// assert_eq!(FileKind::Fifo.to_string(), "a FIFO (named pipe)");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FileKind {
-    /// A named pipe.
-    Fifo,
-    /// A Unix socket.
-    Socket,
-    /// A block device.
-    BlockDevice,
-    /// A character device.
-    CharDevice,
-    /// A symbolic link to something that is not a regular file.
-    LinkToNonRegular,
-    /// Anything else.
-    Other,
-}
-
-impl fmt::Display for FileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FileKind::Fifo => "a FIFO (named pipe)",
-            FileKind::Socket => "a socket",
-            FileKind::BlockDevice => "a block device",
-            FileKind::CharDevice => "a character device",
-            FileKind::LinkToNonRegular => "a symbolic link to something that is not a file",
-            FileKind::Other => "a special file",
-        })
-    }
-}
+use crate::migration::{Content, FileKind};
 
 fn kind_of(t: std::fs::FileType) -> FileKind {
     use std::os::unix::fs::FileTypeExt;

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cache::ScanCache;
 use crate::error::Error;
+pub use crate::migration::FileKind;
 use crate::migration::{Content, Migration, MigrationKind};
-pub use folder::FileKind;
 
 pub mod embed;
 mod flyway_conf;
