@@ -11,6 +11,7 @@ mod db_atriz_example;
 mod db_lifecycle;
 mod env_resolution;
 mod exit_codes;
+mod file_rules;
 mod json;
 mod quickstart;
 mod rollback_repair_baseline;

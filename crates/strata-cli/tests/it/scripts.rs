@@ -48,7 +48,7 @@ fn a_no_transaction_file_creates_indexes_concurrently() {
 }
 
 #[test]
-fn concurrently_in_a_transactional_file_fails_and_leaves_nothing() {
+fn concurrently_in_a_transactional_file_is_refused_at_load_and_leaves_nothing() {
     let db = TestDb::new_blocking("cli_concurrently_in_tx");
     let project = Project::new();
     project.migration(
@@ -58,10 +58,12 @@ fn concurrently_in_a_transactional_file_fails_and_leaves_nothing() {
 
     let run = project.run(&db.url(), &["migrate"]);
 
-    run.expect_code(1).expect_no_panic();
-    assert!(run.stderr.contains("V1__index.sql:2:1"), "{}", run.stderr);
-    assert!(run.stderr.contains("25001"), "{}", run.stderr);
-    assert!(!table_exists(&db, "items"), "rolled back");
+    // Refused when the folder is loaded (SPEC §2.2), before anything is sent.
+    run.expect_code(3).expect_no_panic();
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(out.contains("V1__index.sql:2:"), "{out}");
+    assert!(out.contains("-- strata:no-transaction"), "{out}");
+    assert!(!table_exists(&db, "items"), "nothing ran");
     assert!(history(&db).is_empty());
 }
 

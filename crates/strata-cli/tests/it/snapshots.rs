@@ -115,7 +115,7 @@ fn validate_problems() {
     project
         .migration("init.sql", "SELECT 1;\n")
         .migration("V2__roles_again.sql", "SELECT 1;\n")
-        .migration("V3__empty.sql", "-- nothing here yet\n\n")
+        .migration("V3__empty.sql", "\n  \n")
         .migration("notes.txt", "not SQL, ignored\n");
     let run = Run::of(
         project

@@ -45,7 +45,7 @@ fn nanos(s: &[u8]) -> Option<i128> {
 
 pub(super) fn format_line(name: &str, s: &Stamp, f: &ScannedFile) -> String {
     format!(
-        "{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+        "{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
         s.size,
         s.mtime_ns,
         s.ctime_ns,
@@ -58,6 +58,7 @@ pub(super) fn format_line(name: &str, s: &Stamp, f: &ScannedFile) -> String {
         } else {
             f.allow.join(",")
         },
+        u8::from(f.no_op),
     )
 }
 
@@ -84,6 +85,11 @@ pub(super) fn parse_line(line: &[u8]) -> Option<(String, Stamp, ScannedFile)> {
             .map(str::to_owned)
             .collect(),
     };
+    let no_op = match it.next()? {
+        b"0" => false,
+        b"1" => true,
+        _ => return None,
+    };
     if it.next().is_some() {
         return None;
     }
@@ -96,6 +102,7 @@ pub(super) fn parse_line(line: &[u8]) -> Option<(String, Stamp, ScannedFile)> {
             down,
             allow,
             size: stamp.size,
+            no_op,
         },
     ))
 }

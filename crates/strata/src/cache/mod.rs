@@ -25,7 +25,7 @@ mod line;
 #[cfg(test)]
 mod tests;
 
-const HEADER: &str = "strata-scan-cache 1";
+const HEADER: &str = "strata-scan-cache 2";
 
 /// Files modified this close to the cache's write time are never cached.
 ///

@@ -127,8 +127,8 @@ pub enum Error {
         offset: u64,
     },
 
-    /// A migration with no statement (only whitespace and comments).
-    #[error("{}: migration is empty (no SQL statement, only whitespace or comments)", path.display())]
+    /// A migration file of zero bytes or only whitespace (SPEC §2.1).
+    #[error("{}: migration is empty (no SQL statement, only whitespace)", path.display())]
     EmptyMigration {
         /// The file.
         path: PathBuf,
@@ -145,6 +145,44 @@ pub enum Error {
         message: String,
     },
 
+    // --- Load-time rules of migration files (SPEC §2.1, §2.2) ---
+    /// A migration file breaking a load-time rule (markers, directives,
+    /// meta-commands, unterminated tokens, mixed transactional statements,
+    /// Flyway `.sql.conf`). Nothing ran (exit 3).
+    #[error("{}:{line}: {problem}", path.display())]
+    FileRule {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line the problem is at.
+        line: u32,
+        /// What is wrong.
+        problem: crate::migration::FileProblem,
+    },
+
+    /// A `*.sql` entry of a migrations folder that is not a regular file
+    /// (a FIFO, socket or device; a symbolic link to one). It is never opened.
+    #[error("{}: {kind}, not a regular file: only regular files are read as migrations", path.display())]
+    NotRegularFile {
+        /// The entry.
+        path: PathBuf,
+        /// What it is.
+        kind: crate::migration::FileKind,
+    },
+
+    /// A symbolic link that resolves outside the project directory.
+    #[error(
+        "{}: a symbolic link to {}, outside the project directory {}: only links inside the project are followed",
+        path.display(), target.display(), project.display()
+    )]
+    LinkOutsideProject {
+        /// The link.
+        path: PathBuf,
+        /// Where it resolves to.
+        target: PathBuf,
+        /// The project directory.
+        project: PathBuf,
+    },
+    // --- end of the load-time rules ---
     /// Several problems with migration files, each its own error.
     #[error("{}", join_lines(.0))]
     InvalidMigrations(Vec<Error>),

@@ -97,6 +97,9 @@ impl Error {
                 | Error::NulByte { .. }
                 | Error::EmptyMigration { .. }
                 | Error::Section { .. }
+                | Error::FileRule { .. }
+                | Error::NotRegularFile { .. }
+                | Error::LinkOutsideProject { .. }
         )
     }
 

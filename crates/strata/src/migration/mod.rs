@@ -1,13 +1,15 @@
 //! Migration files: what a single `.sql` file *is* (SPEC §2).
 //!
-//! Which of the five naming patterns it follows ([`FileName`]), its normalized
+//! Which of the naming patterns it follows ([`FileName`]), its normalized
 //! [`Version`], where its up and down parts lie ([`Part`], [`DownPart`]),
 //! which directives it carries and its [`Checksum`] — all learnt by one
-//! [`scan`] of the file. Collecting a folder of files is [`crate::source`]'s job.
+//! [`scan`] of the file, which also refuses what breaks a load-time rule
+//! ([`FileProblem`]). Collecting a folder of files is [`crate::source`]'s job.
 
 pub(crate) mod checksum;
 mod content;
 mod name;
+mod problem;
 mod read;
 mod scan;
 mod section;
@@ -18,7 +20,9 @@ pub(crate) mod version;
 pub use checksum::Checksum;
 pub use content::{Content, DownPart, Part};
 pub use name::FileName;
+pub use problem::{FileKind, FileProblem};
 pub use read::{CHECK_FIRST_LIMIT, PartReader};
+pub(crate) use scan::scan_with;
 pub use scan::{ScannedFile, scan};
 pub use version::Version;
 

@@ -6,9 +6,33 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::checksum::{BOM, NormalizingHasher};
-use super::section::{Directive, Marker, SectionScan, directive, marker};
-use super::{Checksum, Part};
+use super::section::{Directive, Marker, directive, is_sqlx_no_transaction, marker};
+use super::{Checksum, FileProblem, Part};
 use crate::error::Error;
+use crate::sql::{Checker, ScriptProblem, ScriptSummary};
+
+/// Per-section state while scanning.
+struct SectionScan {
+    part: Part,
+    /// Still in the leading blank/comment lines where directives are read.
+    in_header: bool,
+    checker: Checker,
+}
+
+impl SectionScan {
+    fn new(start: u64, line: u32, no_transaction: bool) -> Self {
+        SectionScan {
+            part: Part {
+                start,
+                end: start,
+                line,
+                no_transaction,
+            },
+            in_header: true,
+            checker: Checker::new(line, line == 1),
+        }
+    }
+}
 
 /// Reads a migration's content once: validates encoding, finds sections and
 /// directives, and computes the checksum.
@@ -26,8 +50,10 @@ use crate::error::Error;
 /// assert_eq!(file.size, text.len() as u64);
 /// assert_eq!(file.checksum, Checksum::of(text.replace("\r\n", "\n").as_bytes()));
 ///
-/// let empty = scan(&mut "-- nothing yet\n".as_bytes(), Path::new("V3__todo.sql"));
+/// let empty = scan(&mut "\n  \n".as_bytes(), Path::new("V3__todo.sql"));
 /// assert!(matches!(empty, Err(Error::EmptyMigration { .. })));
+/// // Only comments: a recorded no-op.
+/// assert!(scan(&mut "-- nothing yet\n".as_bytes(), Path::new("V3__todo.sql"))?.no_op);
 /// let binary = scan(&mut &b"SELECT 1;\0"[..], Path::new("V4__bin.sql"));
 /// assert!(matches!(binary, Err(Error::NulByte { offset: 9, .. })));
 /// # Ok::<(), Error>(())
@@ -35,16 +61,36 @@ use crate::error::Error;
 ///
 /// # Errors
 /// [`Error::InvalidUtf8`], [`Error::NulByte`] with the byte offset,
-/// [`Error::Section`] for misplaced markers, [`Error::EmptyMigration`].
+/// [`Error::Section`] for misplaced markers, [`Error::FileRule`] for the
+/// other load-time rules (look-alike markers, directives, meta-commands,
+/// unterminated tokens, mixed transactional statements),
+/// [`Error::EmptyMigration`] for a file of only whitespace.
 pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error> {
+    scan_with(reader, path, false)
+}
+
+/// [`scan`], with `no_transaction` set when a Flyway `<file>.sql.conf` says
+/// `executeInTransaction=false`.
+pub(crate) fn scan_with(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    no_transaction: bool,
+) -> Result<ScannedFile, Error> {
     let mut hasher = NormalizingHasher::default();
     let mut buf = Vec::with_capacity(256);
     let mut offset: u64 = 0;
     let mut line_no: u32 = 0;
     let mut up: Option<SectionScan> = None;
+    let mut up_summary: Option<ScriptSummary> = None;
     let mut down: Option<SectionScan> = None;
     let mut saw_up_marker = false;
     let mut allow = Vec::new();
+    let rule = |line: u32, problem: FileProblem| Error::FileRule {
+        path: path.to_owned(),
+        line,
+        problem,
+    };
+    let script = |(line, problem): (u32, ScriptProblem)| rule(line, FileProblem::Script(problem));
     loop {
         buf.clear();
         let n = reader
@@ -72,8 +118,14 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
             path: path.to_owned(),
             offset: content_start + e.valid_up_to() as u64,
         })?;
-        let up_section = up.get_or_insert_with(|| SectionScan::new(content_start, line_no, false));
-        let mark = marker(text);
+        let up_section = up.get_or_insert_with(|| {
+            SectionScan::new(
+                content_start,
+                line_no,
+                no_transaction || is_sqlx_no_transaction(text),
+            )
+        });
+        let mark = marker(text).map_err(|p| rule(line_no, p))?;
         if down.is_none() && !matches!(mark, Some(Marker::Down { .. })) {
             hasher.line(line);
         }
@@ -90,8 +142,12 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
                         },
                     });
                 }
+                if up_section.checker.has_statement() {
+                    return Err(rule(line_no, FileProblem::StatementBeforeUp));
+                }
                 saw_up_marker = true;
                 up_section.part.no_transaction |= no_transaction;
+                up_section.checker.push(text).map_err(script)?;
                 up_section.part.end = offset;
                 continue;
             }
@@ -103,7 +159,11 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
                         message: "a second down marker".into(),
                     });
                 }
+                let finished =
+                    std::mem::replace(&mut up_section.checker, Checker::new(line_no, false));
+                up_summary = Some(finished.finish().map_err(script)?);
                 let mut d = SectionScan::new(content_start, line_no, no_transaction);
+                d.checker.push(text).map_err(script)?;
                 d.part.end = offset;
                 down = Some(d);
                 continue;
@@ -114,21 +174,21 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
             Some(d) => d,
             None => up_section,
         };
-        if section.in_header {
-            let t = text.trim();
-            if t.is_empty() || t.starts_with("--") {
-                match directive(text) {
-                    Some(Directive::NoTransaction) => {
-                        section.part.no_transaction = true;
-                    }
-                    Some(Directive::Allow(rules)) => allow.extend(rules),
-                    None => {}
-                }
-            } else {
-                section.in_header = false;
-            }
+        let t = text.trim();
+        if section.in_header && !(t.is_empty() || t.starts_with("--")) {
+            section.in_header = false;
         }
-        section.feed(text);
+        // An unknown `-- strata:` directive is an error wherever it is; a
+        // known one after the first statement is an ordinary comment.
+        match directive(text) {
+            Some(Err(p)) => return Err(rule(line_no, p)),
+            Some(Ok(Directive::NoTransaction)) if section.in_header => {
+                section.part.no_transaction = true;
+            }
+            Some(Ok(Directive::Allow(rules))) if section.in_header => allow.extend(rules),
+            _ => {}
+        }
+        section.checker.push(text).map_err(script)?;
         section.part.end = offset;
     }
     let Some(mut up) = up else {
@@ -136,23 +196,61 @@ pub fn scan(reader: &mut dyn BufRead, path: &Path) -> Result<ScannedFile, Error>
             path: path.to_owned(),
         });
     };
+    let up_summary = match up_summary {
+        Some(s) => s,
+        None => std::mem::replace(&mut up.checker, Checker::new(1, false))
+            .finish()
+            .map_err(script)?,
+    };
     if let Some(d) = &down {
         up.part.end = d.part.start;
     }
-    // Still open at the end of the file: PostgreSQL will report it, so it counts.
-    up.has_statement |= crate::sql::first_statement(&up.pending).is_some();
-    if !up.has_statement {
+    if up_summary.statements == 0 && !up_summary.comments {
         return Err(Error::EmptyMigration {
             path: path.to_owned(),
         });
     }
+    decide_transaction(&mut up.part, &up_summary).map_err(|(l, p)| rule(l, p))?;
+    let down = match down {
+        Some(mut d) => {
+            let summary = std::mem::replace(&mut d.checker, Checker::new(1, false))
+                .finish()
+                .map_err(script)?;
+            decide_transaction(&mut d.part, &summary).map_err(|(l, p)| rule(l, p))?;
+            Some(d.part)
+        }
+        None => None,
+    };
     Ok(ScannedFile {
         checksum: hasher.finish(),
         up: up.part,
-        down: down.filter(|d| d.has_statement).map(|d| d.part),
+        down,
         allow,
         size: offset,
+        no_op: up_summary.statements == 0,
     })
+}
+
+/// A part that did not ask for it runs outside a transaction when every
+/// statement of it must; mixing such a statement with others is refused.
+fn decide_transaction(part: &mut Part, summary: &ScriptSummary) -> Result<(), (u32, FileProblem)> {
+    if part.no_transaction {
+        return Ok(());
+    }
+    match (summary.first_non_transactional, summary.first_transactional) {
+        (Some(_), None) => part.no_transaction = true,
+        (Some((line, kind)), Some(transactional_line)) => {
+            return Err((
+                line,
+                FileProblem::MixedTransaction {
+                    kind,
+                    transactional_line,
+                },
+            ));
+        }
+        (None, _) => {}
+    }
+    Ok(())
 }
 
 /// What [`scan`] learns about a file.
@@ -184,4 +282,7 @@ pub struct ScannedFile {
     pub allow: Vec<String>,
     /// Size in bytes.
     pub size: u64,
+    /// The up part holds no statement, only comments: it is applied as a
+    /// recorded no-op (SPEC §2.1).
+    pub no_op: bool,
 }

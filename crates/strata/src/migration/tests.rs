@@ -107,6 +107,31 @@ fn all_five_name_patterns() {
         }
     );
     assert_eq!(FileName::parse("notes.txt"), Ok(None));
+    assert_eq!(FileName::parse("V1__a.sql.conf"), Ok(None));
+    assert_eq!(
+        p("01-schemas-and-extensions.sql"),
+        FileName::Versioned {
+            version: v("1"),
+            description: "schemas-and-extensions".into(),
+            up_of_pair: false
+        }
+    );
+    assert_eq!(
+        p("00000000000000-initial-schema.sql"),
+        FileName::Versioned {
+            version: v("0"),
+            description: "initial-schema".into(),
+            up_of_pair: false
+        }
+    );
+    assert_eq!(
+        p("000001.sql"),
+        FileName::Versioned {
+            version: v("1"),
+            description: String::new(),
+            up_of_pair: false
+        }
+    );
 }
 
 #[test]
@@ -120,7 +145,14 @@ fn misnamed_sql_files_are_errors() {
         "R__.sql",
         "1_.sql",
         "V1.a__x.sql",
-        "001.sql",
+        "V1__a.SQL",
+        "V5__.sql",
+        "V9__x.up.sql",
+        "U9__x.down.sql",
+        "R__x.up.sql",
+        "01-.sql",
+        "01-x.up.sql",
+        "1.5.sql",
     ] {
         assert!(FileName::parse(bad).is_err(), "{bad} should be rejected");
     }
@@ -226,19 +258,21 @@ fn bad_encoding_and_empty_files() {
     assert!(matches!(e, Error::InvalidUtf8 { offset: 18, .. }), "{e:?}");
     let e = scan(&mut &b"SELECT 1;\0\n"[..], Path::new("x.sql")).unwrap_err();
     assert!(matches!(e, Error::NulByte { offset: 9, .. }), "{e:?}");
-    for empty in [
-        "",
-        "\n\n",
-        "-- nothing\n",
-        "/* a\n block */\n",
-        "\u{feff}",
-        "-- migrate:up\n-- migrate:down\nDROP TABLE a;\n",
-    ] {
+    for empty in ["", "\n\n", "\u{feff}", " \t\r\n"] {
         assert!(
             matches!(scan_str(empty), Err(Error::EmptyMigration { .. })),
             "{empty:?}"
         );
     }
+    // Only comments: a recorded no-op (SPEC §2.1).
+    for comments in [
+        "-- nothing\n",
+        "/* a\n block */\n",
+        "-- migrate:up\n-- migrate:down\nDROP TABLE a;\n",
+    ] {
+        assert!(scan_str(comments).unwrap().no_op, "{comments:?}");
+    }
+    assert!(!scan_str("SELECT 1;").unwrap().no_op);
 }
 
 #[test]
@@ -262,4 +296,149 @@ fn the_stream_hasher_agrees_with_the_line_hasher_however_the_bytes_are_cut() {
             assert_eq!(h.checksum(), expected, "{text:?} cut every {cut}");
         }
     }
+}
+
+/// The line and problem of a file refused by a load-time rule.
+fn refused(s: &str) -> (u32, FileProblem) {
+    match scan_str(s) {
+        Err(Error::FileRule { line, problem, .. }) => (line, problem),
+        other => panic!("{s:?}: {other:?}"),
+    }
+}
+
+#[test]
+fn look_alike_markers_are_refused_with_their_line() {
+    for (file, line) in [
+        (
+            "CREATE TABLE a (id int);\n-- migrate:down:\nDROP TABLE a;\n",
+            2,
+        ),
+        (
+            "-- migrate:up\nSELECT 1;\n\n-- migrate:dwon\nSELECT 2;\n",
+            4,
+        ),
+        ("-- migrate:upp\nSELECT 1;\n", 1),
+    ] {
+        assert!(
+            matches!(refused(file), (l, FileProblem::LookAlikeMarker { .. }) if l == line),
+            "{file:?}"
+        );
+    }
+}
+
+#[test]
+fn node_pg_migrate_markers_with_trailing_text_split_the_file() {
+    let f = "-- Up Migration for table a\nCREATE TABLE a (id int);\n-- Down Migration for table a\nDROP TABLE a;\n";
+    let s = scan_str(f).unwrap();
+    assert_eq!(s.down.unwrap().line, 3);
+    assert_eq!(
+        s.checksum,
+        Checksum::of(&f.as_bytes()[..f.find("-- Down").unwrap()])
+    );
+}
+
+#[test]
+fn a_statement_before_the_up_marker_is_refused() {
+    let (line, p) = refused("CREATE TABLE a (id int);\n-- migrate:up\nSELECT 1;\n");
+    assert_eq!((line, p), (2, FileProblem::StatementBeforeUp));
+    // Comments before it are fine.
+    assert!(scan_str("-- header\n\n-- migrate:up\nSELECT 1;\n").is_ok());
+}
+
+#[test]
+fn an_empty_down_section_is_a_down_part() {
+    let s = scan_str("-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\n\n").unwrap();
+    let down = s.down.expect("an empty down part");
+    assert_eq!(down.line, 3);
+}
+
+#[test]
+fn unknown_directives_are_refused() {
+    let (line, p) = refused("-- strata:no-transactoin\nSELECT 1;\n");
+    assert_eq!(line, 1);
+    assert!(
+        matches!(p, FileProblem::UnknownDirective { directive } if directive == "strata:no-transactoin")
+    );
+    assert_eq!(refused("SELECT 1;\n-- strata:nope\n").0, 2);
+}
+
+#[test]
+fn sqlx_first_line_no_transaction() {
+    assert!(
+        scan_str("-- no-transaction\nCREATE DATABASE x;\nSELECT 1;\n")
+            .unwrap()
+            .up
+            .no_transaction
+    );
+    // Only on the first line, as sqlx reads it.
+    assert!(
+        !scan_str("SELECT 1;\n-- no-transaction\nSELECT 2;\n")
+            .unwrap()
+            .up
+            .no_transaction
+    );
+}
+
+#[test]
+fn all_non_transactional_statements_run_outside_a_transaction() {
+    let s =
+        scan_str("-- indexes\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;\n")
+            .unwrap();
+    assert!(s.up.no_transaction);
+    assert!(
+        !scan_str("CREATE INDEX i ON t (a);\n")
+            .unwrap()
+            .up
+            .no_transaction
+    );
+}
+
+#[test]
+fn mixing_non_transactional_statements_with_others_is_refused() {
+    let (line, p) = refused("CREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+    assert_eq!(line, 2);
+    assert_eq!(
+        p,
+        FileProblem::MixedTransaction {
+            kind: crate::sql::NonTransactional::CreateIndexConcurrently,
+            transactional_line: 1
+        }
+    );
+    assert!(p.to_string().contains("-- strata:no-transaction"), "{p}");
+    // With the directive it runs statement by statement.
+    assert!(
+        scan_str("-- strata:no-transaction\nCREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY i ON t (a);\n")
+            .unwrap()
+            .up
+            .no_transaction
+    );
+}
+
+#[test]
+fn lexical_problems_name_the_line() {
+    use crate::sql::{ScriptProblem, Unterminated};
+    assert_eq!(
+        refused("SELECT 1;\nSELECT $$ oops;\n"),
+        (
+            2,
+            FileProblem::Script(ScriptProblem::Unterminated(Unterminated::DollarQuote))
+        )
+    );
+    assert_eq!(
+        refused("SELECT 1;\n\\connect other\n"),
+        (
+            2,
+            FileProblem::Script(ScriptProblem::MetaCommand {
+                command: "\\connect".into()
+            })
+        )
+    );
+    // The down part is checked too.
+    assert_eq!(refused("SELECT 1;\n-- migrate:down\nSELECT 'x;\n").0, 3);
+    // A pg_dump header applies; the checksum is over the file as written.
+    let dump = "\\restrict abc\nSET a = 1;\n\\unrestrict abc\n";
+    assert_eq!(
+        scan_str(dump).unwrap().checksum,
+        Checksum::of(dump.as_bytes())
+    );
 }

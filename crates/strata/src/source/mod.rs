@@ -16,9 +16,11 @@ use std::path::{Path, PathBuf};
 
 use crate::cache::ScanCache;
 use crate::error::Error;
+pub use crate::migration::FileKind;
 use crate::migration::{Content, Migration, MigrationKind};
 
 pub mod embed;
+mod flyway_conf;
 mod folder;
 mod order;
 #[cfg(test)]
@@ -121,7 +123,8 @@ impl Migrations {
             let cache = cache.map(|h| h.join().unwrap_or_default());
             (files, cache)
         });
-        let result = Migrations::build(dir, files?, cache.as_mut());
+        let (files, errors) = files?;
+        let result = Migrations::build(dir, files, errors, cache.as_mut());
         if let (Some(cache), Some(path)) = (&cache, cache_file) {
             cache.save(path);
         }
@@ -152,7 +155,7 @@ impl Migrations {
     /// ```
     pub fn from_files(base: &Path, files: Vec<(String, Content)>) -> Result<Migrations, Error> {
         let files = files.into_iter().map(|(n, c)| (n, c, None)).collect();
-        Migrations::build(base, files, None)
+        Migrations::build(base, files, Vec::new(), None)
     }
 
     /// The versioned migrations, in version order.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Migrations;
+use super::flyway_conf::{self, is_conf};
 use super::folder::Listed;
 use super::threads::scan_all;
 use crate::cache::ScanCache;
@@ -15,17 +16,27 @@ use crate::migration::{DownPart, FileName, Migration, MigrationKind, Version};
 impl Migrations {
     pub(super) fn build(
         base: &Path,
-        mut files: Vec<Listed>,
+        files: Vec<Listed>,
+        mut errors: Vec<Error>,
         cache: Option<&mut ScanCache>,
     ) -> Result<Migrations, Error> {
+        let (confs, mut files): (Vec<Listed>, Vec<Listed>) =
+            files.into_iter().partition(|(name, _, _)| is_conf(name));
         // Names in a folder are unique: the unstable sort is the faster one.
         files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut errors = Vec::new();
+        let names: Vec<&str> = files.iter().map(|(n, _, _)| n.as_str()).collect();
+        let confs = flyway_conf::read_all(
+            base,
+            confs.into_iter().map(|(n, c, _)| (n, c)).collect(),
+            &names,
+            &mut errors,
+        );
         // Collected in file-name order, then put in version order once.
         let mut versioned: Vec<Migration> = Vec::with_capacity(files.len());
         let mut repeatable: BTreeMap<String, Migration> = BTreeMap::new();
         let mut downs: Vec<(Version, Migration)> = Vec::new();
         let mut named = Vec::with_capacity(files.len());
+        let mut no_ops = Vec::new();
         for (name, content, entry) in files {
             match FileName::parse(&name) {
                 Ok(Some(parsed)) => named.push((name, parsed, content, entry)),
@@ -37,10 +48,14 @@ impl Migrations {
             }
         }
         // Reading and hashing the files is the expensive part: do it on every core.
-        let scanned_all = scan_all(base, &named, cache.as_deref());
+        let scanned_all = scan_all(base, &named, cache.as_deref(), &confs);
         if let Some(cache) = cache {
             for ((name, _, _, _), (scanned, stamp, hit)) in named.iter().zip(&scanned_all) {
-                if let (Ok(f), Some(stamp), false) = (scanned, stamp, hit) {
+                // A file with a `.sql.conf` is scanned each time: the
+                // configuration is not part of its stamp.
+                if let (Ok(f), Some(stamp), false, false) =
+                    (scanned, stamp, hit, confs.contains_key(name))
+                {
                     cache.put(name, *stamp, f);
                 }
             }
@@ -73,6 +88,9 @@ impl Migrations {
                     description,
                 } => (MigrationKind::Versioned, Some(version), description, true),
             };
+            if scanned.no_op && !is_down {
+                no_ops.push(name.clone());
+            }
             let migration = Migration {
                 script: name.clone(),
                 content,
@@ -179,6 +197,11 @@ impl Migrations {
             }
         }
         list.extend(repeatable.into_values());
+        for name in no_ops {
+            warnings.push(format!(
+                "{name}: the up part holds only comments; it is applied as a recorded no-op (nothing is sent)"
+            ));
+        }
         Ok(Migrations { list, warnings })
     }
 }
@@ -191,6 +214,9 @@ fn error_path(e: &Error) -> Option<&Path> {
         | Error::NulByte { path, .. }
         | Error::EmptyMigration { path }
         | Error::Section { path, .. }
+        | Error::FileRule { path, .. }
+        | Error::NotRegularFile { path, .. }
+        | Error::LinkOutsideProject { path, .. }
         | Error::OrphanDown { path, .. }
         | Error::Io { path, .. } => Some(path),
         Error::DuplicateVersion { second, .. } => Some(second),

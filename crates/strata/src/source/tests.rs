@@ -65,7 +65,7 @@ fn every_problem_is_reported() {
     let d = dir(&[
         ("V1__ok.sql", "SELECT 1;"),
         ("init.sql", "SELECT 1;"),
-        ("V2__empty.sql", "-- nothing\n"),
+        ("V2__empty.sql", "\n  \n"),
         ("V3__nul.sql", "SELECT 1;\0"),
     ]);
     let Err(Error::InvalidMigrations(errors)) = Migrations::from_dir(d.path()) else {
@@ -101,8 +101,10 @@ fn the_scan_cache_follows_symbolic_links() {
     // A migration that is a link to a shared file: an edit of the target
     // changes the target's stamp, not the link's, and must still show.
     let d = dir(&[("V1__a.sql", "SELECT 1;\n")]);
-    let shared = tempfile::tempdir().unwrap();
-    let target = shared.path().join("b.sql");
+    // Inside the project directory (here the migrations folder itself): a
+    // link leading elsewhere is refused.
+    std::fs::create_dir(d.path().join("shared")).unwrap();
+    let target = d.path().join("shared/b.sql");
     std::fs::write(&target, "SELECT 2;\n").unwrap();
     std::os::unix::fs::symlink(&target, d.path().join("V2__b.sql")).unwrap();
     let cache = d.path().join(".cache/scan");

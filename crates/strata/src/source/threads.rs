@@ -7,7 +7,9 @@ use std::path::Path;
 use super::folder::stat;
 use crate::cache::{ScanCache, Stamp};
 use crate::error::Error;
-use crate::migration::{Content, FileName, ScannedFile, scan};
+use std::collections::BTreeMap;
+
+use crate::migration::{Content, FileName, ScannedFile, scan_with};
 
 /// A listed file whose name parsed.
 pub(super) type Named = (String, FileName, Content, Option<std::fs::DirEntry>);
@@ -22,15 +24,16 @@ type Scanned = (Result<ScannedFile, Error>, Option<Stamp>, bool);
 /// Scans one file, or takes it from the cache when its stamp matches.
 fn scan_one(
     base: &Path,
-    name: &str,
-    content: &Content,
-    entry: Option<&std::fs::DirEntry>,
+    (name, _, content, entry): &Named,
     buf: &mut Vec<u8>,
     cache: Option<&ScanCache>,
     next: &mut usize,
+    conf: Option<bool>,
 ) -> Scanned {
+    // The cache does not know a `.sql.conf`: such a file is always read.
+    let cache = cache.filter(|_| conf.is_none());
     let stamp = match (cache, content) {
-        (Some(_), Content::File(file)) => match stat(file, entry) {
+        (Some(_), Content::File(file)) => match stat(file, entry.as_ref()) {
             Ok(meta) => Some(Stamp::of(&meta)),
             Err(e) => return (Err(Error::io(file, e)), None, false),
         },
@@ -41,7 +44,11 @@ fn scan_one(
     {
         return (Ok(hit), Some(*stamp), true);
     }
-    (read_and_scan(base, name, content, buf), stamp, false)
+    (
+        read_and_scan(base, name, content, buf, conf == Some(true)),
+        stamp,
+        false,
+    )
 }
 
 /// Reads a file into `buf` (reused, so thousands of small files cost no
@@ -51,6 +58,7 @@ fn read_and_scan(
     name: &str,
     content: &Content,
     buf: &mut Vec<u8>,
+    no_transaction: bool,
 ) -> Result<ScannedFile, Error> {
     use std::io::Read;
     let path = base.join(name);
@@ -64,30 +72,34 @@ fn read_and_scan(
                 .read_to_end(buf)
                 .map_err(|e| Error::io(file, e))?;
             if n as u64 > WHOLE_FILE_LIMIT {
-                return scan(&mut content.open()?, &path);
+                return scan_with(&mut content.open()?, &path, no_transaction);
             }
-            scan(&mut &buf[..], &path)
+            scan_with(&mut &buf[..], &path, no_transaction)
         }
-        Content::Static(bytes) => scan(&mut &bytes[..], &path),
+        Content::Static(bytes) => scan_with(&mut &bytes[..], &path, no_transaction),
     }
 }
 
 /// Scans every file, in parallel when there are many, keeping their order.
-pub(super) fn scan_all(base: &Path, named: &[Named], cache: Option<&ScanCache>) -> Vec<Scanned> {
+pub(super) fn scan_all(
+    base: &Path,
+    named: &[Named],
+    cache: Option<&ScanCache>,
+    confs: &BTreeMap<String, bool>,
+) -> Vec<Scanned> {
     let scan_chunk = |chunk: &[Named]| {
         let mut buf = Vec::with_capacity(64 * 1024);
         let mut next = 0;
         chunk
             .iter()
-            .map(|(name, _, content, entry)| {
+            .map(|named| {
                 scan_one(
                     base,
-                    name,
-                    content,
-                    entry.as_ref(),
+                    named,
                     &mut buf,
                     cache,
                     &mut next,
+                    confs.get(&named.0).copied(),
                 )
             })
             .collect::<Vec<_>>()

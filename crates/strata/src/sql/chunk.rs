@@ -1,5 +1,8 @@
 //! Streaming a script as chunks of whole statements, in bounded memory.
 
+use squawk_lexer::TokenKind;
+
+use super::check::is_skipped_line;
 use super::lexer::{Splitter, Step, is_trivia, tokens};
 use super::position::Location;
 use std::io::{self, BufRead};
@@ -117,6 +120,8 @@ pub struct Chunker<R: BufRead> {
     eof: bool,
     /// The largest `target_bytes` asked for; capacity below it is kept.
     target: usize,
+    /// The next token starts a line.
+    at_line_start: bool,
 }
 
 impl<R: BufRead> Chunker<R> {
@@ -149,6 +154,7 @@ impl<R: BufRead> Chunker<R> {
             pending: Vec::new(),
             eof: false,
             target: 0,
+            at_line_start: base.column == 1,
         }
     }
 
@@ -194,44 +200,88 @@ impl<R: BufRead> Chunker<R> {
     /// Feeds the splitter every token of the buffer whose end is certain;
     /// returns a chunk as soon as one is complete and big enough.
     fn scan(&mut self, target_bytes: usize) -> Option<Chunk> {
-        let at_stream_start = self.drained == 0 && self.lex_pos == 0;
         let buf = &self.buf;
         let mut pos = self.lex_pos;
         let mut stalled = false;
         let mut complete = false;
-        for tok in tokens(&buf[self.lex_pos..], at_stream_start) {
-            let end = pos + tok.len as usize;
-            if !self.eof && buf[end..].chars().nth(LOOKAHEAD_CHARS - 1).is_none() {
-                stalled = true;
-                break;
-            }
-            match self.splitter.step(tok.kind, &buf[pos..end]) {
-                Step::Outside | Step::Empty => {
-                    if self.statements == 0 {
-                        // Nothing of this chunk yet: drop the trivia.
-                        self.head_loc = self.head_loc.advance(&buf[self.head..end]);
-                        self.head = end;
+        // Set when the chunk ends early at a skipped `\restrict` line: where
+        // that line ends, so the next chunk starts after it.
+        let mut skip_to = None;
+        'outer: loop {
+            let at_stream_start = self.drained == 0 && pos == 0;
+            for tok in tokens(&buf[pos..], at_stream_start) {
+                let end = pos + tok.len as usize;
+                if !self.eof && buf[end..].chars().nth(LOOKAHEAD_CHARS - 1).is_none() {
+                    stalled = true;
+                    break 'outer;
+                }
+                if tok.kind == TokenKind::Unknown
+                    && &buf[pos..end] == "\\"
+                    && self.at_line_start
+                    && !self.splitter.in_statement()
+                {
+                    let line_end = match buf[pos..].find('\n') {
+                        Some(i) => pos + i,
+                        None if self.eof => buf.len(),
+                        None => {
+                            stalled = true;
+                            break 'outer;
+                        }
+                    };
+                    // pg_dump's `\restrict KEY` is psql's, never the server's
+                    // (other meta-commands are refused when the file is loaded).
+                    if is_skipped_line(&buf[pos..line_end]) {
+                        self.at_line_start = false;
+                        if self.statements == 0 {
+                            self.head_loc = self.head_loc.advance(&buf[self.head..line_end]);
+                            self.head = line_end;
+                            pos = line_end;
+                            continue 'outer;
+                        }
+                        skip_to = Some(line_end);
+                        pos = line_end;
+                        complete = true;
+                        break 'outer;
                     }
                 }
-                Step::Inside { .. } => {
-                    if !is_trivia(tok.kind) {
-                        self.last_content_end = end;
+                self.at_line_start = buf[pos..end].ends_with('\n');
+                match self.splitter.step(tok.kind, &buf[pos..end]) {
+                    Step::Outside | Step::Empty => {
+                        if self.statements == 0 {
+                            // Nothing of this chunk yet: drop the trivia.
+                            self.head_loc = self.head_loc.advance(&buf[self.head..end]);
+                            self.head = end;
+                        }
+                    }
+                    Step::Inside { .. } => {
+                        if !is_trivia(tok.kind) {
+                            self.last_content_end = end;
+                        }
+                    }
+                    Step::End => {
+                        self.statements += 1;
+                        self.chunk_end = end;
+                        complete = end - self.head >= target_bytes;
                     }
                 }
-                Step::End => {
-                    self.statements += 1;
-                    self.chunk_end = end;
-                    complete = end - self.head >= target_bytes;
+                pos = end;
+                if complete {
+                    break 'outer;
                 }
             }
-            pos = end;
-            if complete {
-                break;
-            }
+            break;
         }
         self.lex_pos = pos;
         self.stall = if stalled { self.buf.len() - pos } else { 0 };
-        complete.then(|| self.take_chunk())
+        if !complete {
+            return None;
+        }
+        let chunk = self.take_chunk();
+        if let Some(end) = skip_to {
+            self.head_loc = self.head_loc.advance(&self.buf[self.head..end]);
+            self.head = end;
+        }
+        Some(chunk)
     }
 
     /// At the end of input: the last chunk, with an unterminated last

@@ -17,6 +17,11 @@
 //! - [`locate`] turns PostgreSQL's error position (1-based, in characters,
 //!   into the query string sent) into a file line, column and the line's
 //!   text; [`line_column`] does the same for a byte offset.
+//! - The load-time checker (`check`) lexes a whole file as it is scanned and
+//!   refuses what must never be sent ([`ScriptProblem`]: unterminated tokens,
+//!   psql meta-commands, `COPY … FROM STDIN`, `standard_conforming_strings`
+//!   off); `classify` finds the statements that cannot run in a transaction
+//!   block ([`NonTransactional`]).
 //! - [`is_transaction_control`] recognises `BEGIN`/`COMMIT`/... so that the
 //!   engine can refuse them inside a transactional migration.
 //!
@@ -35,13 +40,18 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod check;
 mod chunk;
+mod classify;
 mod create_index;
 mod lexer;
 mod position;
 mod split;
 
+pub(crate) use check::{Checker, ScriptSummary, printable};
+pub use check::{ScriptProblem, Unterminated};
 pub use chunk::{Chunk, Chunker};
+pub use classify::NonTransactional;
 pub(crate) use create_index::{ConcurrentIndex, concurrent_index};
 pub use position::{Location, SourcePosition, line_column, locate, position_after_prefix};
 pub use split::{Statement, first_statement, is_transaction_control, statements};

@@ -1,8 +1,9 @@
 //! strata's integration tests, one binary (so one throwaway PostgreSQL
 //! cluster for all of them, started by strata-testkit on first use): the
 //! engine, database lifecycle and connections, the life of a migration,
-//! adopting another tool's history, the statement budget, and the
-//! partial report a failed run carries.
+//! adopting another tool's history, the statement budget, the partial
+//! report a failed run carries, and migration folders as other tools write
+//! them.
 
 mod adopt_from_other_tools;
 mod engine;
@@ -10,3 +11,4 @@ mod lifecycle;
 mod lifecycle_of_a_migration;
 mod partial_report;
 mod statements;
+mod world_folders;

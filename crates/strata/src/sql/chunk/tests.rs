@@ -393,3 +393,21 @@ fn a_million_statements_stream_in_bounded_memory() {
         .unwrap();
     assert!(peak_kib <= 64 * 1024, "peak RSS {peak_kib} KiB");
 }
+
+#[test]
+fn restrict_lines_are_never_part_of_a_chunk() {
+    let script = "\\restrict k1\nSET a = 1;\n\\unrestrict k1\nSELECT 1;\n\\restrict k2\n";
+    for target in [0, 1 << 20] {
+        let mut chunker = Chunker::new(script.as_bytes(), Location::START);
+        let mut texts = Vec::new();
+        while let Some(c) = chunker.next_chunk(target).unwrap() {
+            assert!(!c.text.contains('\\'), "{c:?}");
+            texts.push((c.text, c.line));
+        }
+        assert_eq!(
+            texts,
+            [("SET a = 1;".to_owned(), 2), ("SELECT 1;".to_owned(), 4)],
+            "target {target}"
+        );
+    }
+}
