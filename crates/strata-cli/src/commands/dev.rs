@@ -5,7 +5,7 @@ use strata::cluster::{ClusterStatus, StartOptions};
 
 use crate::cli::DevAction;
 use crate::context::{Ctx, blocking, local_cluster};
-use crate::render::json::{DevDatabase, DevRunning, DevStopped};
+use crate::render::env::{DevDatabase, DevRunning, DevStopped};
 
 /// Runs `strata dev`.
 pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {

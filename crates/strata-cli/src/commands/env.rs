@@ -13,7 +13,7 @@ use strata::config::{DatabaseConfig, UrlRole, check_url_policy};
 use super::driver::{Done, PerDatabase, for_each_database};
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
-use crate::render::json::{Admin, EnvDatabase, EnvDocument};
+use crate::render::env::{Admin, EnvDatabase, EnvDocument};
 use crate::render::{DbReport, env as show};
 
 /// Runs `strata env`.

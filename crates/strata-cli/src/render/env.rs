@@ -1,11 +1,11 @@
-//! `strata env`'s lines: the environment and where its name came from, its
-//! env files, and per database the URL, its origin and every policy check.
+//! `strata env`'s output, lines and JSON document: the environment and
+//! where its name came from, its env files, and per database the URL, its
+//! origin and every policy check; also `strata dev status`'s document.
 
 use std::path::Path;
 
+use serde::Serialize;
 use strata::config::{EnvNameSource, Origin, PolicyReport, ResolvedEnv};
-
-use super::json::{EnvFile, PolicyCheck};
 
 /// Where the environment's name came from, as `env` shows it.
 pub fn source(env: &ResolvedEnv) -> &'static str {
@@ -96,4 +96,79 @@ pub fn origin(root: &Path, origin: &Origin) -> String {
         Origin::Process => "process".to_owned(),
         Origin::File { path, line } => format!("{}:{line}", rel(root, path)),
     }
+}
+
+/// The document of `strata env`.
+#[derive(Debug, Serialize)]
+pub struct EnvDocument<'a> {
+    pub env: &'a str,
+    pub databases: Vec<&'a EnvDatabase>,
+    /// Where the environment's name came from (`--env`, `STRATA_ENV` …).
+    pub source: &'static str,
+    pub protected: bool,
+    pub env_files: Vec<EnvFile>,
+}
+
+/// An env file of the environment.
+#[derive(Debug, Serialize)]
+pub struct EnvFile {
+    pub path: String,
+    pub loaded: bool,
+}
+
+/// A database in [`EnvDocument`] (owned: it is built before the document).
+#[derive(Debug, Serialize)]
+pub struct EnvDatabase {
+    pub name: String,
+    pub url_env: String,
+    pub url: Option<String>,
+    /// `process`, `FILE:LINE` or `local_cluster`.
+    pub origin: Option<String>,
+    pub database: Option<String>,
+    pub policy: Vec<PolicyCheck>,
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin: Option<Admin>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A policy rule's result.
+#[derive(Debug, Serialize)]
+pub struct PolicyCheck {
+    pub rule: String,
+    pub passed: bool,
+    pub message: String,
+}
+
+/// The server-level connection `db create|drop|reset` would use.
+#[derive(Debug, Serialize)]
+pub struct Admin {
+    pub url: String,
+    /// Where its credentials come from.
+    pub source: String,
+}
+
+/// `strata dev status` on a running cluster.
+#[derive(Debug, Serialize)]
+pub struct DevRunning<'a> {
+    pub running: bool,
+    pub port: u16,
+    pub pid: u32,
+    pub data_dir: &'a Path,
+    pub databases: Vec<DevDatabase<'a>>,
+}
+
+/// A database of the local cluster.
+#[derive(Debug, Serialize)]
+pub struct DevDatabase<'a> {
+    pub name: &'a str,
+    pub url: String,
+}
+
+/// `strata dev status` when the cluster is not running.
+#[derive(Debug, Serialize)]
+pub struct DevStopped<'a> {
+    pub running: bool,
+    pub dir: &'a Path,
 }

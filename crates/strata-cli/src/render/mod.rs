@@ -4,9 +4,14 @@
 //!
 //! - [`status`]: the `status` table and its summary line;
 //! - [`lines`]: the one-line results of the other commands;
-//! - [`env`]: `strata env`'s lines;
-//! - [`json`]: every `--json` document, as serde structs (SPEC §10).
+//! - [`env`]: `strata env`'s lines and document (and `dev status`'s);
+//! - [`db`]: the document of `strata db …`;
+//! - [`json`]: the documents of the migration commands (SPEC §10).
+//!
+//! Every `--json` document is a serde-derived struct: field order is key
+//! order, and a JSON schema can be derived from them.
 
+pub mod db;
 pub mod env;
 pub mod json;
 pub mod lines;

@@ -9,7 +9,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::json::Action;
+use crate::render::db::Action;
 
 /// Truncates the tables of `db`'s schemas.
 pub(super) async fn clean(

@@ -5,7 +5,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::json::Action;
+use crate::render::db::Action;
 
 /// Creates `db` unless it exists.
 pub(super) async fn create(

@@ -6,7 +6,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::json::Action;
+use crate::render::db::Action;
 
 /// Drops `db` if it exists.
 pub(super) async fn drop(

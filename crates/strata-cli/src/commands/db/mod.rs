@@ -24,7 +24,7 @@ use strata::config::DatabaseConfig;
 use super::driver::{Done, PerDatabase, for_each_database};
 use crate::cli::DbAction;
 use crate::context::{AdminEndpoint, Ctx};
-use crate::render::json::{Action, DbDatabase, DbDocument};
+use crate::render::db::{Action, DbDatabase, DbDocument};
 use crate::render::{DbReport, lines};
 
 /// Runs `strata db …`.

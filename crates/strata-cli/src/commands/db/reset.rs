@@ -9,7 +9,7 @@ use strata::migrator::{Event, MigrateOptions, Migrator};
 
 use crate::cli::ResetArgs;
 use crate::context::Ctx;
-use crate::render::json::Action;
+use crate::render::db::Action;
 use crate::render::{DbReport, executed_line};
 
 /// Recreates `db` empty, migrates it and seeds it.

@@ -10,7 +10,7 @@ use strata::database::SeedFile;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::json::Action;
+use crate::render::db::Action;
 
 /// Runs `db`'s seed files, if it has any.
 pub(super) async fn seed(

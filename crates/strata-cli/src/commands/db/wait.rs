@@ -8,7 +8,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::json::Action;
+use crate::render::db::Action;
 
 /// Waits up to `timeout` seconds for `db`.
 pub(super) async fn wait(
