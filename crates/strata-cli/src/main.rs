@@ -63,7 +63,7 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Baseline(a) => commands::baseline::run(&ctx, a).await,
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
             Command::Db(a) => commands::db::run(&ctx, &a.action).await,
-            Command::Env => commands::env::run(&ctx),
+            Command::Env => commands::env::run(&ctx).await,
             Command::Init | Command::New(_) => Ok(()),
         }
     })

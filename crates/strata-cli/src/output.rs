@@ -6,7 +6,7 @@
 //! closed stdout are dropped (ripgrep's behaviour), never a panic.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -55,8 +55,17 @@ fn percent_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, ENCODED).to_string()
 }
 
-/// Output settings for one invocation.
-#[derive(Debug, Clone)]
+/// A stream the output writes to, shared by the clones of one [`Output`].
+type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+fn sink(w: impl Write + Send + 'static) -> Sink {
+    Arc::new(Mutex::new(Box::new(w)))
+}
+
+/// Output settings for one invocation, and the two streams (stdout for
+/// results, stderr for the rest): the process's in `main`, any [`Write`] in
+/// tests.
+#[derive(Clone)]
 pub struct Output {
     /// `--json`.
     pub json: bool,
@@ -70,12 +79,14 @@ pub struct Output {
     pub stdout_color: bool,
     /// stderr is a terminal (progress bars allowed).
     pub stderr_tty: bool,
+    stdout: Sink,
+    stderr: Sink,
 }
 
 impl Output {
-    /// From the global flags and the environment: colour only on a terminal
-    /// that supports it, never with `--no-color` or `NO_COLOR`, always with
-    /// `CLICOLOR_FORCE`.
+    /// From the global flags and the environment, over the process's stdout
+    /// and stderr: colour only on a terminal that supports it, never with
+    /// `--no-color` or `NO_COLOR`, always with `CLICOLOR_FORCE`.
     pub fn new(json: bool, quiet: bool, verbose: bool, no_color: bool) -> Output {
         let stderr_tty = std::io::stderr().is_terminal();
         // `--no-color` wins; otherwise anstream decides from NO_COLOR,
@@ -90,7 +101,32 @@ impl Output {
             color: wanted(anstream::AutoStream::choice(&std::io::stderr())),
             stdout_color: wanted(anstream::AutoStream::choice(&std::io::stdout())),
             stderr_tty,
+            stdout: sink(std::io::stdout()),
+            stderr: sink(std::io::stderr()),
         }
+    }
+
+    /// The same settings over other streams (a buffer, in tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn with_streams(
+        self,
+        stdout: impl Write + Send + 'static,
+        stderr: impl Write + Send + 'static,
+    ) -> Output {
+        Output {
+            stdout: sink(stdout),
+            stderr: sink(stderr),
+            ..self
+        }
+    }
+
+    /// Writes `text` and a newline to a stream, scrubbed. A write error (a
+    /// closed pipe: EPIPE) is dropped, never a panic or an error.
+    fn line(stream: &Sink, prefix: &str, text: &str) {
+        let mut w = stream
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writeln!(w, "{prefix}{}", scrub(text));
     }
 
     /// A result line on stdout (suppressed under `--json` and `--quiet`).
@@ -98,7 +134,7 @@ impl Output {
         if self.json || self.quiet {
             return;
         }
-        let _ = writeln!(std::io::stdout().lock(), "{}", scrub(text));
+        Output::line(&self.stdout, "", text);
     }
 
     /// A progress/info line on stderr (suppressed under `--quiet`).
@@ -106,7 +142,7 @@ impl Output {
         if self.quiet {
             return;
         }
-        let _ = writeln!(std::io::stderr().lock(), "{}", scrub(text));
+        Output::line(&self.stderr, "", text);
     }
 
     /// A warning on stderr (suppressed under `--quiet`).
@@ -119,13 +155,25 @@ impl Output {
         } else {
             "warning"
         };
-        let _ = writeln!(std::io::stderr().lock(), "{prefix}: {}", scrub(text));
+        Output::line(&self.stderr, &format!("{prefix}: "), text);
+    }
+
+    /// A question on stderr, without a newline, flushed (the answer is read
+    /// from stdin by the caller). Shown under `--quiet` too; not scrubbed: it
+    /// names only the database and its redacted URL.
+    pub fn prompt(&self, text: &str) {
+        let mut w = self
+            .stderr
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = write!(w, "{text}");
+        let _ = w.flush();
     }
 
     /// The one JSON document on stdout.
-    pub fn json(&self, value: &serde_json::Value) {
+    pub fn json(&self, value: &impl serde::Serialize) {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
-        let _ = writeln!(std::io::stdout().lock(), "{}", scrub(&text));
+        Output::line(&self.stdout, "", &text);
     }
 
     /// An error with its whole chain, on stderr.
@@ -152,7 +200,7 @@ impl Output {
         } else {
             "error"
         };
-        let _ = writeln!(std::io::stderr().lock(), "{prefix}: {}", scrub(&text));
+        Output::line(&self.stderr, &format!("{prefix}: "), &text);
     }
 }
 

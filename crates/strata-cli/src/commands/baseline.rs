@@ -7,14 +7,17 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 use strata::adopt::{AdoptOptions, Tool, adopt};
+use strata::config::DatabaseConfig;
 use strata::history::{NewRow, TableName};
+use strata::migration::Version;
 
-use super::{finish, record_failure};
+use super::driver::{Done, PerDatabase, for_each_database};
 use crate::cli::BaselineArgs;
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
+use crate::render::{DbReport, json, lines};
 
 /// Runs `strata baseline`.
 pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
@@ -33,105 +36,114 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
         .as_deref()
         .map(|t| TableName::parse(t).map_err(|e| exit(USAGE, format!("--from-table {t}: {e}"))))
         .transpose()?;
-    let mut docs = Vec::new();
-    let mut errors = Vec::new();
-    for db in ctx.databases()? {
-        let mut r = crate::render::DbReport {
-            name: db.name.clone(),
-            table: ctx.table(db).to_string(),
-            ..Default::default()
+    let baseline = Baseline {
+        args,
+        version,
+        tool,
+        from_table,
+    };
+    for_each_database(ctx, &baseline).await
+}
+
+struct Baseline<'a> {
+    args: &'a BaselineArgs,
+    version: Option<Version>,
+    tool: Option<Tool>,
+    from_table: Option<TableName>,
+}
+
+impl PerDatabase for Baseline<'_> {
+    /// The rows recorded; None when the database failed.
+    type Extra = Option<Vec<NewRow>>;
+
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        recorded: &mut Option<Vec<NewRow>>,
+    ) -> Result<()> {
+        let args = self.args;
+        let endpoint = ctx.endpoint(db).await?;
+        r.url = Some(endpoint.redacted().to_owned());
+        let wait = Duration::from_secs(args.connect.wait);
+        // The lock is held on this connection's session.
+        let client = ctx.connect(&endpoint, wait).await?;
+        let out = ctx.out.clone();
+        let name = db.name.clone();
+        let mut on_wait = |h: &strata::error::LockHolder| {
+            out.info(&format!(
+                "{name}: waiting for the migration lock, held by {h}"
+            ))
         };
-        let result: Result<Vec<NewRow>> = async {
-            let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted().to_owned());
-            let wait = Duration::from_secs(args.connect.wait);
-            // The lock is held on this connection's session.
-            let client = ctx.connect(&endpoint, wait).await?;
-            let out = ctx.out.clone();
-            let name = db.name.clone();
-            let mut on_wait = |h: &strata::error::LockHolder| {
-                out.info(&format!(
-                    "{name}: waiting for the migration lock, held by {h}"
-                ))
-            };
-            let session = ctx.session(&args.lock);
-            let table = ctx.table(db);
-            match (tool, &version) {
-                (Some(tool), _) => {
-                    let migrations = ctx.migrations(db)?;
-                    let opts = AdoptOptions {
-                        tool,
-                        from_table: from_table.clone(),
-                        dry_run: args.dry_run,
-                        session,
-                    };
-                    let rep = adopt(&client, &table, &migrations, &opts, &mut on_wait).await?;
-                    let verb = if args.dry_run {
-                        "would record"
-                    } else {
-                        "recorded"
-                    };
-                    for row in &rep.recorded {
-                        ctx.out.result(&format!(
-                            "{}: {verb} {} {} ({})",
-                            db.name,
-                            row.kind.as_str(),
-                            row.version
-                                .as_ref()
-                                .map(|v| format!("V{v}"))
-                                .unwrap_or_else(|| "R".into()),
-                            row.script
-                        ));
-                    }
-                    ctx.out.info(&format!(
-                        "{}: {} {} row(s) from {tool}'s history {} into {table}",
-                        db.name,
-                        if args.dry_run {
-                            "would adopt"
-                        } else {
-                            "adopted"
-                        },
-                        rep.recorded.len(),
-                        rep.source
-                    ));
-                    Ok(rep.recorded)
+        let session = ctx.session(&args.lock);
+        let table = ctx.table(db);
+        match (self.tool, &self.version) {
+            (Some(tool), _) => {
+                let migrations = ctx.migrations(db)?;
+                let opts = AdoptOptions {
+                    tool,
+                    from_table: self.from_table.clone(),
+                    dry_run: args.dry_run,
+                    session,
+                };
+                let rep = adopt(&client, &table, &migrations, &opts, &mut on_wait).await?;
+                let verb = if args.dry_run {
+                    "would record"
+                } else {
+                    "recorded"
+                };
+                for row in &rep.recorded {
+                    ctx.out.result(&lines::recorded_row(&db.name, verb, row));
                 }
-                (None, Some(v)) => {
+                ctx.out.info(&format!(
+                    "{}: {} {} row(s) from {tool}'s history {} into {table}",
+                    db.name,
                     if args.dry_run {
-                        ctx.out
-                            .result(&format!("{}: would baseline at version {v}", db.name));
-                        return Ok(Vec::new());
-                    }
+                        "would adopt"
+                    } else {
+                        "adopted"
+                    },
+                    rep.recorded.len(),
+                    rep.source
+                ));
+                *recorded = Some(rep.recorded);
+            }
+            (None, Some(v)) => {
+                if args.dry_run {
+                    ctx.out
+                        .result(&format!("{}: would baseline at version {v}", db.name));
+                } else {
                     strata::baseline::baseline(&client, &table, v, &session, &mut on_wait).await?;
                     ctx.out
                         .result(&format!("{}: baselined at version {v} ({table})", db.name));
-                    Ok(Vec::new())
                 }
-                (None, None) => Err(exit(USAGE, "give a VERSION or --from TOOL")),
+                *recorded = Some(Vec::new());
             }
+            (None, None) => return Err(exit(USAGE, "give a VERSION or --from TOOL")),
         }
-        .await;
-        match result {
-            Err(e) => {
-                record_failure(ctx, &mut r, e, &mut errors);
-                docs.push(json!({"name": r.name, "url": r.url, "history_table": r.table, "error": r.error}));
-            }
-            Ok(rows) => docs.push(json!({
-                "name": r.name,
-                "url": r.url,
-                "history_table": r.table,
-                "baseline": version.as_ref().map(ToString::to_string),
-                "from": tool.map(Tool::as_str),
-                "recorded": rows.iter().map(|x| json!({
-                    "version": x.version.as_ref().map(ToString::to_string), "kind": x.kind.as_str(), "script": x.script, "checksum": x.checksum.map(|c| c.to_hex()),
-                })).collect::<Vec<_>>(),
-                "dry_run": args.dry_run,
-            })),
+        Ok(())
+    }
+
+    fn document<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        dbs: &'a [Done<Option<Vec<NewRow>>>],
+    ) -> impl Serialize + 'a {
+        json::Document {
+            env: &ctx.env.name,
+            databases: dbs
+                .iter()
+                .map(|d| {
+                    let done = d.extra.as_ref().map(|rows| json::Baselined {
+                        baseline: self.version.as_ref().map(ToString::to_string),
+                        from: self.tool.map(Tool::as_str),
+                        recorded: rows.iter().map(json::Recorded::from).collect(),
+                        dry_run: self.args.dry_run,
+                    });
+                    json::Changed::new(&d.report, done)
+                })
+                .collect(),
         }
     }
-    if ctx.out.json {
-        ctx.out
-            .json(&json!({"env": ctx.env.name, "databases": docs}));
-    }
-    finish(errors)
 }

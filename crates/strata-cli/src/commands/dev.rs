@@ -1,11 +1,11 @@
 //! `strata dev up|down|status`: the embedded local cluster (SPEC §6).
 
 use anyhow::Result;
-use serde_json::json;
 use strata::cluster::{ClusterStatus, StartOptions};
 
 use crate::cli::DevAction;
 use crate::context::{Ctx, blocking, local_cluster};
+use crate::render::env::{DevDatabase, DevRunning, DevStopped};
 
 /// Runs `strata dev`.
 pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
@@ -35,12 +35,21 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
             match &status {
                 ClusterStatus::Running(info) => {
                     if ctx.out.json {
-                        let dbs: Vec<_> = ctx
+                        let databases = ctx
                             .databases()?
                             .iter()
-                            .map(|d| json!({"name": d.name, "url": info.url(&format!("{}_{}", d.name, ctx.env.name))}))
+                            .map(|d| DevDatabase {
+                                name: &d.name,
+                                url: info.url(&format!("{}_{}", d.name, ctx.env.name)),
+                            })
                             .collect();
-                        ctx.out.json(&json!({"running": true, "port": info.port, "pid": info.pid, "data_dir": info.data_dir, "databases": dbs}));
+                        ctx.out.json(&DevRunning {
+                            running: true,
+                            port: info.port,
+                            pid: info.pid,
+                            data_dir: &info.data_dir,
+                            databases,
+                        });
                     } else {
                         ctx.out.result(&format!(
                             "running on 127.0.0.1:{} (pid {}, data {})",
@@ -53,7 +62,10 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
                 }
                 _ => {
                     if ctx.out.json {
-                        ctx.out.json(&json!({"running": false, "dir": dir}));
+                        ctx.out.json(&DevStopped {
+                            running: false,
+                            dir: &dir,
+                        });
                     } else {
                         ctx.out.result(&format!(
                             "not running (cluster dir {}); start it with `strata dev up`",

@@ -6,177 +6,143 @@
 //! URL is invalid or violates a rule (after showing everything). An unset
 //! URL is shown, not an error: other commands report it when they need it.
 
-use std::path::Path;
-
 use anyhow::Result;
-use serde_json::{Value, json};
-use strata::config::{EnvNameSource, Origin, PolicyReport, UrlRole, check_url_policy};
+use serde::Serialize;
+use strata::config::{DatabaseConfig, UrlRole, check_url_policy};
 
+use super::driver::{Done, PerDatabase, for_each_database};
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
+use crate::render::env::{Admin, EnvDatabase, EnvDocument};
+use crate::render::{DbReport, env as show};
 
 /// Runs `strata env`.
-pub fn run(ctx: &Ctx) -> Result<()> {
-    let root = ctx.project.root();
-    let env = &ctx.env;
-    let source = match env.name_source {
-        EnvNameSource::Flag => "--env",
-        EnvNameSource::StrataEnv => "STRATA_ENV",
-        EnvNameSource::DefaultEnv => "default_env",
-        EnvNameSource::Fallback => "default",
-    };
-    let mut files: Vec<Value> = Vec::new();
-    for f in &env.spec.env_files {
-        let loaded = env.loaded_files.contains(f);
-        files.push(json!({"path": rel(root, f), "loaded": loaded}));
-    }
+pub async fn run(ctx: &Ctx) -> Result<()> {
+    for_each_database(ctx, &Env).await
+}
 
-    let mut bad = 0usize;
-    let mut dbs: Vec<Value> = Vec::new();
-    let mut lines: Vec<String> = vec![
-        format!(
-            "environment {} (from {source}){}",
-            env.name,
-            if env.spec.protected {
-                ", protected"
-            } else {
-                ""
-            }
-        ),
-        format!(
-            "env files: {}",
-            if files.is_empty() {
-                "none".to_owned()
-            } else {
-                env.spec
-                    .env_files
-                    .iter()
-                    .map(|f| {
-                        let state = if env.loaded_files.contains(f) {
-                            "loaded"
-                        } else {
-                            "not found, skipped"
-                        };
-                        format!("{} ({state})", rel(root, f))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ),
-    ];
-    for db in ctx.databases()? {
-        lines.push(String::new());
-        lines.push(format!("{}  ({})", db.name, db.url_env));
-        let mut v = json!({
-            "name": db.name,
-            "url_env": db.url_env,
-            "url": null,
-            "origin": null,
-            "database": null,
-            "policy": [],
-            "passed": true,
-        });
-        match ctx.target(db) {
-            Err(e) => {
-                bad += 1;
-                lines.push(format!("  error   {e:#}"));
-                v["error"] = json!(format!("{e:#}"));
-                v["passed"] = json!(false);
-            }
-            Ok(target) => {
-                match (&target.url, &target.origin) {
-                    (Some(url), Some(origin)) => {
-                        lines.push(format!("  url     {url}"));
-                        lines.push(format!("  from    {}", origin_text(root, origin)));
-                        v["url"] = json!(url.redacted());
-                        v["origin"] = json!(origin_text(root, origin));
-                        v["database"] = json!(url.database());
-                    }
-                    _ if target.local_cluster => {
-                        let name = format!("{}_{}", db.name, env.name);
-                        lines.push(format!(
-                            "  url     not set: the local cluster's database {name} is used"
-                        ));
-                        v["origin"] = json!("local_cluster");
-                        v["database"] = json!(name);
-                    }
-                    _ => lines.push(format!(
-                        "  url     not set ({} is empty or unset)",
-                        db.url_env
-                    )),
-                }
-                let mut checks = Vec::new();
-                if let Some(report) = &target.policy {
-                    show_checks(report, "", &mut lines, &mut checks);
-                }
-                let admin = ctx.libpq.admin_url(&target);
-                if let Some((url, source)) = &admin {
-                    lines.push(format!("  admin   {url}  (credentials: {source})"));
-                    v["admin"] = json!({"url": url.redacted(), "source": source.to_string()});
-                    let report = match &target.admin_policy {
-                        Some(r) => r.clone(),
-                        None => check_url_policy(&env.spec, url, UrlRole::Admin),
-                    };
-                    show_checks(&report, "admin ", &mut lines, &mut checks);
-                }
-                if checks.is_empty() && target.url.is_some() {
-                    lines.push("  policy  no rules in this environment".to_owned());
-                }
-                let passed = checks.iter().all(|c| c["passed"] == json!(true));
-                if !passed {
-                    bad += 1;
-                }
-                v["policy"] = json!(checks);
-                v["passed"] = json!(passed);
-            }
+struct Env;
+
+impl PerDatabase for Env {
+    /// What the document shows of the database (always set: nothing fails).
+    type Extra = Option<EnvDatabase>;
+
+    fn before(&self, ctx: &Ctx, _: &[&DatabaseConfig]) -> Result<()> {
+        for l in show::header(ctx.project.root(), &ctx.env) {
+            ctx.out.result(&l);
         }
-        dbs.push(v);
+        Ok(())
     }
 
-    if ctx.out.json {
-        ctx.out.json(&json!({
-            "env": env.name,
-            "databases": dbs,
-            "source": source,
-            "protected": env.spec.protected,
-            "env_files": files,
-        }));
-    } else {
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        _: &mut DbReport,
+        shown: &mut Option<EnvDatabase>,
+    ) -> Result<()> {
+        let (lines, v) = database(ctx, db);
         for l in &lines {
             ctx.out.result(l);
         }
+        *shown = Some(v);
+        Ok(())
     }
-    if bad > 0 {
-        return Err(exit(
-            USAGE,
-            format!("{bad} database(s) have an invalid URL or fail a policy check"),
-        ));
+
+    fn document<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        dbs: &'a [Done<Option<EnvDatabase>>],
+    ) -> impl Serialize + 'a {
+        let env = &ctx.env;
+        EnvDocument {
+            env: &env.name,
+            databases: dbs.iter().filter_map(|d| d.extra.as_ref()).collect(),
+            source: show::source(env),
+            protected: env.spec.protected,
+            env_files: show::env_files(ctx.project.root(), env),
+        }
     }
-    Ok(())
+
+    fn conclude(&self, dbs: &[Done<Option<EnvDatabase>>]) -> Result<()> {
+        let bad = dbs
+            .iter()
+            .filter(|d| d.extra.as_ref().is_some_and(|v| !v.passed))
+            .count();
+        if bad > 0 {
+            return Err(exit(
+                USAGE,
+                format!("{bad} database(s) have an invalid URL or fail a policy check"),
+            ));
+        }
+        Ok(())
+    }
 }
 
-fn show_checks(report: &PolicyReport, prefix: &str, lines: &mut Vec<String>, out: &mut Vec<Value>) {
-    for c in &report.checks {
-        let mark = if c.passed { "ok  " } else { "FAIL" };
-        lines.push(format!("  {mark}    {prefix}{}: {}", c.rule, c.message));
-        out.push(json!({
-            "rule": format!("{prefix}{}", c.rule).replace(' ', "_"),
-            "passed": c.passed,
-            "message": c.message,
-        }));
+/// A database's lines and its entry in the document.
+fn database(ctx: &Ctx, db: &DatabaseConfig) -> (Vec<String>, EnvDatabase) {
+    let root = ctx.project.root();
+    let env = &ctx.env;
+    let mut lines = vec![String::new(), format!("{}  ({})", db.name, db.url_env)];
+    let mut v = EnvDatabase {
+        name: db.name.clone(),
+        url_env: db.url_env.clone(),
+        url: None,
+        origin: None,
+        database: None,
+        policy: Vec::new(),
+        passed: true,
+        admin: None,
+        error: None,
+    };
+    let target = match ctx.target(db) {
+        Err(e) => {
+            lines.push(format!("  error   {e:#}"));
+            v.error = Some(format!("{e:#}"));
+            v.passed = false;
+            return (lines, v);
+        }
+        Ok(target) => target,
+    };
+    match (&target.url, &target.origin) {
+        (Some(url), Some(origin)) => {
+            lines.push(format!("  url     {url}"));
+            lines.push(format!("  from    {}", show::origin(root, origin)));
+            v.url = Some(url.redacted());
+            v.origin = Some(show::origin(root, origin));
+            v.database = Some(url.database().to_owned());
+        }
+        _ if target.local_cluster => {
+            let name = format!("{}_{}", db.name, env.name);
+            lines.push(format!(
+                "  url     not set: the local cluster's database {name} is used"
+            ));
+            v.origin = Some("local_cluster".to_owned());
+            v.database = Some(name);
+        }
+        _ => lines.push(format!(
+            "  url     not set ({} is empty or unset)",
+            db.url_env
+        )),
     }
-}
-
-fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
-
-fn origin_text(root: &Path, origin: &Origin) -> String {
-    match origin {
-        Origin::Process => "process".to_owned(),
-        Origin::File { path, line } => format!("{}:{line}", rel(root, path)),
+    if let Some(report) = &target.policy {
+        show::checks(report, "", &mut lines, &mut v.policy);
     }
+    if let Some((url, source)) = &ctx.libpq.admin_url(&target) {
+        lines.push(format!("  admin   {url}  (credentials: {source})"));
+        v.admin = Some(Admin {
+            url: url.redacted(),
+            source: source.to_string(),
+        });
+        let report = match &target.admin_policy {
+            Some(r) => r.clone(),
+            None => check_url_policy(&env.spec, url, UrlRole::Admin),
+        };
+        show::checks(&report, "admin ", &mut lines, &mut v.policy);
+    }
+    if v.policy.is_empty() && target.url.is_some() {
+        lines.push("  policy  no rules in this environment".to_owned());
+    }
+    v.passed = v.policy.iter().all(|c| c.passed);
+    (lines, v)
 }

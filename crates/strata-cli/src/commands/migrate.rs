@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use strata::config::DatabaseConfig;
 use strata::migration::Version;
 use strata::migrator::{Event, MigrateOptions, Migrator};
 use strata::plan::{Plan, PlanOptions};
 
-use super::{finish, record_failure, release_at_exit};
+use super::driver::{Done, PerDatabase, for_each_database};
+use super::release_at_exit;
 use crate::cli::MigrateArgs;
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
-use crate::render::{DbReport, executed_line, json_document};
+use crate::render::{DbReport, executed_line, json, lines};
 
 /// Parses a `--target` version.
 pub fn parse_target(s: &str) -> Result<Version> {
@@ -26,22 +29,29 @@ pub fn parse_target(s: &str) -> Result<Version> {
 /// Runs `strata migrate`.
 pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
     let target = args.target.as_deref().map(parse_target).transpose()?;
-    let mut reports: Vec<DbReport> = Vec::new();
-    let mut errors = Vec::new();
-    let mut failed = super::Failed::default();
-    for db in ctx.databases()? {
-        let mut r = DbReport {
-            name: db.name.clone(),
-            table: ctx.table(db).to_string(),
-            ..Default::default()
-        };
-        if failed.skip_dependent(ctx, db, &mut r) {
-            reports.push(r);
-            continue;
-        }
+    for_each_database(ctx, &Migrate { args, target }).await
+}
+
+struct Migrate<'a> {
+    args: &'a MigrateArgs,
+    target: Option<Version>,
+}
+
+impl PerDatabase for Migrate<'_> {
+    type Extra = ();
+    const SKIPS_DEPENDENTS: bool = true;
+
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        _: &mut (),
+    ) -> Result<()> {
+        let args = self.args;
         let opts = MigrateOptions {
             plan: PlanOptions {
-                target: target.clone(),
+                target: self.target.clone(),
                 allow_out_of_order: args.allow_out_of_order,
             },
             dry_run: args.dry_run,
@@ -49,40 +59,26 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
             session: ctx.session(&args.lock),
             resume: args.resume,
         };
-        let result = migrate_one(
-            ctx,
-            db,
-            opts,
-            Duration::from_secs(args.connect.wait),
-            &mut r,
-        )
-        .await;
-        if let Err(e) = result {
-            failed.insert(&db.name);
-            record_failure(ctx, &mut r, e, &mut errors);
-        }
-        reports.push(r);
+        migrate_one(ctx, db, opts, Duration::from_secs(args.connect.wait), r).await
     }
-    if ctx.out.json {
-        ctx.out.json(&json_document(&ctx.env.name, &reports, true));
-    } else if reports.len() > 1 {
-        ctx.out.info("summary:");
-        for r in &reports {
-            let detail = match (r.outcome(), &r.skipped) {
-                ("skipped", Some(s)) => s.clone(),
-                ("failed", _) => "failed".to_owned(),
-                _ => format!("{} applied", r.executed.len()),
-            };
-            ctx.out.info(&format!("  {}: {detail}", r.name));
+
+    fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<()>]) -> impl Serialize + 'a {
+        json::document(&ctx.env.name, dbs.iter().map(|d| &d.report), true)
+    }
+
+    fn summary(&self, ctx: &Ctx, dbs: &[Done<()>]) {
+        if dbs.len() > 1 {
+            ctx.out.info("summary:");
+            for d in dbs {
+                ctx.out.info(&lines::migrate_summary(&d.report));
+            }
         }
     }
-    release_at_exit(reports);
-    finish(errors)
 }
 
 async fn migrate_one(
     ctx: &Ctx,
-    db: &strata::config::DatabaseConfig,
+    db: &DatabaseConfig,
     opts: MigrateOptions,
     wait: Duration,
     r: &mut DbReport,
@@ -199,59 +195,21 @@ async fn migrate_one(
     r.executed.clone_from(&report.executed);
     if report.dry_run {
         if report.plan.to_apply.is_empty() {
-            ctx.out
-                .result(&format!("{}: up to date, nothing to apply", db.name));
+            ctx.out.result(&lines::nothing_to_apply(&db.name));
         }
         for i in &report.plan.to_apply {
             let m = &migrations.list[*i];
-            let label = m
-                .version
-                .as_ref()
-                .map_or_else(|| "R".to_owned(), |v| format!("V{v}"));
-            let tx = if m.no_transaction() {
-                " (no transaction)"
-            } else {
-                ""
-            };
-            ctx.out.result(&format!(
-                "{}: would apply {label} {}{tx}  [{}]",
-                db.name, m.description, m.script
-            ));
+            ctx.out.result(&lines::would_apply(&db.name, m));
             if ctx.out.verbose {
                 let sql = m.content.read_part(&m.up, &m.script)?;
                 ctx.out.result(sql.trim_end());
             }
         }
     } else if report.executed.is_empty() {
-        let current = report
-            .plan
-            .entries
-            .iter()
-            .rev()
-            // Repeatables come last and have no version: skip them.
-            .filter(|e| e.version.is_some())
-            .find(|e| {
-                e.version.is_some()
-                    && matches!(
-                        e.state,
-                        strata::plan::State::Applied | strata::plan::State::Baseline
-                    )
-            })
-            .and_then(|e| e.version.clone());
-        ctx.out.result(&format!(
-            "{}: up to date{}",
-            db.name,
-            current
-                .map(|v| format!(" (version {v})"))
-                .unwrap_or_default()
-        ));
+        ctx.out.result(&lines::up_to_date(&db.name, &report.plan));
     } else {
-        let total: u64 = report.executed.iter().map(|e| e.execution_ms).sum();
-        ctx.out.info(&format!(
-            "{}: {} migration(s) applied ({total} ms)",
-            db.name,
-            report.executed.len()
-        ));
+        ctx.out
+            .info(&lines::applied_total(&db.name, &report.executed));
     }
     r.problems = report.plan.blockers.clone();
     r.plan = Some(report.plan);

@@ -6,106 +6,88 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
+use strata::config::DatabaseConfig;
 use strata::repair::{RepairOptions, RepairReport, repair};
 
-use super::{finish, record_failure};
+use super::driver::{Done, PerDatabase, for_each_database};
 use crate::cli::RepairArgs;
 use crate::context::Ctx;
+use crate::render::{DbReport, json, lines};
 
 /// Runs `strata repair`.
 pub async fn run(ctx: &Ctx, args: &RepairArgs) -> Result<()> {
-    let mut docs = Vec::new();
-    let mut errors = Vec::new();
-    let (remove, accept) = if args.dry_run {
-        ("would remove", "would record")
-    } else {
-        ("removed", "recorded")
-    };
-    for db in ctx.databases()? {
-        let mut r = crate::render::DbReport {
-            name: db.name.clone(),
-            table: ctx.table(db).to_string(),
-            ..Default::default()
+    for_each_database(ctx, &Repair { args }).await
+}
+
+struct Repair<'a> {
+    args: &'a RepairArgs,
+}
+
+impl PerDatabase for Repair<'_> {
+    /// What was repaired; None when the database failed.
+    type Extra = Option<RepairReport>;
+
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        done: &mut Option<RepairReport>,
+    ) -> Result<()> {
+        let args = self.args;
+        let migrations = ctx.migrations(db)?;
+        let endpoint = ctx.endpoint(db).await?;
+        r.url = Some(endpoint.redacted().to_owned());
+        let wait = Duration::from_secs(args.connect.wait);
+        // The lock, when taken, is held on this connection's session.
+        let client = ctx.connect(&endpoint, wait).await?;
+        let opts = RepairOptions {
+            accept_checksums: args.accept_checksums,
+            dry_run: args.dry_run,
+            session: ctx.session(&args.lock),
         };
-        let result: Result<RepairReport> = async {
-            let migrations = ctx.migrations(db)?;
-            let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted().to_owned());
-            let wait = Duration::from_secs(args.connect.wait);
-            // The lock, when taken, is held on this connection's session.
-            let client = ctx.connect(&endpoint, wait).await?;
-            let opts = RepairOptions {
-                accept_checksums: args.accept_checksums,
-                dry_run: args.dry_run,
-                session: ctx.session(&args.lock),
-            };
-            let out = ctx.out.clone();
-            let name = db.name.clone();
-            let mut on_wait = |h: &strata::error::LockHolder| {
-                out.info(&format!(
-                    "{name}: waiting for the migration lock, held by {h}"
-                ))
-            };
-            Ok(repair(&client, &ctx.table(db), &migrations, &opts, &mut on_wait).await?)
+        let out = ctx.out.clone();
+        let name = db.name.clone();
+        let mut on_wait = |h: &strata::error::LockHolder| {
+            out.info(&format!(
+                "{name}: waiting for the migration lock, held by {h}"
+            ))
+        };
+        let rep = repair(&client, &ctx.table(db), &migrations, &opts, &mut on_wait).await?;
+        let (remove, accept) = if args.dry_run {
+            ("would remove", "would record")
+        } else {
+            ("removed", "recorded")
+        };
+        let n = &db.name;
+        for row in &rep.removed {
+            ctx.out.result(&lines::removed_row(n, remove, row));
         }
-        .await;
-        match result {
-            Err(e) => {
-                record_failure(ctx, &mut r, e, &mut errors);
-                docs.push(json!({"name": r.name, "url": r.url, "history_table": r.table, "error": r.error}));
-            }
-            Ok(rep) => {
-                let n = &db.name;
-                for row in &rep.removed {
-                    ctx.out.result(&format!(
-                        "{n}: {remove} failed row #{} {} ({}, failed at {})",
-                        row.installed_rank,
-                        row.version
-                            .as_ref()
-                            .map(|v| format!("V{v}"))
-                            .unwrap_or_else(|| "R".into()),
-                        row.script,
-                        row.applied_at
-                    ));
-                }
-                for c in &rep.accepted {
-                    ctx.out.result(&format!(
-                        "{n}: {accept} checksum of V{} ({}): {} -> {}",
-                        c.version,
-                        c.script,
-                        c.old.map_or("none".to_owned(), |c| c.to_hex()),
-                        c.new
-                    ));
-                }
-                for s in &rep.still_modified {
-                    ctx.out.warn(&format!(
-                        "{n}: {s} is modified; run `strata repair --accept-checksums` to record its new checksum, \
-                         or restore the file"
-                    ));
-                }
-                if rep.is_noop() {
-                    ctx.out.result(&format!("{n}: nothing to repair"));
-                }
-                docs.push(json!({
-                    "name": r.name,
-                    "url": r.url,
-                    "history_table": r.table,
-                    "dry_run": rep.dry_run,
-                    "removed": rep.removed.iter().map(|x| json!({
-                        "installed_rank": x.installed_rank, "version": x.version.as_ref().map(ToString::to_string), "script": x.script,
-                    })).collect::<Vec<_>>(),
-                    "accepted": rep.accepted.iter().map(|c| json!({
-                        "version": c.version.to_string(), "script": c.script, "old": c.old.map(|c| c.to_hex()), "new": c.new.to_hex(),
-                    })).collect::<Vec<_>>(),
-                    "still_modified": rep.still_modified,
-                }));
-            }
+        for c in &rep.accepted {
+            ctx.out.result(&lines::accepted_checksum(n, accept, c));
+        }
+        for s in &rep.still_modified {
+            ctx.out.warn(&lines::still_modified(n, s));
+        }
+        if rep.is_noop() {
+            ctx.out.result(&format!("{n}: nothing to repair"));
+        }
+        *done = Some(rep);
+        Ok(())
+    }
+
+    fn document<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        dbs: &'a [Done<Option<RepairReport>>],
+    ) -> impl Serialize + 'a {
+        json::Document {
+            env: &ctx.env.name,
+            databases: dbs
+                .iter()
+                .map(|d| json::Changed::new(&d.report, d.extra.as_ref().map(json::Repaired::from)))
+                .collect(),
         }
     }
-    if ctx.out.json {
-        ctx.out
-            .json(&json!({"env": ctx.env.name, "databases": docs}));
-    }
-    finish(errors)
 }

@@ -7,15 +7,16 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
+use strata::config::DatabaseConfig;
 use strata::migrator::{Event, Executed, Migrator};
 use strata::rollback::{Rollback, RollbackOptions, RollbackTarget};
 
-use super::{finish, record_failure};
+use super::driver::{Done, PerDatabase, for_each_database};
 use crate::cli::RollbackArgs;
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
-use crate::render::{DbReport, json_document};
+use crate::render::{DbReport, json, lines};
 
 /// Runs `strata rollback`.
 pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
@@ -24,117 +25,102 @@ pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
         (None, Some(0)) => return Err(exit(USAGE, "--steps must be at least 1")),
         (None, n) => RollbackTarget::Steps(n.unwrap_or(1)),
     };
-    let mut reports: Vec<(DbReport, Vec<Executed>, Vec<String>)> = Vec::new();
-    let mut errors = Vec::new();
-    let mut dbs = ctx.databases()?;
-    // Dependents first: they were migrated after what they depend on.
-    dbs.reverse();
-    for db in dbs {
-        let mut r = DbReport {
-            name: db.name.clone(),
-            table: ctx.table(db).to_string(),
-            ..Default::default()
-        };
-        let mut rolled_back = Vec::new();
-        let mut would = Vec::new();
-        let result: Result<()> = async {
-            let migrations = ctx.migrations(db)?;
-            let endpoint = ctx.endpoint(db).await?;
-            r.url = Some(endpoint.redacted().to_owned());
-            let wait = Duration::from_secs(args.connect.wait);
-            // The lock, when taken, is held on this connection's session.
-            let client = ctx.connect(&endpoint, wait).await?;
-            let opts = RollbackOptions {
-                target: target.clone(),
-                dry_run: args.dry_run,
-                session: ctx.session(&args.lock),
-            };
-            let out = ctx.out.clone();
-            let name = db.name.clone();
-            let mut on_event = |ev: Event<'_>| match ev {
-                Event::LockWaiting(h) => out.info(&format!(
-                    "{name}: waiting for the migration lock, held by {h}"
-                )),
-                Event::RolledBack(e) => out.result(&format!("{name}: {}", line(e))),
-                _ => {}
-            };
-            let report = Rollback::new(&migrations, ctx.table(db))
-                .with_options(opts)
-                .run(&client, &mut on_event)
-                .await?;
-            if report.dry_run {
-                for i in &report.selected {
-                    let m = &migrations.list[*i];
-                    let down = strata::rollback::down_script(m)
-                        .map(|d| d.name)
-                        .unwrap_or_default();
-                    let label = m
-                        .version
-                        .as_ref()
-                        .map(|v| format!("V{v}"))
-                        .unwrap_or_default();
-                    ctx.out.result(&format!(
-                        "{}: would roll back {label} {}  [{down}]",
-                        db.name, m.description
-                    ));
-                    would.push(m.script.clone());
-                }
-            }
-            if report.selected.is_empty() {
-                ctx.out
-                    .result(&format!("{}: nothing to roll back", db.name));
-            }
-            rolled_back = report.rolled_back;
-            // States after the rollback: the rolled-back versions are pending again.
-            let (plan, _) = Migrator::new(&migrations, ctx.table(db))
-                .plan(&client)
-                .await?;
-            r.plan = Some(plan);
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            // Versions rolled back before the failure stay rolled back: report them.
-            if let Some(so_far) = e
-                .downcast_ref::<strata::Error>()
-                .and_then(strata::Error::rollback_report)
-            {
-                rolled_back.clone_from(&so_far.rolled_back);
-            }
-            record_failure(ctx, &mut r, e, &mut errors);
-        }
-        reports.push((r, rolled_back, would));
-    }
-    if ctx.out.json {
-        let list: Vec<serde_json::Value> = reports
-            .iter()
-            .map(|(r, done, would)| {
-                let mut v = json_document(&ctx.env.name, std::slice::from_ref(r), false)["databases"][0].clone();
-                v["rolled_back"] = done
-                    .iter()
-                    .map(|x| json!({"version": x.version, "script": x.script, "execution_ms": x.execution_ms}))
-                    .collect();
-                if args.dry_run {
-                    v["would_roll_back"] = json!(would);
-                }
-                v
-            })
-            .collect();
-        ctx.out
-            .json(&json!({"env": ctx.env.name, "databases": list}));
-    }
-    finish(errors)
+    for_each_database(ctx, &RollbackCommand { args, target }).await
 }
 
-/// `rolled back V3 add items (4 ms)`.
-fn line(e: &Executed) -> String {
-    let label = e
-        .version
-        .as_ref()
-        .map(|v| format!("V{v}"))
-        .unwrap_or_default();
-    format!(
-        "rolled back {label} {} ({} ms)",
-        e.description, e.execution_ms
-    )
+struct RollbackCommand<'a> {
+    args: &'a RollbackArgs,
+    target: RollbackTarget,
+}
+
+/// What a rollback did to one database.
+#[derive(Default)]
+struct RolledBack {
+    /// The down scripts that ran.
+    done: Vec<Executed>,
+    /// With `--dry-run`: the scripts that would be rolled back.
+    would: Vec<String>,
+}
+
+impl PerDatabase for RollbackCommand<'_> {
+    type Extra = RolledBack;
+    const DEPENDENTS_FIRST: bool = true;
+
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        x: &mut RolledBack,
+    ) -> Result<()> {
+        let migrations = ctx.migrations(db)?;
+        let endpoint = ctx.endpoint(db).await?;
+        r.url = Some(endpoint.redacted().to_owned());
+        let wait = Duration::from_secs(self.args.connect.wait);
+        // The lock, when taken, is held on this connection's session.
+        let client = ctx.connect(&endpoint, wait).await?;
+        let opts = RollbackOptions {
+            target: self.target.clone(),
+            dry_run: self.args.dry_run,
+            session: ctx.session(&self.args.lock),
+        };
+        let out = ctx.out.clone();
+        let name = db.name.clone();
+        let mut on_event = |ev: Event<'_>| match ev {
+            Event::LockWaiting(h) => out.info(&format!(
+                "{name}: waiting for the migration lock, held by {h}"
+            )),
+            Event::RolledBack(e) => out.result(&format!("{name}: {}", lines::rolled_back(e))),
+            _ => {}
+        };
+        let report = match Rollback::new(&migrations, ctx.table(db))
+            .with_options(opts)
+            .run(&client, &mut on_event)
+            .await
+        {
+            Ok(report) => report,
+            Err(e) => {
+                // Versions rolled back before the failure stay rolled back: report them.
+                if let Some(so_far) = e.rollback_report() {
+                    x.done.clone_from(&so_far.rolled_back);
+                }
+                return Err(e.into());
+            }
+        };
+        if report.dry_run {
+            for i in &report.selected {
+                let m = &migrations.list[*i];
+                let down = strata::rollback::down_script(m)
+                    .map(|d| d.name)
+                    .unwrap_or_default();
+                ctx.out.result(&lines::would_roll_back(&db.name, m, down));
+                x.would.push(m.script.clone());
+            }
+        }
+        if report.selected.is_empty() {
+            ctx.out
+                .result(&format!("{}: nothing to roll back", db.name));
+        }
+        x.done = report.rolled_back;
+        // States after the rollback: the rolled-back versions are pending again.
+        let (plan, _) = Migrator::new(&migrations, ctx.table(db))
+            .plan(&client)
+            .await?;
+        r.plan = Some(plan);
+        Ok(())
+    }
+
+    fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<RolledBack>]) -> impl Serialize + 'a {
+        json::Document {
+            env: &ctx.env.name,
+            databases: dbs
+                .iter()
+                .map(|d| json::RolledBack {
+                    database: json::database(&d.report, false),
+                    rolled_back: d.extra.done.iter().map(json::Ran::from).collect(),
+                    would_roll_back: self.args.dry_run.then_some(d.extra.would.as_slice()),
+                })
+                .collect(),
+        }
+    }
 }

@@ -5,66 +5,73 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use serde::Serialize;
+use strata::config::DatabaseConfig;
 use strata::plan::{Plan, PlanOptions};
 
-use super::{finish_checks, record_failure, release_at_exit};
+use super::driver::{Done, PerDatabase, for_each_database};
+use super::release_at_exit;
 use crate::cli::ConnectArgs;
 use crate::context::Ctx;
 use crate::exit::{PROBLEMS, exit};
-use crate::render::{DbReport, json_document};
+use crate::render::{DbReport, json, lines};
 
 /// Runs `strata verify`.
 pub async fn run(ctx: &Ctx, args: &ConnectArgs) -> Result<()> {
-    let mut reports = Vec::new();
-    let mut errors = Vec::new();
-    for db in ctx.databases()? {
-        let mut r = DbReport {
-            name: db.name.clone(),
-            table: ctx.table(db).to_string(),
-            ..Default::default()
-        };
-        let result: Result<()> = async {
-            let loaded = ctx
-                .load_with_history(db, Duration::from_secs(args.wait))
-                .await?;
-            r.url = Some(loaded.endpoint.redacted().to_owned());
-            let plan = Plan::new(
-                &loaded.migrations.list,
-                &loaded.history,
-                &PlanOptions::default(),
-            );
-            r.problems = plan.incompatibilities();
-            r.plan = Some(plan);
-            release_at_exit(loaded);
-            Ok(())
+    for_each_database(ctx, &Verify { args }).await
+}
+
+struct Verify<'a> {
+    args: &'a ConnectArgs,
+}
+
+impl PerDatabase for Verify<'_> {
+    type Extra = ();
+
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        _: &mut (),
+    ) -> Result<()> {
+        let loaded = ctx
+            .load_with_history(db, Duration::from_secs(self.args.wait))
+            .await?;
+        r.url = Some(loaded.endpoint.redacted().to_owned());
+        let plan = Plan::new(
+            &loaded.migrations.list,
+            &loaded.history,
+            &PlanOptions::default(),
+        );
+        r.problems = plan.incompatibilities();
+        r.plan = Some(plan);
+        release_at_exit(loaded);
+        Ok(())
+    }
+
+    fn after(&self, ctx: &Ctx, r: &DbReport, _: &()) -> Option<anyhow::Error> {
+        if r.error.is_some() {
+            return None;
         }
-        .await;
-        if let Err(e) = result {
-            record_failure(ctx, &mut r, e, &mut errors);
-        } else if r.problems.is_empty() {
-            let (applied, _) = r.counts();
-            ctx.out.result(&format!(
-                "{}: ok, {applied} migrations applied and verified",
+        if r.problems.is_empty() {
+            ctx.out.result(&lines::verified(r));
+            return None;
+        }
+        for p in &r.problems {
+            ctx.out.result(&lines::problem(&r.name, p));
+        }
+        let n = r.problems.len();
+        Some(exit(
+            PROBLEMS,
+            format!(
+                "database {}: {n} problem(s); the schema is not compatible",
                 r.name
-            ));
-        } else {
-            for p in &r.problems {
-                ctx.out.result(&format!("{}: {p}", r.name));
-            }
-            let n = r.problems.len();
-            errors.push(exit(
-                PROBLEMS,
-                format!(
-                    "database {}: {n} problem(s); the schema is not compatible",
-                    r.name
-                ),
-            ));
-        }
-        reports.push(r);
+            ),
+        ))
     }
-    if ctx.out.json {
-        ctx.out.json(&json_document(&ctx.env.name, &reports, false));
+
+    fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<()>]) -> impl Serialize + 'a {
+        json::document(&ctx.env.name, dbs.iter().map(|d| &d.report), false)
     }
-    release_at_exit(reports);
-    finish_checks(ctx, errors)
 }

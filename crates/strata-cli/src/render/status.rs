@@ -1,161 +1,18 @@
-//! Rendering results: human tables and the JSON document of SPEC §10.
-//!
-//! Commands build one [`DbReport`] per database and hand the lot to these
-//! functions; nothing here touches a database.
+//! The `strata status` table: one row per migration, aligned columns,
+//! both checksums under a modified one, and the summary line.
 
-use serde_json::{Value, json};
+use std::fmt::Write as _;
+
 use strata::history::AppliedMigration;
-use strata::migrator::Executed;
-use strata::plan::{Plan, Problem, State};
+use strata::plan::State;
 
-/// What a command learnt about one database.
-#[derive(Debug, Default)]
-pub struct DbReport {
-    /// Logical name from strata.toml.
-    pub name: String,
-    /// Redacted URL, when known.
-    pub url: Option<String>,
-    /// History table, `schema.table`.
-    pub table: String,
-    /// The plan, when the database was reached.
-    pub plan: Option<Plan>,
-    /// Migrations applied by this run.
-    pub executed: Vec<Executed>,
-    /// Problems found (verify/validate/refusals).
-    pub problems: Vec<Problem>,
-    /// File-level problems (validate).
-    pub file_errors: Vec<String>,
-    /// Warnings.
-    pub warnings: Vec<String>,
-    /// Why this database failed, if it did.
-    pub error: Option<String>,
-    /// Skipped because a database it depends on failed.
-    pub skipped: Option<String>,
-}
-
-impl DbReport {
-    /// Counts of applied (incl. baseline) and pending entries.
-    pub fn counts(&self) -> (usize, usize) {
-        match &self.plan {
-            Some(p) => (
-                p.count(State::Applied) + p.count(State::Baseline),
-                p.count(State::Pending) + p.count(State::OutOfOrder) + p.count(State::AboveTarget),
-            ),
-            None => (0, 0),
-        }
-    }
-
-    /// `ok`, `failed` or `skipped`, for summaries.
-    pub fn outcome(&self) -> &'static str {
-        if self.skipped.is_some() {
-            "skipped"
-        } else if self.error.is_some() {
-            "failed"
-        } else {
-            "ok"
-        }
-    }
-}
-
-/// The SPEC §10 document.
-pub fn json_document(env: &str, reports: &[DbReport], with_executed: bool) -> Value {
-    let dbs: Vec<Value> = reports.iter().map(|r| db_json(r, with_executed)).collect();
-    json!({ "env": env, "databases": dbs })
-}
-
-fn db_json(r: &DbReport, with_executed: bool) -> Value {
-    let (applied, pending) = r.counts();
-    let migrations: Vec<Value> = r
-        .plan
-        .as_ref()
-        .map(|p| {
-            p.entries
-                .iter()
-                .map(|e| {
-                    let a = e.applied.as_ref();
-                    let mut m = json!({
-                        "version": e.version.as_ref().map(ToString::to_string),
-                        "description": e.description,
-                        "kind": e.kind_name(),
-                        "script": e.script,
-                        "state": e.state.as_str(),
-                        "checksum": e.checksum.map(|c| c.to_hex()),
-                        "applied_at": a.filter(|_| applied_state(e.state)).map(|a| a.applied_at.to_string()),
-                        "execution_ms": a.filter(|_| applied_state(e.state)).map(|a| a.execution_ms),
-                    });
-                    if e.state == State::Modified {
-                        m["applied_checksum"] = json!(e.applied_checksum().map(|c| c.to_hex()));
-                    }
-                    m
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let problems: Vec<Value> =
-        r.problems
-            .iter()
-            .map(|p| {
-                json!({
-                    "script": p.script,
-                    "version": p.version.as_ref().map(ToString::to_string),
-                    "state": p.state().as_str(),
-                    "message": p.message().to_string(),
-                })
-            })
-            .chain(r.file_errors.iter().map(
-                |e| json!({"script": null, "version": null, "state": "invalid", "message": e}),
-            ))
-            .collect();
-    let mut v = json!({
-        "name": r.name,
-        "url": r.url,
-        "history_table": r.table,
-        "migrations": migrations,
-        "applied": applied,
-        "pending": pending,
-        "problems": problems,
-        "status": r.outcome(),
-    });
-    if !r.warnings.is_empty() {
-        v["warnings"] = json!(r.warnings);
-    }
-    if let Some(e) = &r.error {
-        v["error"] = json!(e);
-    }
-    if let Some(s) = &r.skipped {
-        v["skipped"] = json!(s);
-    }
-    if with_executed {
-        v["executed"] = r
-            .executed
-            .iter()
-            .map(|x| json!({"version": x.version, "script": x.script, "execution_ms": x.execution_ms}))
-            .collect();
-    }
-    v
-}
-
-fn applied_state(s: State) -> bool {
-    matches!(
-        s,
-        State::Applied | State::Modified | State::Baseline | State::Missing | State::Failed
-    )
-}
-
-/// The header line naming a database.
-pub fn header(r: &DbReport) -> String {
-    match &r.url {
-        Some(u) => format!("{}  {}  ({})", r.name, u, r.table),
-        None => format!("{}  ({})", r.name, r.table),
-    }
-}
+use super::{DbReport, applied_state, header};
 
 /// `strata status` for one database.
 ///
 /// Written straight into one string, cell by cell: with ten thousand
 /// migrations, a `String` per cell was a quarter of `status`'s time.
 pub fn status_table(r: &DbReport, color: bool) -> String {
-    use std::fmt::Write;
     let mut out = header(r);
     let Some(plan) = &r.plan else { return out };
     // `2026-11-21T16:32:28Z` shows as `2026-11-21 16:32:28`. Appended in
@@ -313,13 +170,4 @@ fn state_color(s: State) -> &'static str {
         State::Pending | State::AboveTarget | State::BelowBaseline => "\x1b[36m",
         State::Failed | State::Modified | State::Missing | State::OutOfOrder => "\x1b[31m",
     }
-}
-
-/// One line per applied migration: `applied V004 add orders (12 ms)`.
-pub fn executed_line(e: &Executed) -> String {
-    let label = match &e.version {
-        Some(v) => format!("V{v}"),
-        None => "R".to_owned(),
-    };
-    format!("applied {label} {} ({} ms)", e.description, e.execution_ms)
 }

@@ -1,0 +1,30 @@
+//! `strata db drop`: drop each database (confirmed by name beforehand,
+//! refused in a protected environment).
+
+use anyhow::Result;
+use strata::config::DatabaseConfig;
+
+use crate::context::Ctx;
+use crate::render::DbReport;
+use crate::render::db::Action;
+
+/// Drops `db` if it exists.
+pub(super) async fn drop(
+    ctx: &Ctx,
+    db: &DatabaseConfig,
+    wait: u64,
+    r: &mut DbReport,
+    done: &mut Vec<Action>,
+) -> Result<()> {
+    let (name, client) = super::admin_client(ctx, db, wait, r).await?;
+    if strata::database::drop_database(&client, &name).await? {
+        ctx.out
+            .result(&format!("{}: dropped database {name}", db.name));
+        done.push(Action::Dropped { database: name });
+    } else {
+        ctx.out
+            .result(&format!("{}: database {name} does not exist", db.name));
+        done.push(Action::Absent { database: name });
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! The one per-database driver: every command that works database by
+//! database (`status`, `validate`, `verify`, `migrate`, `rollback`,
+//! `repair`, `baseline`, `env`, `db …`) is a [`PerDatabase`] run by
+//! [`for_each_database`], which owns the skeleton they share: select the
+//! databases in `depends_on` order (reversed for rollback), build a
+//! [`DbReport`] for each, skip the dependents of a failed one (when the
+//! command asks), run it, attribute and print its failure ("database X: …")
+//! right away, print the per-database result, then the JSON document or the
+//! summary, and the exit code.
+
+use anyhow::Result;
+use serde::Serialize;
+use strata::config::DatabaseConfig;
+
+use super::release_at_exit;
+use crate::context::Ctx;
+use crate::exit::{Exit, FAILED};
+use crate::render::DbReport;
+
+/// What one command does per database; the driver does the rest.
+pub(crate) trait PerDatabase {
+    /// What the command keeps about a database besides its [`DbReport`],
+    /// for its JSON document (what ran, what was recorded …).
+    type Extra: Default;
+
+    /// Skip (and report as skipped) the databases that `depends_on` one that
+    /// failed in this run: for commands that change databases in order.
+    const SKIPS_DEPENDENTS: bool = false;
+
+    /// Dependents first: for undoing what was done in `depends_on` order.
+    const DEPENDENTS_FIRST: bool = false;
+
+    /// Before the first database is touched: refusals, confirmations, a
+    /// header.
+    fn before(&self, _ctx: &Ctx, _dbs: &[&DatabaseConfig]) -> Result<()> {
+        Ok(())
+    }
+
+    /// The work on one database. An error is attributed to the database,
+    /// printed at once, recorded in the report, and stops its dependents.
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        extra: &mut Self::Extra,
+    ) -> Result<()>;
+
+    /// After [`run`](Self::run) (and its failure, if any, was printed): the
+    /// database's result lines. A returned error is a check's finding
+    /// (exit 3), printed to stderr after the document.
+    fn after(&self, _ctx: &Ctx, _r: &DbReport, _extra: &Self::Extra) -> Option<anyhow::Error> {
+        None
+    }
+
+    /// The `--json` document.
+    fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<Self::Extra>]) -> impl Serialize + 'a;
+
+    /// Without `--json`, after the last database: a summary.
+    fn summary(&self, _ctx: &Ctx, _dbs: &[Done<Self::Extra>]) {}
+
+    /// The outcome once every database went well (`env` fails here when a
+    /// URL breaks a rule, after showing every database).
+    fn conclude(&self, _dbs: &[Done<Self::Extra>]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A database the driver went through.
+pub(crate) struct Done<X> {
+    /// What the command learnt, and whether it failed or was skipped.
+    pub report: DbReport,
+    /// What is particular to the command.
+    pub extra: X,
+}
+
+/// Runs `per` over the selected databases (see the module docs).
+pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Result<()> {
+    let mut dbs = ctx.databases()?;
+    if P::DEPENDENTS_FIRST {
+        // Dependents first: they were migrated after what they depend on.
+        dbs.reverse();
+    }
+    per.before(ctx, &dbs)?;
+    let mut done = Vec::with_capacity(dbs.len());
+    let mut errors = Vec::new();
+    let mut findings = Vec::new();
+    let mut failed = Failed::default();
+    for db in dbs {
+        let mut report = DbReport {
+            name: db.name.clone(),
+            table: ctx.table(db).to_string(),
+            ..Default::default()
+        };
+        let mut extra = P::Extra::default();
+        if P::SKIPS_DEPENDENTS && failed.skip_dependent(ctx, db, &mut report) {
+            done.push(Done { report, extra });
+            continue;
+        }
+        if let Err(e) = per.run(ctx, db, &mut report, &mut extra).await {
+            failed.insert(&db.name);
+            record_failure(ctx, &mut report, e, &mut errors);
+        }
+        if let Some(finding) = per.after(ctx, &report, &extra) {
+            findings.push(finding);
+        }
+        done.push(Done { report, extra });
+    }
+    if ctx.out.json {
+        ctx.out.json(&per.document(ctx, &done));
+    } else {
+        per.summary(ctx, &done);
+    }
+    // Findings are summed up last, after everything they summarize.
+    for f in &findings {
+        ctx.out.error(f);
+    }
+    errors.extend(findings);
+    let outcome = finish(errors).and_then(|()| per.conclude(&done));
+    release_at_exit(done);
+    outcome
+}
+
+/// Databases that failed in this run, so the ones that `depends_on` them are
+/// skipped (and count as failed for their own dependents).
+#[derive(Default)]
+struct Failed(std::collections::HashSet<String>);
+
+impl Failed {
+    /// Marks `db` failed.
+    fn insert(&mut self, db: &str) {
+        self.0.insert(db.to_owned());
+    }
+
+    /// When a database `db` depends on has failed: says so, marks the report
+    /// skipped and `db` failed, and returns true.
+    fn skip_dependent(&mut self, ctx: &Ctx, db: &DatabaseConfig, report: &mut DbReport) -> bool {
+        let Some(dep) = db.depends_on.iter().find(|d| self.0.contains(*d)) else {
+            return false;
+        };
+        let why = format!("skipped: it depends on {dep}, which failed");
+        ctx.out.warn(&format!("database {}: {why}", report.name));
+        report.skipped = Some(why);
+        self.insert(&db.name);
+        true
+    }
+}
+
+/// Records a database's failure in its report and prints it now, so errors
+/// appear next to the database they belong to.
+fn record_failure(
+    ctx: &Ctx,
+    report: &mut DbReport,
+    err: anyhow::Error,
+    errors: &mut Vec<anyhow::Error>,
+) {
+    let with_name = err.context(format!("database {}", report.name));
+    ctx.out.error(&with_name);
+    report.error = Some(format!("{with_name:#}"));
+    errors.push(with_name);
+}
+
+/// The outcome of a command over several databases: success, the one
+/// failure's own exit code, or 1 when several databases failed differently.
+/// Errors were already printed, so the returned error carries no message.
+fn finish(errors: Vec<anyhow::Error>) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<u8> = errors.iter().map(crate::exit::code_u8).collect();
+    let code = if codes.iter().all(|c| *c == codes[0]) {
+        codes[0]
+    } else {
+        FAILED
+    };
+    Err(anyhow::Error::new(Exit {
+        code,
+        message: String::new(),
+    }))
+}

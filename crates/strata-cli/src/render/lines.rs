@@ -1,0 +1,173 @@
+//! The one-line results of the commands: what ran, what would run, what was
+//! rolled back, repaired, recorded, checked. Each returns the text; the
+//! command prints it (stdout or stderr is the command's choice).
+
+use strata::history::{AppliedMigration, NewRow};
+use strata::migration::{Migration, Version};
+use strata::migrator::Executed;
+use strata::plan::{Plan, Problem, State};
+use strata::repair::ChecksumChange;
+
+use super::DbReport;
+
+/// `V004`, or `R` for a repeatable.
+fn label(version: Option<&impl std::fmt::Display>) -> String {
+    version.map_or_else(|| "R".to_owned(), |v| format!("V{v}"))
+}
+
+/// One line per applied migration: `applied V004 add orders (12 ms)`.
+pub fn executed_line(e: &Executed) -> String {
+    format!(
+        "applied {} {} ({} ms)",
+        label(e.version.as_ref()),
+        e.description,
+        e.execution_ms
+    )
+}
+
+/// `main: would apply V004 add orders (no transaction)  [V004__add_orders.sql]`.
+pub fn would_apply(db: &str, m: &Migration) -> String {
+    let tx = if m.no_transaction() {
+        " (no transaction)"
+    } else {
+        ""
+    };
+    format!(
+        "{db}: would apply {} {}{tx}  [{}]",
+        label(m.version.as_ref()),
+        m.description,
+        m.script
+    )
+}
+
+/// A dry run with nothing to apply.
+pub fn nothing_to_apply(db: &str) -> String {
+    format!("{db}: up to date, nothing to apply")
+}
+
+/// `main: up to date (version 4)`: a run that applied nothing.
+pub fn up_to_date(db: &str, plan: &Plan) -> String {
+    let current: Option<&Version> = plan
+        .entries
+        .iter()
+        .rev()
+        // Repeatables come last and have no version: skip them.
+        .filter(|e| e.version.is_some())
+        .find(|e| matches!(e.state, State::Applied | State::Baseline))
+        .and_then(|e| e.version.as_ref());
+    format!(
+        "{db}: up to date{}",
+        current
+            .map(|v| format!(" (version {v})"))
+            .unwrap_or_default()
+    )
+}
+
+/// `main: 3 migration(s) applied (40 ms)`.
+pub fn applied_total(db: &str, executed: &[Executed]) -> String {
+    let total: u64 = executed.iter().map(|e| e.execution_ms).sum();
+    format!("{db}: {} migration(s) applied ({total} ms)", executed.len())
+}
+
+/// A database's line in `migrate`'s summary.
+pub fn migrate_summary(r: &DbReport) -> String {
+    let detail = match (r.outcome(), &r.skipped) {
+        ("skipped", Some(s)) => s.clone(),
+        ("failed", _) => "failed".to_owned(),
+        _ => format!("{} applied", r.executed.len()),
+    };
+    format!("  {}: {detail}", r.name)
+}
+
+/// A database's line in a `db` command's summary.
+pub fn db_summary(r: &DbReport) -> String {
+    let detail = match (r.outcome(), &r.skipped) {
+        ("skipped", Some(s)) => s.clone(),
+        (o, _) => o.to_owned(),
+    };
+    format!("  {}: {detail}", r.name)
+}
+
+/// A problem of a check, `main: …`.
+pub fn problem(db: &str, p: &Problem) -> String {
+    format!("{db}: {p}")
+}
+
+/// `verify` found nothing wrong.
+pub fn verified(r: &DbReport) -> String {
+    let (applied, _) = r.counts();
+    format!("{}: ok, {applied} migrations applied and verified", r.name)
+}
+
+/// `validate` found nothing wrong.
+pub fn validated(db: &str, files: usize, files_only: bool) -> String {
+    let scope = if files_only {
+        "files"
+    } else {
+        "files and history"
+    };
+    format!("{db}: ok, {files} migration(s), {scope} consistent")
+}
+
+/// `rolled back V3 add items (4 ms)`.
+pub fn rolled_back(e: &Executed) -> String {
+    let label = e
+        .version
+        .as_ref()
+        .map(|v| format!("V{v}"))
+        .unwrap_or_default();
+    format!(
+        "rolled back {label} {} ({} ms)",
+        e.description, e.execution_ms
+    )
+}
+
+/// `main: would roll back V3 add items  [V003__add_items.down.sql]`.
+pub fn would_roll_back(db: &str, m: &Migration, down: &str) -> String {
+    let label = m
+        .version
+        .as_ref()
+        .map(|v| format!("V{v}"))
+        .unwrap_or_default();
+    format!("{db}: would roll back {label} {}  [{down}]", m.description)
+}
+
+/// `main: removed failed row #3 V3 (V003__x.sql, failed at …)`.
+pub fn removed_row(db: &str, verb: &str, row: &AppliedMigration) -> String {
+    format!(
+        "{db}: {verb} failed row #{} {} ({}, failed at {})",
+        row.installed_rank,
+        label(row.version.as_ref()),
+        row.script,
+        row.applied_at
+    )
+}
+
+/// `main: recorded checksum of V3 (V003__x.sql): OLD -> NEW`.
+pub fn accepted_checksum(db: &str, verb: &str, c: &ChecksumChange) -> String {
+    format!(
+        "{db}: {verb} checksum of V{} ({}): {} -> {}",
+        c.version,
+        c.script,
+        c.old.map_or_else(|| "none".to_owned(), |c| c.to_hex()),
+        c.new
+    )
+}
+
+/// The warning for a modified migration `repair` left alone.
+pub fn still_modified(db: &str, script: &str) -> String {
+    format!(
+        "{db}: {script} is modified; run `strata repair --accept-checksums` to record its new checksum, \
+         or restore the file"
+    )
+}
+
+/// `main: recorded versioned V3 (V003__x.sql)`: a row `baseline --from` wrote.
+pub fn recorded_row(db: &str, verb: &str, row: &NewRow) -> String {
+    format!(
+        "{db}: {verb} {} {} ({})",
+        row.kind.as_str(),
+        label(row.version.as_ref()),
+        row.script
+    )
+}
