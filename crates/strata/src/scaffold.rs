@@ -70,7 +70,8 @@ pub fn sanitize(description: &str) -> String {
 /// let files = next_migration(&[], "create users", false, "20250301093000")?;
 /// assert_eq!(files, [NewFile {
 ///     name: "V001__create_users.sql".into(),
-///     content: "-- V001: create users\n-- strata runs this file in one transaction.\n\n".into(),
+///     content: "-- V001: create users\n-- strata runs this file in one transaction.\n\
+///               -- strata:todo write this part, then delete this line\n\n".into(),
 /// }]);
 /// // The caller writes them.
 /// # let dir = tempfile::tempdir()?;
@@ -185,14 +186,14 @@ pub fn next_migration(
     };
     let up_body = |label: &str| {
         format!(
-            "-- {label}: {}\n-- strata runs this file in one transaction.\n\n",
+            "-- {label}: {}\n-- strata runs this file in one transaction.\n{TODO}\n",
             description.trim()
         )
     };
     let in_file = |label: &str| {
         if reversible {
             format!(
-                "-- {label}: {}\n-- migrate:up\n\n\n-- migrate:down\n\n",
+                "-- {label}: {}\n-- migrate:up\n{TODO}\n\n-- migrate:down\n{TODO}\n",
                 description.trim()
             )
         } else {
@@ -228,6 +229,10 @@ pub fn next_migration(
     })
 }
 
+/// The line every file `strata new` writes carries until it is written: the
+/// loader refuses it, so an unwritten template is never applied as a no-op.
+const TODO: &str = "-- strata:todo write this part, then delete this line\n";
+
 fn numbered(
     v: &str,
     desc: &str,
@@ -244,7 +249,7 @@ fn numbered(
         if reversible {
             files.push(NewFile {
                 name: format!("{v}_{desc}.down.sql"),
-                content: format!("-- {v}: down\n\n"),
+                content: format!("-- {v}: down\n{TODO}\n"),
             });
         }
         files
@@ -267,6 +272,41 @@ mod tests {
             .into_iter()
             .map(|f| f.name)
             .collect()
+    }
+
+    /// What `new` writes is refused until it is written, in every style, so
+    /// an unwritten template is never applied as a comment-only no-op.
+    #[test]
+    fn an_unwritten_template_is_refused_and_a_written_one_loads() {
+        use crate::migration::Content;
+        for (existing, reversible) in [
+            (vec![], false),
+            (vec![], true),
+            (
+                vec!["001_a.up.sql".to_owned(), "001_a.down.sql".to_owned()],
+                true,
+            ),
+        ] {
+            let files =
+                next_migration(&existing, "add orders", reversible, "20261121103000").unwrap();
+            let leak =
+                |text: String| -> &'static [u8] { Box::leak(text.into_bytes().into_boxed_slice()) };
+            let as_written = files
+                .iter()
+                .map(|f| (f.name.clone(), Content::Static(leak(f.content.clone()))))
+                .collect();
+            let err =
+                crate::Migrations::from_files(std::path::Path::new("m"), as_written).unwrap_err();
+            assert!(err.to_string().contains("`-- strata:todo`"), "{err}");
+            let filled = files
+                .iter()
+                .map(|f| {
+                    let sql = f.content.replace(TODO, "CREATE TABLE orders (id int);\n");
+                    (f.name.clone(), Content::Static(leak(sql)))
+                })
+                .collect();
+            crate::Migrations::from_files(std::path::Path::new("m"), filled).unwrap();
+        }
     }
 
     #[test]

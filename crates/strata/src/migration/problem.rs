@@ -35,6 +35,10 @@ pub enum FileProblem {
     },
     /// A statement before the `-- migrate:up` marker (dbmate refuses it too).
     StatementBeforeUp,
+    /// `-- strata:todo`: the file `strata new` wrote, not written yet. A
+    /// template holds only comments, which would otherwise be applied as a
+    /// recorded no-op (SPEC §2.1) and then count as modified once written.
+    Unwritten,
     /// A `-- strata:` directive strata does not know.
     UnknownDirective {
         /// The directive as written (`strata:no-transactoin`).
@@ -80,6 +84,9 @@ impl fmt::Display for FileProblem {
             ),
             FileProblem::StatementBeforeUp => f.write_str(
                 "a statement comes before the `-- migrate:up` marker: move it below the marker",
+            ),
+            FileProblem::Unwritten => f.write_str(
+                "created by `strata new` and not written yet (`-- strata:todo`): write its SQL, then delete that line",
             ),
             FileProblem::UnknownDirective { directive } => write!(
                 f,

@@ -137,6 +137,7 @@ pub(super) fn directive(line: &str) -> Option<Result<Directive, FileProblem>> {
     let (name, args) = rest.split_at(name_end);
     Some(match name {
         "no-transaction" if args.trim().is_empty() => Ok(Directive::NoTransaction),
+        "todo" => Err(FileProblem::Unwritten),
         "allow" => {
             let rules: Vec<String> = args
                 .split([',', ' ', '\t'])
