@@ -155,6 +155,24 @@ impl StoredColumns<'_> {
                 "one of versioned, repeatable, undo, baseline",
             )
         })?;
+        // SPEC §3: version is null exactly for repeatable migrations.
+        match (version.is_some(), kind == RowKind::Repeatable) {
+            (false, false) => {
+                return Err(corrupt(
+                    "version",
+                    None,
+                    "a version (only repeatable rows have none)",
+                ));
+            }
+            (true, true) => {
+                return Err(corrupt(
+                    "version",
+                    self.version,
+                    "null (a repeatable row has no version)",
+                ));
+            }
+            _ => {}
+        }
         let checksum = match self.checksum {
             None => None,
             Some(c) => Some(

@@ -122,4 +122,10 @@ fn a_corrupt_column_is_an_error_naming_table_rank_and_column() {
     let mut no_time = stored(Some("1"), "versioned", None);
     no_time.applied_at = None;
     assert_eq!(corrupt(no_time).0, "applied_at");
+    // SPEC §3: only repeatable rows have a NULL version, and they always do.
+    let (column, value, text) = corrupt(stored(None, "versioned", Some(SUM)));
+    assert_eq!((column, value), ("version", None));
+    assert!(text.contains("column version holds NULL"), "{text}");
+    let (column, value, _) = corrupt(stored(Some("4"), "repeatable", Some(SUM)));
+    assert_eq!((column, value.as_deref()), ("version", Some("4")));
 }
