@@ -71,11 +71,7 @@ impl PerDatabase for Baseline<'_> {
         let client = ctx.connect(&endpoint, wait).await?;
         let out = ctx.out.clone();
         let name = db.name.clone();
-        let mut on_wait = |h: &strata::error::LockHolder| {
-            out.info(&format!(
-                "{name}: waiting for the migration lock, held by {h}"
-            ))
-        };
+        let mut on_wait = |h: &strata::error::LockHolder| out.info(&lines::lock_waiting(&name, h));
         let session = ctx.session(&args.lock);
         let table = ctx.table(db);
         match (self.tool, &self.version) {
@@ -96,27 +92,22 @@ impl PerDatabase for Baseline<'_> {
                 for row in &rep.recorded {
                     ctx.out.result(&lines::recorded_row(&db.name, verb, row));
                 }
-                ctx.out.info(&format!(
-                    "{}: {} {} row(s) from {tool}'s history {} into {table}",
-                    db.name,
-                    if args.dry_run {
-                        "would adopt"
-                    } else {
-                        "adopted"
-                    },
+                ctx.out.info(&lines::adopted(
+                    &db.name,
+                    args.dry_run,
                     rep.recorded.len(),
-                    rep.source
+                    tool,
+                    &rep.source,
+                    &table,
                 ));
                 *recorded = Some(rep.recorded);
             }
             (None, Some(v)) => {
                 if args.dry_run {
-                    ctx.out
-                        .result(&format!("{}: would baseline at version {v}", db.name));
+                    ctx.out.result(&lines::would_baseline(&db.name, v));
                 } else {
                     strata::baseline::baseline(&client, &table, v, &session, &mut on_wait).await?;
-                    ctx.out
-                        .result(&format!("{}: baselined at version {v} ({table})", db.name));
+                    ctx.out.result(&lines::baselined(&db.name, v, &table));
                 }
                 *recorded = Some(Vec::new());
             }

@@ -5,7 +5,7 @@ use strata::cluster::{ClusterStatus, StartOptions};
 
 use crate::cli::DevAction;
 use crate::context::{Ctx, blocking, local_cluster};
-use crate::render::env::{DevDatabase, DevRunning, DevStopped};
+use crate::render::env::{self as show, DevDatabase, DevRunning, DevStopped};
 
 /// Runs `strata dev`.
 pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
@@ -14,12 +14,7 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
     match action {
         DevAction::Up => {
             let info = blocking(move || cluster.start(&StartOptions::default())).await?;
-            ctx.out.result(&format!(
-                "local cluster running on 127.0.0.1:{} (pid {}, data {})",
-                info.port,
-                info.pid,
-                info.data_dir.display()
-            ));
+            ctx.out.result(&show::cluster_started(&info));
             print_urls(ctx, |db| info.url(db));
         }
         DevAction::Down => {
@@ -51,12 +46,7 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
                             databases,
                         });
                     } else {
-                        ctx.out.result(&format!(
-                            "running on 127.0.0.1:{} (pid {}, data {})",
-                            info.port,
-                            info.pid,
-                            info.data_dir.display()
-                        ));
+                        ctx.out.result(&show::cluster_running(info));
                         print_urls(ctx, |db| info.url(db));
                     }
                 }
@@ -67,10 +57,7 @@ pub async fn run(ctx: &Ctx, action: &DevAction) -> Result<()> {
                             dir: &dir,
                         });
                     } else {
-                        ctx.out.result(&format!(
-                            "not running (cluster dir {}); start it with `strata dev up`",
-                            dir.display()
-                        ));
+                        ctx.out.result(&show::cluster_stopped(&dir));
                     }
                 }
             }
@@ -85,11 +72,8 @@ fn print_urls(ctx: &Ctx, url: impl Fn(&str) -> String) {
     }
     if let Ok(dbs) = ctx.databases() {
         for d in dbs {
-            ctx.out.result(&format!(
-                "  {}: {}",
-                d.name,
-                url(&format!("{}_{}", d.name, ctx.env.name))
-            ));
+            let url = url(&format!("{}_{}", d.name, ctx.env.name));
+            ctx.out.result(&show::cluster_url(&d.name, &url));
         }
     }
 }

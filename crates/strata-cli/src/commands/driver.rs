@@ -15,7 +15,7 @@ use strata::config::DatabaseConfig;
 use super::release_at_exit;
 use crate::context::Ctx;
 use crate::exit::{Exit, FAILED};
-use crate::render::DbReport;
+use crate::render::{DbReport, lines};
 
 /// What one command does per database; the driver does the rest.
 pub(crate) trait PerDatabase {
@@ -138,8 +138,8 @@ impl Failed {
         let Some(dep) = db.depends_on.iter().find(|d| self.0.contains(*d)) else {
             return false;
         };
-        let why = format!("skipped: it depends on {dep}, which failed");
-        ctx.out.warn(&format!("database {}: {why}", report.name));
+        let why = lines::depends_on_failed(dep);
+        ctx.out.warn(&lines::skipped(&report.name, &why));
         report.skipped = Some(why);
         self.insert(&db.name);
         true

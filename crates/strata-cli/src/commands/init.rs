@@ -6,6 +6,7 @@ use crate::cli::Global;
 use crate::context::work_dir;
 use crate::exit::{REFUSED, exit};
 use crate::output::Output;
+use crate::render::lines;
 
 /// Runs `strata init`.
 pub fn run(global: &Global, out: &Output) -> Result<()> {
@@ -26,8 +27,8 @@ pub fn run(global: &Global, out: &Output) -> Result<()> {
     let migrations = dir.join("migrations");
     std::fs::create_dir_all(&migrations)
         .with_context(|| format!("cannot create {}", migrations.display()))?;
-    out.result(&format!("created {}", path.display()));
-    out.result(&format!("created {}/", migrations.display()));
+    out.result(&lines::created_file(&path));
+    out.result(&lines::created_dir(&migrations));
     out.info("next: `strata new create_users`, write the SQL, then `strata migrate`");
     Ok(())
 }

@@ -17,7 +17,7 @@ use super::release_at_exit;
 use crate::cli::MigrateArgs;
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
-use crate::render::{DbReport, executed_line, json, lines};
+use crate::render::{DbReport, json, lines};
 
 /// Parses a `--target` version.
 pub fn parse_target(s: &str) -> Result<Version> {
@@ -91,11 +91,8 @@ async fn migrate_one(
     let remote = async {
         let endpoint = ctx.endpoint(db).await?;
         if ctx.out.verbose {
-            ctx.out.info(&format!(
-                "{}: connecting to {}",
-                db.name,
-                endpoint.redacted()
-            ));
+            ctx.out
+                .info(&lines::connecting(&db.name, endpoint.redacted()));
         }
         let client = ctx.connect(&endpoint, wait).await?;
         // The lock is held on this connection's session: strata releases it
@@ -105,10 +102,7 @@ async fn migrate_one(
             None
         } else {
             let mut on_wait = |h: &strata::error::LockHolder| {
-                ctx.out.info(&format!(
-                    "{}: waiting for the migration lock, held by {h}",
-                    db.name
-                ));
+                ctx.out.info(&lines::lock_waiting(&db.name, h));
             };
             Some(strata::migrator::lock_and_read(&client, &table, &opts, &mut on_wait).await?)
         };
@@ -118,7 +112,7 @@ async fn migrate_one(
     // File problems first, as if the folder had been read before connecting.
     let migrations = migrations?;
     for w in &migrations.warnings {
-        ctx.out.warn(&format!("{}: {w}", db.name));
+        ctx.out.warn(&lines::warning(&db.name, w));
     }
     let (endpoint, client, locked) = remote?;
     r.url = Some(endpoint.redacted().to_owned());
@@ -131,9 +125,7 @@ async fn migrate_one(
     // error carries no report): the states are the ones planned.
     let mut planned: Option<Plan> = None;
     let mut on_event = |ev: Event<'_>| match ev {
-        Event::HistoryCreated(t) if out.verbose => {
-            out.info(&format!("{name}: created history table {t}"))
-        }
+        Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
         Event::Planned(plan) if !dry_run => {
             if out.json {
                 planned = Some(plan.clone());
@@ -149,17 +141,14 @@ async fn migrate_one(
                 bar = Some(pb);
             }
         }
-        Event::Resuming(m, skipped) => out.info(&format!(
-            "{name}: resuming {} after the {skipped} statement(s) that already ran",
-            m.script
-        )),
+        Event::Resuming(m, skipped) => out.info(&lines::resuming(&name, m, skipped)),
         Event::Started(m) => {
             if let Some(pb) = &bar {
                 pb.set_message(m.script.clone());
             }
         }
         Event::Applied(e) => {
-            let line = format!("{name}: {}", executed_line(e));
+            let line = lines::applied(&name, e);
             match &bar {
                 Some(pb) => {
                     pb.suspend(|| out.result(&line));

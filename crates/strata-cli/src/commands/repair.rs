@@ -49,11 +49,7 @@ impl PerDatabase for Repair<'_> {
         };
         let out = ctx.out.clone();
         let name = db.name.clone();
-        let mut on_wait = |h: &strata::error::LockHolder| {
-            out.info(&format!(
-                "{name}: waiting for the migration lock, held by {h}"
-            ))
-        };
+        let mut on_wait = |h: &strata::error::LockHolder| out.info(&lines::lock_waiting(&name, h));
         let rep = repair(&client, &ctx.table(db), &migrations, &opts, &mut on_wait).await?;
         let (remove, accept) = if args.dry_run {
             ("would remove", "would record")
@@ -71,7 +67,7 @@ impl PerDatabase for Repair<'_> {
             ctx.out.warn(&lines::still_modified(n, s));
         }
         if rep.is_noop() {
-            ctx.out.result(&format!("{n}: nothing to repair"));
+            ctx.out.result(&lines::nothing_to_repair(n));
         }
         *done = Some(rep);
         Ok(())

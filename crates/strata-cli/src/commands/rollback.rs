@@ -67,10 +67,8 @@ impl PerDatabase for RollbackCommand<'_> {
         let out = ctx.out.clone();
         let name = db.name.clone();
         let mut on_event = |ev: Event<'_>| match ev {
-            Event::LockWaiting(h) => out.info(&format!(
-                "{name}: waiting for the migration lock, held by {h}"
-            )),
-            Event::RolledBack(e) => out.result(&format!("{name}: {}", lines::rolled_back(e))),
+            Event::LockWaiting(h) => out.info(&lines::lock_waiting(&name, h)),
+            Event::RolledBack(e) => out.result(&lines::rolled_back(&name, e)),
             _ => {}
         };
         let report = match Rollback::new(&migrations, ctx.table(db))
@@ -98,8 +96,7 @@ impl PerDatabase for RollbackCommand<'_> {
             }
         }
         if report.selected.is_empty() {
-            ctx.out
-                .result(&format!("{}: nothing to roll back", db.name));
+            ctx.out.result(&lines::nothing_to_roll_back(&db.name));
         }
         x.done = report.rolled_back;
         // States after the rollback: the rolled-back versions are pending again.

@@ -12,7 +12,7 @@ use super::driver::{Done, PerDatabase, for_each_database};
 use super::release_at_exit;
 use crate::cli::StatusArgs;
 use crate::context::Ctx;
-use crate::render::{DbReport, json, status_table};
+use crate::render::{DbReport, json, lines, status_table};
 
 /// Runs `strata status`.
 pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
@@ -45,11 +45,8 @@ impl PerDatabase for Status<'_> {
         r.warnings = loaded.migrations.warnings.clone();
         r.url = Some(loaded.endpoint.redacted().to_owned());
         if ctx.out.verbose {
-            ctx.out.info(&format!(
-                "{}: connected to {}",
-                db.name,
-                loaded.endpoint.redacted()
-            ));
+            ctx.out
+                .info(&lines::connected(&db.name, loaded.endpoint.redacted()));
         }
         let opts = PlanOptions {
             target: self.target.clone(),
@@ -64,7 +61,7 @@ impl PerDatabase for Status<'_> {
 
     fn after(&self, ctx: &Ctx, r: &DbReport, _: &()) -> Option<anyhow::Error> {
         for w in &r.warnings {
-            ctx.out.warn(&format!("{}: {w}", r.name));
+            ctx.out.warn(&lines::warning(&r.name, w));
         }
         if !ctx.out.json && r.plan.is_some() {
             ctx.out.result(&status_table(r, ctx.out.stdout_color));

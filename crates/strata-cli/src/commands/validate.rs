@@ -76,10 +76,10 @@ impl PerDatabase for Validate<'_> {
 
     fn after(&self, ctx: &Ctx, r: &DbReport, files: &usize) -> Option<anyhow::Error> {
         for w in &r.warnings {
-            ctx.out.warn(&format!("{}: {w}", r.name));
+            ctx.out.warn(&lines::warning(&r.name, w));
         }
         for e in &r.file_errors {
-            ctx.out.result(&format!("{}: {e}", r.name));
+            ctx.out.result(&lines::file_error(&r.name, e));
         }
         for p in &r.problems {
             ctx.out.result(&lines::problem(&r.name, p));

@@ -1,10 +1,12 @@
 //! `strata env`'s output, lines and JSON document: the environment and
 //! where its name came from, its env files, and per database the URL, its
-//! origin and every policy check; also `strata dev status`'s document.
+//! origin and every policy check; also `strata dev`'s lines and
+//! `strata dev status`'s document.
 
 use std::path::Path;
 
 use serde::Serialize;
+use strata::cluster::ClusterInfo;
 use strata::config::{EnvNameSource, Origin, PolicyReport, ResolvedEnv};
 
 /// Where the environment's name came from, as `env` shows it.
@@ -171,4 +173,32 @@ pub struct DevDatabase<'a> {
 pub struct DevStopped<'a> {
     pub running: bool,
     pub dir: &'a Path,
+}
+
+/// `local cluster running on 127.0.0.1:PORT (pid …, data …)` (`dev up`).
+pub fn cluster_started(info: &ClusterInfo) -> String {
+    format!("local cluster {}", cluster_running(info))
+}
+
+/// `running on 127.0.0.1:PORT (pid …, data …)` (`dev status`).
+pub fn cluster_running(info: &ClusterInfo) -> String {
+    format!(
+        "running on 127.0.0.1:{} (pid {}, data {})",
+        info.port,
+        info.pid,
+        info.data_dir.display()
+    )
+}
+
+/// `dev status` when the cluster is not running.
+pub fn cluster_stopped(dir: &Path) -> String {
+    format!(
+        "not running (cluster dir {}); start it with `strata dev up`",
+        dir.display()
+    )
+}
+
+/// `  main: postgres://…`: a database of the local cluster.
+pub fn cluster_url(db: &str, url: &str) -> String {
+    format!("  {db}: {url}")
 }

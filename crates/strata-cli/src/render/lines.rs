@@ -2,7 +2,11 @@
 //! rolled back, repaired, recorded, checked. Each returns the text; the
 //! command prints it (stdout or stderr is the command's choice).
 
-use strata::history::{AppliedMigration, NewRow};
+use std::path::Path;
+
+use strata::adopt::Tool;
+use strata::error::LockHolder;
+use strata::history::{AppliedMigration, NewRow, TableName};
 use strata::migration::{Migration, Version};
 use strata::migrator::Executed;
 use strata::plan::{Plan, Problem, State};
@@ -23,6 +27,11 @@ pub fn executed_line(e: &Executed) -> String {
         e.description,
         e.execution_ms
     )
+}
+
+/// `main: applied V004 add orders (12 ms)`: a migration a run applied.
+pub fn applied(db: &str, e: &Executed) -> String {
+    format!("{db}: {}", executed_line(e))
 }
 
 /// `main: would apply V004 add orders (no transaction)  [V004__add_orders.sql]`.
@@ -109,17 +118,22 @@ pub fn validated(db: &str, files: usize, files_only: bool) -> String {
     format!("{db}: ok, {files} migration(s), {scope} consistent")
 }
 
-/// `rolled back V3 add items (4 ms)`.
-pub fn rolled_back(e: &Executed) -> String {
+/// `main: rolled back V3 add items (4 ms)`.
+pub fn rolled_back(db: &str, e: &Executed) -> String {
     let label = e
         .version
         .as_ref()
         .map(|v| format!("V{v}"))
         .unwrap_or_default();
     format!(
-        "rolled back {label} {} ({} ms)",
+        "{db}: rolled back {label} {} ({} ms)",
         e.description, e.execution_ms
     )
+}
+
+/// A rollback with nothing to roll back.
+pub fn nothing_to_roll_back(db: &str) -> String {
+    format!("{db}: nothing to roll back")
 }
 
 /// `main: would roll back V3 add items  [V003__add_items.down.sql]`.
@@ -170,4 +184,91 @@ pub fn recorded_row(db: &str, verb: &str, row: &NewRow) -> String {
         label(row.version.as_ref()),
         row.script
     )
+}
+
+/// `repair` found nothing to do.
+pub fn nothing_to_repair(db: &str) -> String {
+    format!("{db}: nothing to repair")
+}
+
+/// `main: adopted 3 row(s) from flyway's history public.flyway_schema_history
+/// into public.strata_schema_history`.
+pub fn adopted(
+    db: &str,
+    dry_run: bool,
+    rows: usize,
+    tool: Tool,
+    source: &TableName,
+    table: &TableName,
+) -> String {
+    let verb = if dry_run { "would adopt" } else { "adopted" };
+    format!("{db}: {verb} {rows} row(s) from {tool}'s history {source} into {table}")
+}
+
+/// `main: would baseline at version 3`.
+pub fn would_baseline(db: &str, version: &Version) -> String {
+    format!("{db}: would baseline at version {version}")
+}
+
+/// `main: baselined at version 3 (public.strata_schema_history)`.
+pub fn baselined(db: &str, version: &Version, table: &TableName) -> String {
+    format!("{db}: baselined at version {version} ({table})")
+}
+
+/// `main: waiting for the migration lock, held by …`.
+pub fn lock_waiting(db: &str, holder: &LockHolder) -> String {
+    format!("{db}: waiting for the migration lock, held by {holder}")
+}
+
+/// `main: connecting to postgres://app@db/app` (`--verbose`).
+pub fn connecting(db: &str, url: &str) -> String {
+    format!("{db}: connecting to {url}")
+}
+
+/// `main: connected to postgres://app@db/app` (`--verbose`).
+pub fn connected(db: &str, url: &str) -> String {
+    format!("{db}: connected to {url}")
+}
+
+/// `main: created history table public.strata_schema_history` (`--verbose`).
+pub fn history_created(db: &str, table: &TableName) -> String {
+    format!("{db}: created history table {table}")
+}
+
+/// `main: resuming V3__x.sql after the 2 statement(s) that already ran`.
+pub fn resuming(db: &str, m: &Migration, skipped: usize) -> String {
+    format!(
+        "{db}: resuming {} after the {skipped} statement(s) that already ran",
+        m.script
+    )
+}
+
+/// A warning about a database's migrations, `main: …`.
+pub fn warning(db: &str, warning: &str) -> String {
+    format!("{db}: {warning}")
+}
+
+/// A problem `validate` found in a file, `main: …`.
+pub fn file_error(db: &str, error: &str) -> String {
+    format!("{db}: {error}")
+}
+
+/// Why a database was skipped: one it depends on failed.
+pub fn depends_on_failed(dependency: &str) -> String {
+    format!("skipped: it depends on {dependency}, which failed")
+}
+
+/// `database main: skipped: …`, the warning for a skipped database.
+pub fn skipped(db: &str, why: &str) -> String {
+    format!("database {db}: {why}")
+}
+
+/// `created strata.toml` (`strata init`).
+pub fn created_file(path: &Path) -> String {
+    format!("created {}", path.display())
+}
+
+/// `created migrations/` (`strata init`).
+pub fn created_dir(path: &Path) -> String {
+    format!("created {}/", path.display())
 }

@@ -22,7 +22,6 @@ mod tests;
 use strata::migrator::Executed;
 use strata::plan::{Plan, Problem, State};
 
-pub use lines::executed_line;
 pub use status::status_table;
 
 /// What a command learnt about one database.

@@ -1,17 +1,19 @@
-//! Rendering into a buffer: the status table and the JSON documents, with
-//! no database (plans built from in-memory files and history rows).
+//! Rendering into a buffer: the status table, the JSON documents and some
+//! one-line results, with no database (plans built from in-memory files and
+//! history rows).
 
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use strata::history::{AppliedMigration, RowKind, Timestamp};
+use strata::cluster::ClusterInfo;
+use strata::history::{AppliedMigration, RowKind, TableName, Timestamp};
 use strata::migration::{Content, Migration};
 use strata::plan::{Plan, PlanOptions};
 use strata::source::Migrations;
 
-use super::{DbReport, json, status_table};
+use super::{DbReport, db, env, json, lines, status_table};
 use crate::output::Output;
 
 /// A `Write` whose bytes the test reads back.
@@ -177,4 +179,66 @@ fn a_closed_stream_is_not_an_error() {
     out.result("dropped");
     out.warn("dropped");
     out.json(&json::document("dev", &[report()], false));
+}
+
+#[test]
+fn an_adopt_line_says_how_many_rows_from_where_to_where() {
+    use strata::adopt::Tool;
+    let source = TableName::parse("public.flyway_schema_history").unwrap();
+    let table = TableName::parse("public.strata_schema_history").unwrap();
+    let line = |dry_run| lines::adopted("main", dry_run, 3, Tool::Flyway, &source, &table);
+    assert_eq!(
+        line(false),
+        "main: adopted 3 row(s) from flyway's history public.flyway_schema_history \
+         into public.strata_schema_history"
+    );
+    assert!(line(true).starts_with("main: would adopt 3 row(s) from flyway's history"));
+}
+
+#[test]
+fn a_clean_line_names_the_schemas_and_the_kept_history() {
+    let history = TableName::parse("strata.history").unwrap();
+    let schemas = ["public".to_owned(), "billing".to_owned()];
+    assert_eq!(
+        db::cleaned("main", 3, "app_dev", &schemas, &history),
+        "main: cleaned 3 table(s) in app_dev (schemas public, billing; history strata.history kept)"
+    );
+    assert_eq!(db::truncated("public.users"), "  truncated public.users");
+}
+
+#[test]
+fn a_wait_line_shows_the_time_waited_to_a_tenth_of_a_second() {
+    let waited = std::time::Duration::from_millis(1_250);
+    assert_eq!(
+        db::ready("main", "app_dev", waited),
+        "main: app_dev accepts connections (1.2s)"
+    );
+}
+
+#[test]
+fn a_skipped_dependent_names_the_database_that_failed() {
+    let why = lines::depends_on_failed("users");
+    assert_eq!(
+        lines::skipped("orders", &why),
+        "database orders: skipped: it depends on users, which failed"
+    );
+}
+
+#[test]
+fn dev_lines_name_the_port_pid_and_data_directory() {
+    let info = ClusterInfo {
+        pid: 4242,
+        port: 54329,
+        data_dir: "/p/.strata/cluster/data".into(),
+        socket_dir: None,
+        log_file: "/p/.strata/cluster/log".into(),
+    };
+    assert_eq!(
+        env::cluster_started(&info),
+        "local cluster running on 127.0.0.1:54329 (pid 4242, data /p/.strata/cluster/data)"
+    );
+    assert_eq!(
+        env::cluster_stopped("/p/.strata/cluster".as_ref()),
+        "not running (cluster dir /p/.strata/cluster); start it with `strata dev up`"
+    );
 }

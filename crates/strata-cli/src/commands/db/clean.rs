@@ -9,7 +9,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::db::Action;
+use crate::render::db::{self as show, Action};
 
 /// Truncates the tables of `db`'s schemas.
 pub(super) async fn clean(
@@ -26,17 +26,16 @@ pub(super) async fn clean(
     let lock_timeout = Some(ctx.env.spec.lock_timeout);
     let tables =
         strata::database::clean(&client, &db.schemas, &ctx.table(db), lock_timeout).await?;
-    ctx.out.result(&format!(
-        "{}: cleaned {} table(s) in {} (schemas {}; history {} kept)",
-        db.name,
+    ctx.out.result(&show::cleaned(
+        &db.name,
         tables.len(),
         endpoint.database(),
-        db.schemas.join(", "),
-        ctx.table(db)
+        &db.schemas,
+        &ctx.table(db),
     ));
     if ctx.out.verbose {
         for t in &tables {
-            ctx.out.result(&format!("  truncated {t}"));
+            ctx.out.result(&show::truncated(t));
         }
     }
     done.push(Action::Cleaned { tables });

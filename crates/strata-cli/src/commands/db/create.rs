@@ -5,7 +5,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::db::Action;
+use crate::render::db::{self as show, Action};
 
 /// Creates `db` unless it exists.
 pub(super) async fn create(
@@ -17,12 +17,10 @@ pub(super) async fn create(
 ) -> Result<()> {
     let (name, client) = super::admin_client(ctx, db, wait, r).await?;
     if strata::database::create_if_missing(&client, &name).await? {
-        ctx.out
-            .result(&format!("{}: created database {name}", db.name));
+        ctx.out.result(&show::created(&db.name, &name));
         done.push(Action::Created { database: name });
     } else {
-        ctx.out
-            .result(&format!("{}: database {name} already exists", db.name));
+        ctx.out.result(&show::exists(&db.name, &name));
         done.push(Action::Exists { database: name });
     }
     Ok(())

@@ -6,7 +6,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::db::Action;
+use crate::render::db::{self as show, Action};
 
 /// Drops `db` if it exists.
 pub(super) async fn drop(
@@ -18,12 +18,10 @@ pub(super) async fn drop(
 ) -> Result<()> {
     let (name, client) = super::admin_client(ctx, db, wait, r).await?;
     if strata::database::drop_database(&client, &name).await? {
-        ctx.out
-            .result(&format!("{}: dropped database {name}", db.name));
+        ctx.out.result(&show::dropped(&db.name, &name));
         done.push(Action::Dropped { database: name });
     } else {
-        ctx.out
-            .result(&format!("{}: database {name} does not exist", db.name));
+        ctx.out.result(&show::absent(&db.name, &name));
         done.push(Action::Absent { database: name });
     }
     Ok(())

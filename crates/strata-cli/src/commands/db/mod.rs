@@ -24,7 +24,7 @@ use strata::config::DatabaseConfig;
 use super::driver::{Done, PerDatabase, for_each_database};
 use crate::cli::DbAction;
 use crate::context::{AdminEndpoint, Ctx};
-use crate::render::db::{Action, DbDatabase, DbDocument};
+use crate::render::db::{self as show, Action, DbDatabase, DbDocument};
 use crate::render::{DbReport, lines};
 
 /// Runs `strata db …`.
@@ -126,11 +126,10 @@ async fn admin_client(
 /// credentials.
 fn show_admin(ctx: &Ctx, db: &DatabaseConfig, admin: &AdminEndpoint) {
     if ctx.out.verbose {
-        ctx.out.info(&format!(
-            "{}: server-level connection {} (credentials: {})",
-            db.name,
+        ctx.out.info(&show::admin_connection(
+            &db.name,
             admin.endpoint().redacted(),
-            admin.source()
+            admin.source(),
         ));
     }
 }

@@ -9,8 +9,8 @@ use strata::migrator::{Event, MigrateOptions, Migrator};
 
 use crate::cli::ResetArgs;
 use crate::context::Ctx;
-use crate::render::db::Action;
-use crate::render::{DbReport, executed_line};
+use crate::render::db::{self as show, Action};
+use crate::render::{DbReport, lines};
 
 /// Recreates `db` empty, migrates it and seeds it.
 pub(super) async fn reset(
@@ -36,16 +36,7 @@ pub(super) async fn reset(
     // Closing the maintenance connection before the new database is used
     // keeps the session count honest for anyone watching pg_stat_activity.
     std::mem::drop(admin_client);
-    ctx.out.result(&format!(
-        "{}: {}recreated database {name}{}",
-        db.name,
-        if re.dropped { "dropped and " } else { "" },
-        if re.terminated > 0 {
-            format!(" (terminated {} session(s))", re.terminated)
-        } else {
-            String::new()
-        }
-    ));
+    ctx.out.result(&show::recreated(&db.name, &name, &re));
     done.push(Action::Recreated {
         database: name,
         terminated: re.terminated,
@@ -64,7 +55,7 @@ pub(super) async fn reset(
     let dbname = db.name.clone();
     let mut on_event = |ev: Event<'_>| {
         if let Event::Applied(e) = ev {
-            out.result(&format!("{dbname}: {}", executed_line(e)));
+            out.result(&lines::applied(&dbname, e));
         }
     };
     let report = migrator.run(&client, &mut on_event).await?;
@@ -75,10 +66,8 @@ pub(super) async fn reset(
     if ctx.env.spec.protected {
         // SPEC §5: the seed step of a reset is for unprotected environments only.
         if !seeds.is_empty() {
-            ctx.out.result(&format!(
-                "{}: seeds not run: {} is a protected environment",
-                db.name, ctx.env.name
-            ));
+            ctx.out
+                .result(&show::seeds_not_run(&db.name, &ctx.env.name));
         }
         return Ok(());
     }

@@ -10,7 +10,7 @@ use strata::database::SeedFile;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::db::Action;
+use crate::render::db::{self as show, Action};
 
 /// Runs `db`'s seed files, if it has any.
 pub(super) async fn seed(
@@ -21,14 +21,12 @@ pub(super) async fn seed(
     done: &mut Vec<Action>,
 ) -> Result<()> {
     let Some(dir) = &db.seeds else {
-        ctx.out
-            .result(&format!("{}: no seeds folder, nothing to seed", db.name));
+        ctx.out.result(&show::no_seeds_folder(&db.name));
         return Ok(());
     };
     let files = strata::database::seed_files(dir)?;
     if files.is_empty() {
-        ctx.out
-            .result(&format!("{}: no seed files in {}", db.name, dir.display()));
+        ctx.out.result(&show::no_seed_files(&db.name, dir));
         return Ok(());
     }
     let endpoint = ctx.endpoint(db).await?;
@@ -48,8 +46,7 @@ pub(super) async fn run_seeds(
     for f in files {
         let took = strata::database::run_seed(client, f).await?;
         let ms = took.as_millis();
-        ctx.out
-            .result(&format!("{}: seeded {} ({ms} ms)", db.name, f.name));
+        ctx.out.result(&show::seeded(&db.name, &f.name, ms));
         done.push(Action::Seeded {
             script: f.name.clone(),
             execution_ms: ms,

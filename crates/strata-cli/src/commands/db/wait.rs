@@ -8,7 +8,7 @@ use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
 use crate::render::DbReport;
-use crate::render::db::Action;
+use crate::render::db::{self as show, Action};
 
 /// Waits up to `timeout` seconds for `db`.
 pub(super) async fn wait(
@@ -29,12 +29,8 @@ pub(super) async fn wait(
         .simple_query("SELECT 1")
         .await
         .context("connected, but the server does not answer")?;
-    let secs = start.elapsed().as_secs_f64();
-    ctx.out.result(&format!(
-        "{}: {} accepts connections ({secs:.1}s)",
-        db.name,
-        endpoint.database()
-    ));
+    ctx.out
+        .result(&show::ready(&db.name, endpoint.database(), start.elapsed()));
     done.push(Action::Ready {
         waited_ms: start.elapsed().as_millis(),
     });
