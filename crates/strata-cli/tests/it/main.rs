@@ -14,6 +14,7 @@ mod exit_codes;
 mod file_rules;
 mod json;
 mod quickstart;
+mod reset_ceremony;
 mod rollback_repair_baseline;
 mod scripts;
 mod secrets;

@@ -1,8 +1,8 @@
 //! Refusals and confirmations of the destructive `db` commands, all before
 //! the first database is touched: a protected environment refuses `drop`,
 //! `clean` and `seed`; `drop` and `reset` need each database's real name,
-//! from `--confirm` or typed on a terminal (only the terminal in a
-//! protected environment).
+//! from `--confirm` or typed on a terminal; a protected `reset` takes only
+//! the ceremony on a terminal ([`super::ceremony`]).
 
 use std::io::{BufRead, IsTerminal};
 
@@ -56,8 +56,9 @@ pub(super) fn confirm(
         return Err(exit(
             REFUSED,
             format!(
-                "refused: --confirm is not accepted in protected environment {env}: a hard reset there \
-                 must be confirmed by typing the database name on a terminal; nothing was changed"
+                "refused: --confirm is not enough in protected environment {env}: a hard reset there \
+                 must be done by hand, on a terminal, typing the database name and a challenge code; \
+                 nothing was changed"
             ),
         ));
     }
@@ -90,33 +91,30 @@ pub(super) fn confirm(
         }
         return Ok(());
     }
+    if protected {
+        // Only `reset` gets here: `drop` was refused before.
+        if let Some(why) = super::ceremony::refusal(env) {
+            return Err(exit(REFUSED, why));
+        }
+        return super::ceremony::run(ctx, &names);
+    }
     if !std::io::stdin().is_terminal() {
-        let how = if protected {
-            format!(
-                "in protected environment {env} it must be run on a terminal, where you type the database name; it cannot be automated"
-            )
-        } else {
-            "pass --confirm <database name>, or run it on a terminal".to_owned()
-        };
         return Err(exit(
             REFUSED,
-            format!("refused: `strata db {verb}` needs a confirmation: {how}; nothing was changed"),
+            format!(
+                "refused: `strata db {verb}` needs a confirmation: pass --confirm <database name>, \
+                 or run it on a terminal; nothing was changed"
+            ),
         ));
     }
     let stdin = std::io::stdin();
     for (db, (name, where_)) in &names {
-        let protected_note = if protected {
-            format!(" PROTECTED environment {env}")
-        } else {
-            format!(" environment {env}")
-        };
         let action = match verb {
-            "reset" if protected => "terminate its sessions, DROP, recreate and migrate",
             "reset" => "terminate its sessions, DROP, recreate, migrate and seed",
             _ => "DROP, with all its data",
         };
         ctx.out.prompt(&format!(
-            "This will {action} database {name} (strata database {},{protected_note}, {where_}).\n\
+            "This will {action} database {name} (strata database {}, environment {env}, {where_}).\n\
              Type the database name to confirm: ",
             db.name
         ));

@@ -5,10 +5,12 @@
 //! touched ([`confirm`]): a protected environment refuses `drop`, `clean`
 //! and `seed` (exit 5); `drop` and `reset` need each database's real name,
 //! from `--confirm` or typed on a terminal, and a protected `reset` accepts
-//! only the terminal. Then the databases run in `depends_on` order; a
-//! failure skips its dependents, independent databases still run, and the
-//! exit code is 1 (or the failure's own code).
+//! only the ceremony on a terminal ([`ceremony`]: the name, then a challenge
+//! code). Then the databases run in `depends_on` order; a failure skips its
+//! dependents, independent databases still run, and the exit code is 1 (or
+//! the failure's own code).
 
+mod ceremony;
 mod clean;
 mod confirm;
 mod create;
