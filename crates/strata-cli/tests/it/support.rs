@@ -34,6 +34,8 @@ pub const SCRUBBED: &[&str] = &[
     "PGAPPNAME",
     "PGOPTIONS",
     "NO_COLOR",
+    // A CI runner sets it; the protected reset refuses to run when it is set.
+    "CI",
 ];
 
 /// A project directory that is removed when dropped.
