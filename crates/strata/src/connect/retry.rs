@@ -87,7 +87,8 @@ pub async fn connect_with(
     redacted_url: &str,
     wait: Duration,
 ) -> Result<Client, Error> {
-    let deadline = Instant::now() + wait;
+    // A `wait` too large for an `Instant` (`Duration::MAX`) waits for ever.
+    let deadline = Instant::now().checked_add(wait);
     let mut delay = Duration::from_millis(50);
     loop {
         let attempt = match tls {
@@ -111,14 +112,14 @@ pub async fn connect_with(
         match attempt {
             Ok(client) => return Ok(client),
             Err(e) => {
-                let now = Instant::now();
-                if !is_transient(&e) || now >= deadline {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                if !is_transient(&e) || left == Some(Duration::ZERO) {
                     return Err(Error::Connect {
                         url: redacted_url.to_owned(),
                         source: e,
                     });
                 }
-                tokio::time::sleep(delay.min(deadline - now)).await;
+                tokio::time::sleep(left.map_or(delay, |l| delay.min(l))).await;
                 delay = (delay * 2).min(Duration::from_secs(1));
             }
         }

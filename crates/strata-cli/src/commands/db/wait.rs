@@ -7,14 +7,15 @@ use anyhow::{Context as _, Result};
 use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
+use crate::duration::humane;
 use crate::render::DbReport;
 use crate::render::db::Action;
 
-/// Waits up to `timeout` seconds for `db`.
+/// Waits up to `timeout` for `db`.
 pub(super) async fn wait(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    timeout: u64,
+    timeout: Duration,
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {
@@ -22,9 +23,9 @@ pub(super) async fn wait(
     let endpoint = ctx.endpoint_no_create(db).await?;
     r.url = Some(endpoint.redacted().to_owned());
     let client = ctx
-        .connect(&endpoint, Duration::from_secs(timeout))
+        .connect(&endpoint, timeout)
         .await
-        .with_context(|| format!("gave up after {timeout}s (--timeout)"))?;
+        .with_context(|| format!("gave up after {} (--timeout)", humane(timeout)))?;
     client
         .simple_query("SELECT 1")
         .await
