@@ -68,3 +68,176 @@ fn the_largest_duration_is_accepted_and_does_not_panic() {
     let run = project.run(&url, &["status", "--wait", "2147483647"]);
     run.expect_code(1).expect_no_panic();
 }
+
+/// A server that accepts connections and never writes a byte, for as long
+/// as the returned listener lives.
+fn silent_server() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        // Hold every accepted socket open, never answering; the thread ends
+        // with the test process.
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn a_server_that_never_answers_is_exit_1_within_connect_timeout() {
+    let (port, _server) = silent_server();
+    let project = Project::new();
+    let url = format!("postgres://app:pw@127.0.0.1:{port}/app?sslmode=disable&connect_timeout=3");
+
+    let start = std::time::Instant::now();
+    let run = project.run(&url, &["status"]);
+    let took = start.elapsed();
+    eprintln!("status, silent server ({took:?}):\n{}", run.stderr);
+    run.expect_code(1).expect_no_panic();
+    assert!(
+        took < std::time::Duration::from_secs(6),
+        "status took {took:?}"
+    );
+    assert!(
+        took >= std::time::Duration::from_secs(3),
+        "status took {took:?}"
+    );
+    assert!(
+        run.stderr.contains("did not answer within 3s"),
+        "{}",
+        run.stderr
+    );
+
+    let start = std::time::Instant::now();
+    let run = project.run(&url, &["db", "wait", "--timeout", "4"]);
+    let took = start.elapsed();
+    eprintln!("db wait, silent server ({took:?}):\n{}", run.stderr);
+    run.expect_code(1).expect_no_panic();
+    assert!(
+        took < std::time::Duration::from_secs(7),
+        "db wait took {took:?}"
+    );
+    assert!(
+        run.stderr.contains("did not answer within 3s"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("gave up"), "{}", run.stderr);
+}
+
+#[test]
+fn without_connect_timeout_the_default_is_10s() {
+    let (port, _server) = silent_server();
+    let project = Project::new();
+    let url = format!("postgres://app@127.0.0.1:{port}/app?sslmode=disable");
+    let start = std::time::Instant::now();
+    let run = project.run(&url, &["migrate", "--json"]);
+    let took = start.elapsed();
+    run.expect_code(1).expect_no_panic();
+    assert!(
+        took < std::time::Duration::from_secs(14),
+        "migrate took {took:?}"
+    );
+    assert!(
+        run.stderr.contains("did not answer within 10s"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn db_wait_with_a_wrong_password_fails_at_once_saying_why() {
+    // A cluster that asks for passwords over TCP (its superuser excepted,
+    // for the setup).
+    let hba_dir = tempfile::tempdir().unwrap();
+    let hba = hba_dir.path().join("pg_hba.conf");
+    let superuser = strata::cluster::SUPERUSER;
+    std::fs::write(
+        &hba,
+        format!(
+            "local all all trust\nhost all {superuser} 127.0.0.1/32 trust\n\
+             host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n"
+        ),
+    )
+    .unwrap();
+    let mut opts = strata::cluster::StartOptions::for_tests();
+    opts.settings
+        .push(("hba_file".to_owned(), hba.display().to_string()));
+    let cluster = strata_testkit::start_extra_cluster_with(&opts);
+    let db = cluster.fresh_db_blocking("wrong_password");
+    db.query_strings_blocking("CREATE ROLE strata_wait_app LOGIN PASSWORD 'right-one'");
+
+    let project = Project::new();
+    let wrong = format!(
+        "postgres://strata_wait_app:wrong-one@127.0.0.1:{}/{}?sslmode=disable",
+        cluster.port(),
+        db.name()
+    );
+    let start = std::time::Instant::now();
+    let run = project.run(&wrong, &["db", "wait", "--timeout", "10"]);
+    let took = start.elapsed();
+    eprintln!("db wait, wrong password ({took:?}):\n{}", run.stderr);
+    run.expect_code(1).expect_no_panic();
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "db wait took {took:?}"
+    );
+    assert!(
+        run.stderr.contains("password authentication failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("gave up"), "{}", run.stderr);
+    assert!(!run.stderr.contains("wrong-one"), "{}", run.stderr);
+
+    // The right password: ready.
+    let right = wrong.replace("wrong-one", "right-one");
+    project
+        .run(&right, &["db", "wait", "--timeout", "10"])
+        .expect_code(0);
+    db.query_strings_blocking("DROP ROLE strata_wait_app");
+}
+
+#[test]
+fn db_wait_on_a_refused_port_gives_up_after_the_timeout() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let project = Project::new();
+    let url = format!("postgres://app@127.0.0.1:{port}/app?sslmode=disable");
+    let start = std::time::Instant::now();
+    let run = project.run(&url, &["db", "wait", "--timeout", "1500ms"]);
+    let took = start.elapsed();
+    run.expect_code(1).expect_no_panic();
+    assert!(took >= std::time::Duration::from_millis(1500), "{took:?}");
+    assert!(
+        run.stderr.contains("gave up after 1500ms (--timeout)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn db_wait_timeout_bounds_an_attempt_connect_timeout_would_let_run() {
+    let (port, _server) = silent_server();
+    let project = Project::new();
+    // connect_timeout defaults to 10 s; --timeout 2 wins.
+    let url = format!("postgres://app@127.0.0.1:{port}/app?sslmode=disable");
+    let start = std::time::Instant::now();
+    let run = project.run(&url, &["db", "wait", "--timeout", "2"]);
+    let took = start.elapsed();
+    run.expect_code(1).expect_no_panic();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "db wait took {took:?}"
+    );
+    assert!(
+        run.stderr.contains("gave up after 2s (--timeout)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("did not answer"), "{}", run.stderr);
+}

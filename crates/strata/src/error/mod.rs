@@ -197,6 +197,19 @@ pub enum Error {
         source: tokio_postgres::Error,
     },
 
+    /// The server accepted the connection (or did not refuse it) but did
+    /// not finish the startup exchange within `connect_timeout`.
+    #[error(
+        "cannot connect to {url}: the server did not answer within {}s (connect_timeout; set it in the URL, 0 waits for ever)",
+        .after.as_secs()
+    )]
+    ConnectTimeout {
+        /// The redacted URL.
+        url: String,
+        /// The `connect_timeout` that ran out.
+        after: Duration,
+    },
+
     /// A query of strata's own (history, lock) failed.
     #[error("{context}")]
     Db {

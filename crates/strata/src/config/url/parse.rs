@@ -118,8 +118,9 @@ impl DbUrl {
                             name: name.clone(),
                             reason: format!("`{value}` is not a whole number of seconds"),
                         })?;
-                    // libpq: zero means wait forever.
-                    url.connect_timeout = (secs > 0).then_some(secs);
+                    // libpq: zero means wait forever (kept, so it beats
+                    // strata's default).
+                    url.connect_timeout = Some(secs);
                 }
                 "options" => url.options = non_empty(value),
                 "host" => url.host_param = non_empty(value),
