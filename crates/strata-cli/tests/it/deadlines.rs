@@ -241,3 +241,58 @@ fn db_wait_timeout_bounds_an_attempt_connect_timeout_would_let_run() {
     );
     assert!(run.stderr.contains("did not answer"), "{}", run.stderr);
 }
+
+#[test]
+fn a_read_only_database_is_refused_before_the_lock_with_no_history_table() {
+    let db = TestDb::new_blocking("read_only");
+    db.query_strings_blocking(&format!(
+        "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
+        db.name()
+    ));
+    let project = Project::new();
+    project.migration(
+        "V1__a.sql",
+        "CREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n",
+    );
+    for args in [
+        &["migrate"][..],
+        &["migrate", "--json"],
+        &["rollback"],
+        &["repair"],
+        &["baseline", "1"],
+    ] {
+        let run = project.run(&db.url(), args);
+        run.expect_code(1).expect_no_panic();
+        assert!(
+            run.stderr
+                .contains(&format!("database `{}` is read-only", db.name())),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("default_transaction_read_only"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !crate::support::table_exists(&db, "strata_schema_history"),
+            "{args:?}"
+        );
+        assert_eq!(
+            crate::support::advisory_locks(&db),
+            0,
+            "{args:?}: the lock is released"
+        );
+    }
+    // Reading still works.
+    project.run(&db.url(), &["status"]).expect_code(0);
+    // From the maintenance database: this one only runs read-only transactions.
+    crate::support::scalar(
+        &strata_testkit::server().url("postgres"),
+        &format!(
+            "ALTER DATABASE \"{}\" RESET default_transaction_read_only",
+            db.name()
+        ),
+    );
+    project.run(&db.url(), &["migrate"]).expect_code(0);
+}

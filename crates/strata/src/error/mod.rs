@@ -210,6 +210,24 @@ pub enum Error {
         after: Duration,
     },
 
+    /// The database cannot be written: a hot standby (in recovery), or
+    /// read-only (`default_transaction_read_only` on). Found before the
+    /// lock is taken (SPEC §4.2 step 1).
+    #[error(
+        "database `{database}` {}: nothing was changed; point the URL at a writable primary",
+        if *.in_recovery {
+            "is in recovery (a hot standby): it cannot be written"
+        } else {
+            "is read-only (transaction_read_only is on: default_transaction_read_only is set for the database, the role or the session)"
+        }
+    )]
+    ReadOnly {
+        /// The database's real name (`current_database()`).
+        database: String,
+        /// `pg_is_in_recovery()`: a standby, not only a read-only setting.
+        in_recovery: bool,
+    },
+
     /// A query of strata's own (history, lock) failed.
     #[error("{context}")]
     Db {
