@@ -296,3 +296,89 @@ fn a_read_only_database_is_refused_before_the_lock_with_no_history_table() {
     );
     project.run(&db.url(), &["migrate"]).expect_code(0);
 }
+
+/// A hot standby of an extra cluster (`pg_basebackup -R`), stopped at drop.
+struct Standby {
+    cluster: strata::cluster::LocalCluster,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        let _ = self
+            .cluster
+            .stop_with(strata::cluster::ShutdownMode::Immediate);
+    }
+}
+
+fn standby_of(primary: &strata_testkit::ExtraCluster) -> Standby {
+    let bins = primary.cluster().binaries().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let cluster =
+        strata::cluster::LocalCluster::new(dir.path().join("standby"), bins.clone()).unwrap();
+    let data = cluster.data_dir();
+    std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+    let out = std::process::Command::new(bins.program("pg_basebackup"))
+        .args(["-h", "127.0.0.1", "-p", &primary.port().to_string()])
+        .args([
+            "-U",
+            strata::cluster::SUPERUSER,
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "-D",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if let Some(user) = cluster.server_user() {
+        let out = std::process::Command::new("chown")
+            .args(["-R", &format!("{user}:{user}")])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    cluster
+        .start(&strata::cluster::StartOptions::for_tests())
+        .unwrap();
+    Standby { cluster, _dir: dir }
+}
+
+#[test]
+fn a_hot_standby_is_refused_before_the_lock() {
+    let primary = strata_testkit::start_extra_cluster();
+    let db = primary.fresh_db_blocking("standby");
+    let standby = standby_of(&primary);
+    let url = standby.cluster.url(db.name()).unwrap();
+    assert_eq!(
+        crate::support::scalar(&url, "SELECT pg_is_in_recovery()").as_deref(),
+        Some("t")
+    );
+    let project = Project::new();
+    project.migration("V1__a.sql", "CREATE TABLE a (id int);\n");
+    for args in [&["migrate"][..], &["repair"], &["baseline", "1"]] {
+        let run = project.run(&url, args);
+        run.expect_code(1).expect_no_panic();
+        assert!(
+            run.stderr.contains(&format!(
+                "database `{}` is in recovery (a hot standby)",
+                db.name()
+            )),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    project.run(&url, &["status"]).expect_code(0);
+}

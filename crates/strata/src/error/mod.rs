@@ -214,11 +214,11 @@ pub enum Error {
     /// read-only (`default_transaction_read_only` on). Found before the
     /// lock is taken (SPEC §4.2 step 1).
     #[error(
-        "database `{database}` {}: nothing was changed; point the URL at a writable primary",
+        "database `{database}` is {}, so nothing can be changed there; nothing was: point the URL at a writable primary",
         if *.in_recovery {
-            "is in recovery (a hot standby): it cannot be written"
+            "in recovery (a hot standby)"
         } else {
-            "is read-only (transaction_read_only is on: default_transaction_read_only is set for the database, the role or the session)"
+            "read-only (transaction_read_only is on: default_transaction_read_only is set for the database, the role or the session)"
         }
     )]
     ReadOnly {
