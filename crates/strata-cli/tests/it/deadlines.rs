@@ -20,6 +20,15 @@ fn duration_flags_take_units() {
         &["db", "wait", "--timeout", "5s"],
         &["db", "wait", "--timeout", "1h"],
         &["repair", "--lock-wait", "2", "--wait", "0"],
+        // The largest values: deadlines far away, computed without overflow.
+        &["db", "wait", "--timeout", "2147483647"],
+        &[
+            "migrate",
+            "--lock-wait",
+            "2147483647",
+            "--wait",
+            "2147483647s",
+        ],
     ] {
         project
             .run(&db.url(), args)
