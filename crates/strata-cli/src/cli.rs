@@ -1,6 +1,7 @@
 //! Command-line syntax (clap). Names follow SPEC §4 exactly.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -95,22 +96,24 @@ pub struct NewArgs {
 /// Connection options.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConnectArgs {
-    /// Retry a refused connection for up to SECS seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
-    pub wait: u64,
+    /// Retry a refused connection for up to DURATION (30, 30s, 500ms, 5min; bare = seconds).
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse)]
+    pub wait: Duration,
 }
 
 /// The migration lock's flags, for every command that takes the lock.
 #[derive(Debug, Args, Clone)]
 pub struct LockArgs {
-    /// Seconds to wait for another strata holding the migration lock (then exit 4).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub lock_wait: u64,
+    /// How long to wait for another strata holding the migration lock (then exit 4).
+    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = crate::duration::parse)]
+    pub lock_wait: Duration,
 }
 
 impl Default for LockArgs {
     fn default() -> Self {
-        LockArgs { lock_wait: 60 }
+        LockArgs {
+            lock_wait: Duration::from_secs(60),
+        }
     }
 }
 
@@ -264,9 +267,9 @@ pub enum DbAction {
 /// Connection options of `db` commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct DbConnectArgs {
-    /// Retry a refused connection for up to SECS seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
-    pub wait: u64,
+    /// Retry a refused connection for up to DURATION (30, 30s, 500ms, 5min; bare = seconds).
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse)]
+    pub wait: Duration,
 }
 
 /// `db drop`.
@@ -282,14 +285,14 @@ pub struct ConfirmArgs {
 /// `db wait`.
 #[derive(Debug, Args, Clone)]
 pub struct WaitArgs {
-    /// Give up after SECS seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
+    /// Give up after DURATION (30, 30s, 2min; bare = seconds).
+    #[arg(long, value_name = "DURATION", default_value = "30", value_parser = crate::duration::parse)]
+    pub timeout: Duration,
 }
 
 /// `db reset`.
 #[derive(Debug, Args, Clone, Default)]
-#[command(mut_arg("lock_wait", |a| a.help("Seconds to wait for another strata holding the migration lock")))]
+#[command(mut_arg("lock_wait", |a| a.help("How long to wait for another strata holding the migration lock")))]
 pub struct ResetArgs {
     /// The real database name (from the URL), confirming the reset; repeat for several databases.
     /// Never accepted in a protected environment.

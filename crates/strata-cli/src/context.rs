@@ -137,7 +137,7 @@ impl Ctx {
     /// server or role default) and `statement_timeout` (when it sets one).
     pub fn session(&self, lock: &crate::cli::LockArgs) -> strata::lock::Session {
         strata::lock::Session {
-            lock_wait: Duration::from_secs(lock.lock_wait),
+            lock_wait: lock.lock_wait,
             lock_timeout: Some(self.env.spec.lock_timeout),
             statement_timeout: self.env.spec.statement_timeout,
         }

@@ -12,11 +12,15 @@
 //! The lock lives on the migrating session itself, for every command that
 //! takes it (`migrate`, `rollback`, `repair`, `baseline`, `db reset`): one
 //! connection, and the session timeouts travel with the first lock attempt
-//! in one round trip. [`MigrationLock`] is the one guard and [`with_lock`] the
+//! in one round trip — in the same statement as the check that refuses a
+//! database in recovery or read-only ([`Error::ReadOnly`], SPEC §4.2 step 1),
+//! whose answer arrives before the lock attempt's, so polling stops there
+//! and a lock granted meanwhile is released. [`MigrationLock`] is the one guard and [`with_lock`] the
 //! one bracket: every path, failed or not, releases the lock explicitly, and
 //! if that release fails the session is ended, which releases it server-side.
 //! The server also releases it when the process dies.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -151,14 +155,17 @@ const HOLDER_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1";
 
 impl MigrationLock {
-    /// Sets `session`'s timeouts on `client` and takes the lock on its
+    /// Checks that the database is writable, sets `session`'s timeouts on
+    /// `client` (one statement) and takes the lock on its
     /// session, polling with backoff for up to `session.lock_wait`; both go
     /// out before either reply. `on_wait` is called whenever a (new) holder
     /// is seen.
     ///
     /// # Errors
-    /// [`Error::LockTimeout`] after the wait (the holder is named);
-    /// [`Error::Db`] if a query fails. The lock is not held then.
+    /// [`Error::ReadOnly`] for a database in recovery (a hot standby) or
+    /// read-only (SPEC §4.2 step 1); [`Error::LockTimeout`] after the wait
+    /// (the holder is named); [`Error::Db`] if a query fails. The lock is
+    /// not held then.
     ///
     /// # Examples
     ///
@@ -183,10 +190,17 @@ impl MigrationLock {
         on_wait: &mut dyn FnMut(&LockHolder),
     ) -> Result<MigrationLock, Error> {
         let key = lock_key(table);
-        // Both requests go out on the one connection before either reply.
+        // Both requests go out on the one connection before either reply;
+        // the first also checks the database is writable, and when it is
+        // not, polling stops at its first answer and the lock is released.
+        let refused = Cell::new(false);
         let (timeouts, locked) = tokio::join!(
-            set_timeouts(client, session),
-            poll(client, key, session.lock_wait, on_wait)
+            async {
+                let r = prepare_session(client, session).await;
+                refused.set(r.is_err());
+                r
+            },
+            poll(client, key, session.lock_wait, &refused, on_wait)
         );
         match (timeouts, locked) {
             (Ok(()), Ok(())) => Ok(MigrationLock { key }),
@@ -287,9 +301,11 @@ pub async fn with_lock<T>(
     lock.release_after(client, result).await
 }
 
-/// Sets `lock_timeout` / `statement_timeout` for the session, values bound;
-/// sends nothing when neither is set.
-async fn set_timeouts(client: &Client, session: &Session) -> Result<(), Error> {
+/// One statement: whether the server is in recovery, whether this session's
+/// transactions are read-only (`default_transaction_read_only` from the
+/// database, the role or `options`, or a standby), and the database's name;
+/// plus `lock_timeout` / `statement_timeout` for the session, values bound.
+async fn prepare_session(client: &Client, session: &Session) -> Result<(), Error> {
     let settings: Vec<(&str, String)> = [
         ("lock_timeout", session.lock_timeout),
         ("statement_timeout", session.statement_timeout),
@@ -297,23 +313,42 @@ async fn set_timeouts(client: &Client, session: &Session) -> Result<(), Error> {
     .into_iter()
     .filter_map(|(name, t)| Some((name, t?.as_setting())))
     .collect();
-    if settings.is_empty() {
-        return Ok(());
-    }
-    let calls: Vec<String> = settings
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| format!("set_config('{name}', ${}, false)", i + 1))
-        .collect();
-    let sql = format!("SELECT {}", calls.join(", "));
+    let mut columns = vec![
+        "pg_catalog.pg_is_in_recovery()".to_owned(),
+        "pg_catalog.current_setting('transaction_read_only')".to_owned(),
+        "pg_catalog.current_database()::text".to_owned(),
+    ];
+    columns.extend(
+        settings
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| format!("pg_catalog.set_config('{name}', ${}, false)", i + 1)),
+    );
+    let sql = format!("SELECT {}", columns.join(", "));
     let params: Vec<(&(dyn ToSql + Sync), Type)> = settings
         .iter()
         .map(|(_, value)| (value as &(dyn ToSql + Sync), Type::TEXT))
         .collect();
-    client
+    let rows = client
         .query_typed(&sql, &params)
         .await
         .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
+    let row = rows.first();
+    let in_recovery = row
+        .and_then(|r| r.try_get::<_, bool>(0).ok())
+        .unwrap_or(false);
+    let read_only = row
+        .and_then(|r| r.try_get::<_, String>(1).ok())
+        .is_some_and(|v| v == "on");
+    let database = row
+        .and_then(|r| r.try_get::<_, String>(2).ok())
+        .unwrap_or_default();
+    if in_recovery || read_only {
+        return Err(Error::ReadOnly {
+            database,
+            in_recovery,
+        });
+    }
     Ok(())
 }
 
@@ -335,6 +370,7 @@ async fn poll(
     client: &Client,
     key: (i32, i32),
     wait: Duration,
+    stop: &Cell<bool>,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<(), Error> {
     let start = Instant::now();
@@ -343,6 +379,13 @@ async fn poll(
     loop {
         if try_lock(client, key).await? {
             return Ok(());
+        }
+        if stop.get() {
+            // The session check failed: its error is the one reported.
+            return Err(Error::LockTimeout {
+                waited: start.elapsed(),
+                holder: None,
+            });
         }
         let holder = holder(client, key).await?;
         if let Some(h) = &holder {

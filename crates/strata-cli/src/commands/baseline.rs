@@ -4,8 +4,6 @@
 //! golang-migrate, sqlx, node-pg-migrate or refinery, recording the same
 //! applied versions with the files' checksums ([`strata::adopt`]).
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde::Serialize;
 use strata::adopt::{AdoptOptions, Tool, adopt};
@@ -66,7 +64,7 @@ impl PerDatabase for Baseline<'_> {
         let args = self.args;
         let endpoint = ctx.endpoint(db).await?;
         r.url = Some(endpoint.redacted().to_owned());
-        let wait = Duration::from_secs(args.connect.wait);
+        let wait = args.connect.wait;
         // The lock is held on this connection's session.
         let client = ctx.connect(&endpoint, wait).await?;
         let out = ctx.out.clone();

@@ -59,7 +59,7 @@ impl PerDatabase for Migrate<'_> {
             session: ctx.session(&args.lock),
             resume: args.resume,
         };
-        migrate_one(ctx, db, opts, Duration::from_secs(args.connect.wait), r).await
+        migrate_one(ctx, db, opts, args.connect.wait, r).await
     }
 
     fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<()>]) -> impl Serialize + 'a {

@@ -3,8 +3,6 @@
 //! it changed (with `--dry-run`, what it would change). The library does the
 //! work ([`strata::repair`]).
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
@@ -39,7 +37,7 @@ impl PerDatabase for Repair<'_> {
         let migrations = ctx.migrations(db)?;
         let endpoint = ctx.endpoint(db).await?;
         r.url = Some(endpoint.redacted().to_owned());
-        let wait = Duration::from_secs(args.connect.wait);
+        let wait = args.connect.wait;
         // The lock, when taken, is held on this connection's session.
         let client = ctx.connect(&endpoint, wait).await?;
         let opts = RepairOptions {

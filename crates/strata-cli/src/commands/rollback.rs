@@ -4,8 +4,6 @@
 //! before anything runs; the library does the work
 //! ([`strata::rollback::Rollback`]).
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
@@ -56,7 +54,7 @@ impl PerDatabase for RollbackCommand<'_> {
         let migrations = ctx.migrations(db)?;
         let endpoint = ctx.endpoint(db).await?;
         r.url = Some(endpoint.redacted().to_owned());
-        let wait = Duration::from_secs(self.args.connect.wait);
+        let wait = self.args.connect.wait;
         // The lock, when taken, is held on this connection's session.
         let client = ctx.connect(&endpoint, wait).await?;
         let opts = RollbackOptions {

@@ -1,7 +1,5 @@
 //! `strata status` (alias `info`): every migration's state, per database.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
@@ -39,9 +37,7 @@ impl PerDatabase for Status<'_> {
         r: &mut DbReport,
         _: &mut (),
     ) -> Result<()> {
-        let loaded = ctx
-            .load_with_history(db, Duration::from_secs(self.args.connect.wait))
-            .await?;
+        let loaded = ctx.load_with_history(db, self.args.connect.wait).await?;
         r.warnings = loaded.migrations.warnings.clone();
         r.url = Some(loaded.endpoint.redacted().to_owned());
         if ctx.out.verbose {

@@ -2,8 +2,6 @@
 //! unless `--offline`, files against the history (SPEC §4.1). Exit 3 when
 //! anything is wrong.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
@@ -56,7 +54,7 @@ impl PerDatabase for Validate<'_> {
         let endpoint = ctx.endpoint(db).await?;
         r.url = Some(endpoint.redacted().to_owned());
         // SPEC: files vs history only "when the database is reachable".
-        let wait = Duration::from_secs(self.args.connect.wait);
+        let wait = self.args.connect.wait;
         let client = match ctx.connect(&endpoint, wait).await {
             Ok(c) => c,
             Err(e) => {

@@ -2,8 +2,6 @@
 //! applied with a matching checksum and nothing failed; else exit 3 with one
 //! line per problem. Reads only; never changes anything.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
@@ -35,9 +33,7 @@ impl PerDatabase for Verify<'_> {
         r: &mut DbReport,
         _: &mut (),
     ) -> Result<()> {
-        let loaded = ctx
-            .load_with_history(db, Duration::from_secs(self.args.wait))
-            .await?;
+        let loaded = ctx.load_with_history(db, self.args.wait).await?;
         r.url = Some(loaded.endpoint.redacted().to_owned());
         let plan = Plan::new(
             &loaded.migrations.list,

@@ -228,3 +228,50 @@ fn a_policy_violation_shows_the_url_redacted() {
     }
     assert!(support::history(&db).is_empty(), "nothing ran");
 }
+
+/// A raw `?`, `#`, `@` or `/` in a password: the URL either parses (the
+/// user info ends at the last `@` before the query) and shows `***`, or it
+/// does not and the error, the JSON and `strata env` show no part of the
+/// password.
+#[test]
+fn a_raw_special_character_in_a_password_never_shows_it() {
+    let project = Project::new();
+    project.migration("V1__create_a.sql", "CREATE TABLE a (id int);\n");
+    let port = closed_port();
+    let urls = [
+        format!("postgres://app:Hunter2LEAK?x@127.0.0.1:{port}/db"),
+        format!("postgres://app:Hunter2LEAK#x@127.0.0.1:{port}/db"),
+        format!("postgres://app:Hunter2LEAK@x@127.0.0.1:{port}/db"),
+        format!("postgres://app:Hunter2LEAK/x@127.0.0.1:{port}/db"),
+        // These do not parse at all.
+        format!("postgres://app:Hunter2LEAK?x=1@127.0.0.1:{port}/db"),
+        "postgres://app:Hunter2LEAK?x@127.0.0.1:notaport/db".to_owned(),
+        format!("postgres://app:Hunter2LEAK/x@127.0.0.1:{port}/db?nosuch=1"),
+        format!("postgres://app:Hunter2LEAK#x@[::1:{port}/db"),
+    ];
+    for url in &urls {
+        for args in [
+            &["status"][..],
+            &["status", "--json"],
+            &["migrate", "-v"],
+            &["migrate", "--json"],
+            &["env"],
+            &["env", "--json"],
+        ] {
+            let run = project.run(url, args);
+            run.expect_no_panic();
+            // Nothing listens there (or the URL is refused): never a success.
+            if args[0] != "env" {
+                assert_ne!(run.code, 0, "{url} {args:?}");
+            }
+            for needle in ["Hunter2", "LEAK"] {
+                assert!(
+                    !run.stdout.contains(needle) && !run.stderr.contains(needle),
+                    "{url} {args:?}: `{needle}` leaked\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    run.stdout,
+                    run.stderr
+                );
+            }
+        }
+    }
+}

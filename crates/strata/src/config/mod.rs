@@ -65,7 +65,9 @@ pub use project::{CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseC
 pub use table::{DEFAULT_HISTORY_TABLE, TableName, quote_ident};
 pub use target::{MAINTENANCE_DATABASE, Target, resolve_target};
 pub use timeout::Timeout;
-pub use url::{DEFAULT_APPLICATION_NAME, DEFAULT_PORT, DbUrl, SslMode, UrlError};
+pub use url::{
+    DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORT, DbUrl, SslMode, UrlError,
+};
 
 #[cfg(test)]
 mod tests;

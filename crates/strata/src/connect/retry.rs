@@ -38,12 +38,16 @@ pub async fn connect_url(url: &DbUrl, wait: Duration) -> Result<Client, Error> {
     connect_with(&url.to_pg_config(), &tls, &url.redacted(), wait).await
 }
 
-/// Connects, retrying for up to `wait` while the server refuses connections
-/// or is starting up (SQLSTATE 57P03). Other errors (authentication, a
-/// missing database, a TLS failure) fail at once.
+/// Connects, retrying for up to `wait` while the server refuses connections,
+/// is starting up (SQLSTATE 57P03) or has too many connections (53300).
+/// Other errors (authentication, a missing database, a TLS failure) fail at
+/// once. Each attempt, startup and authentication included, is bounded by
+/// the config's `connect_timeout`; running out of it fails at once
+/// ([`Error::ConnectTimeout`]): a server that accepts and never answers is
+/// not one that is starting.
 ///
 /// # Errors
-/// [`Error::Connect`] with the redacted URL.
+/// [`Error::Connect`] or [`Error::ConnectTimeout`], with the redacted URL.
 ///
 /// # Examples
 ///
@@ -87,46 +91,69 @@ pub async fn connect_with(
     redacted_url: &str,
     wait: Duration,
 ) -> Result<Client, Error> {
-    let deadline = Instant::now() + wait;
+    // A `wait` too large for an `Instant` (`Duration::MAX`) waits for ever.
+    let deadline = Instant::now().checked_add(wait);
     let mut delay = Duration::from_millis(50);
+    // tokio-postgres bounds only the socket's connect with `connect_timeout`;
+    // libpq bounds the whole establishment, startup and authentication
+    // included, so a server that accepts and never answers cannot hang us.
+    let limit = config.get_connect_timeout().copied();
     loop {
-        let attempt = match tls {
-            Tls::None => config.connect(NoTls).await.map(|(client, connection)| {
-                tokio::spawn(async move {
-                    // The error, if any, surfaces on the next query as a closed connection.
-                    let _ = connection.await;
-                });
-                client
-            }),
-            Tls::Rustls(make) => config
-                .connect(make.clone())
-                .await
-                .map(|(client, connection)| {
-                    tokio::spawn(async move {
-                        let _ = connection.await;
+        let attempt = attempt(config, tls);
+        let attempt = match limit {
+            Some(limit) => match tokio::time::timeout(limit, attempt).await {
+                Ok(result) => result,
+                Err(_) => {
+                    return Err(Error::ConnectTimeout {
+                        url: redacted_url.to_owned(),
+                        after: limit,
                     });
-                    client
-                }),
+                }
+            },
+            None => attempt.await,
         };
         match attempt {
             Ok(client) => return Ok(client),
             Err(e) => {
-                let now = Instant::now();
-                if !is_transient(&e) || now >= deadline {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                if !is_transient(&e) || left == Some(Duration::ZERO) {
                     return Err(Error::Connect {
                         url: redacted_url.to_owned(),
                         source: e,
                     });
                 }
-                tokio::time::sleep(delay.min(deadline - now)).await;
+                tokio::time::sleep(left.map_or(delay, |l| delay.min(l))).await;
                 delay = (delay * 2).min(Duration::from_secs(1));
             }
         }
     }
 }
 
-/// True for errors that go away when a starting server is ready: connection
-/// refused, no socket yet, or "the database system is starting up".
+/// One connection attempt, its driver task spawned.
+async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::Error> {
+    match tls {
+        Tls::None => config.connect(NoTls).await.map(|(client, connection)| {
+            tokio::spawn(async move {
+                // The error, if any, surfaces on the next query as a closed connection.
+                let _ = connection.await;
+            });
+            client
+        }),
+        Tls::Rustls(make) => config
+            .connect(make.clone())
+            .await
+            .map(|(client, connection)| {
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                client
+            }),
+    }
+}
+
+/// True for errors that can go away by waiting: connection refused, no
+/// socket yet, "the database system is starting up" (57P03) or "too many
+/// connections" (53300).
 ///
 /// # Examples
 ///
@@ -142,7 +169,9 @@ pub async fn connect_with(
 /// # }
 /// ```
 pub fn is_transient(e: &tokio_postgres::Error) -> bool {
-    if e.code() == Some(&SqlState::CANNOT_CONNECT_NOW) {
+    if e.code() == Some(&SqlState::CANNOT_CONNECT_NOW)
+        || e.code() == Some(&SqlState::TOO_MANY_CONNECTIONS)
+    {
         return true;
     }
     let mut source = std::error::Error::source(e);

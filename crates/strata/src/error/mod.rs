@@ -197,6 +197,37 @@ pub enum Error {
         source: tokio_postgres::Error,
     },
 
+    /// The server accepted the connection (or did not refuse it) but did
+    /// not finish the startup exchange within `connect_timeout`.
+    #[error(
+        "cannot connect to {url}: the server did not answer within {}s (connect_timeout; set it in the URL, 0 waits for ever)",
+        .after.as_secs()
+    )]
+    ConnectTimeout {
+        /// The redacted URL.
+        url: String,
+        /// The `connect_timeout` that ran out.
+        after: Duration,
+    },
+
+    /// The database cannot be written: a hot standby (in recovery), or
+    /// read-only (`default_transaction_read_only` on). Found before the
+    /// lock is taken (SPEC §4.2 step 1).
+    #[error(
+        "database `{database}` is {}, so nothing can be changed there; nothing was: point the URL at a writable primary",
+        if *.in_recovery {
+            "in recovery (a hot standby)"
+        } else {
+            "read-only (transaction_read_only is on: default_transaction_read_only is set for the database, the role or the session)"
+        }
+    )]
+    ReadOnly {
+        /// The database's real name (`current_database()`).
+        database: String,
+        /// `pg_is_in_recovery()`: a standby, not only a read-only setting.
+        in_recovery: bool,
+    },
+
     /// A query of strata's own (history, lock) failed.
     #[error("{context}")]
     Db {

@@ -113,7 +113,8 @@ async fn statements_per_migration_and_per_run_stay_within_budget() {
     assert_eq!(history_inserts, N, "{c:#?}");
     let per_migration = 2 + 3;
     let fixed = total(&c) - N * per_migration;
-    // set_config (timeouts), pg_try_advisory_lock, the history read, CREATE
+    // set_config (timeouts, in the statement that also checks the database
+    // is writable), pg_try_advisory_lock, the history read, CREATE
     // TABLE (first run only), unlock: 5 sent. The first read fails (no table
     // yet) and pg_stat_statements counts only completed statements: 4 seen.
     assert_eq!(fixed, 4, "fixed overhead per run: {c:#?}");

@@ -15,13 +15,13 @@ use crate::render::db::{self as show, Action};
 pub(super) async fn clean(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    wait: u64,
+    wait: Duration,
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted().to_owned());
-    let client = ctx.connect(&endpoint, Duration::from_secs(wait)).await?;
+    let client = ctx.connect(&endpoint, wait).await?;
     // Always sent: `0` (disabled) wins over a server or role default.
     let lock_timeout = Some(ctx.env.spec.lock_timeout);
     let tables =

@@ -1,5 +1,7 @@
 //! `strata db create`: create each database if it is missing (idempotent).
 
+use std::time::Duration;
+
 use anyhow::Result;
 use strata::config::DatabaseConfig;
 
@@ -11,7 +13,7 @@ use crate::render::db::{self as show, Action};
 pub(super) async fn create(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    wait: u64,
+    wait: Duration,
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {

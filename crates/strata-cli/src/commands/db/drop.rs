@@ -1,6 +1,8 @@
 //! `strata db drop`: drop each database (confirmed by name beforehand,
 //! refused in a protected environment).
 
+use std::time::Duration;
+
 use anyhow::Result;
 use strata::config::DatabaseConfig;
 
@@ -12,7 +14,7 @@ use crate::render::db::{self as show, Action};
 pub(super) async fn drop(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    wait: u64,
+    wait: Duration,
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {

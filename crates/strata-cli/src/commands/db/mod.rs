@@ -111,16 +111,14 @@ impl PerDatabase for Db<'_> {
 async fn admin_client(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    wait: u64,
+    wait: std::time::Duration,
     r: &mut DbReport,
 ) -> Result<(String, tokio_postgres::Client)> {
     let (name, url) = confirm::real_name(ctx, db)?;
     r.url = Some(url);
     let admin = ctx.admin_endpoint(db).await?;
     show_admin(ctx, db, &admin);
-    let client = ctx
-        .connect_admin(&admin, std::time::Duration::from_secs(wait))
-        .await?;
+    let client = ctx.connect_admin(&admin, wait).await?;
     Ok((name, client))
 }
 

@@ -1,8 +1,6 @@
 //! `strata db reset`: terminate sessions, drop, create, migrate and (outside
 //! a protected environment) seed: the hard reset.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use strata::config::DatabaseConfig;
 use strata::migrator::{Event, MigrateOptions, Migrator};
@@ -20,7 +18,7 @@ pub(super) async fn reset(
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {
-    let wait = Duration::from_secs(args.connect.wait);
+    let wait = args.connect.wait;
     let (name, url) = super::confirm::real_name(ctx, db)?;
     r.url = Some(url);
     // Read the migrations first: a broken folder must fail before the drop.

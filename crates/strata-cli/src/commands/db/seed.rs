@@ -16,7 +16,7 @@ use crate::render::db::{self as show, Action};
 pub(super) async fn seed(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    wait: u64,
+    wait: Duration,
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {
@@ -31,7 +31,7 @@ pub(super) async fn seed(
     }
     let endpoint = ctx.endpoint(db).await?;
     r.url = Some(endpoint.redacted().to_owned());
-    let client = ctx.connect(&endpoint, Duration::from_secs(wait)).await?;
+    let client = ctx.connect(&endpoint, wait).await?;
     run_seeds(ctx, db, &client, &files, done).await
 }
 

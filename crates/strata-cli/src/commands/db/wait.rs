@@ -7,32 +7,67 @@ use anyhow::{Context as _, Result};
 use strata::config::DatabaseConfig;
 
 use crate::context::Ctx;
+use crate::duration::humane;
 use crate::render::DbReport;
 use crate::render::db::{self as show, Action};
 
-/// Waits up to `timeout` seconds for `db`.
+/// Waits up to `timeout` for `db`.
 pub(super) async fn wait(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    timeout: u64,
+    timeout: Duration,
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {
     let start = Instant::now();
     let endpoint = ctx.endpoint_no_create(db).await?;
     r.url = Some(endpoint.redacted().to_owned());
-    let client = ctx
-        .connect(&endpoint, Duration::from_secs(timeout))
-        .await
-        .with_context(|| format!("gave up after {timeout}s (--timeout)"))?;
-    client
-        .simple_query("SELECT 1")
-        .await
-        .context("connected, but the server does not answer")?;
+    // Only a failure that waiting could fix was retried: say "gave up" for
+    // those alone; anything else (a wrong password, no such database, no
+    // answer within connect_timeout) failed at once and says why.
+    // --timeout bounds the whole wait, also a connection attempt that
+    // connect_timeout would let run longer.
+    let connecting = tokio::time::timeout(timeout, ctx.connect(&endpoint, timeout));
+    let Ok(connected) = connecting.await else {
+        anyhow::bail!(
+            "gave up after {} (--timeout): the server accepted the connection but did not answer",
+            humane(timeout)
+        );
+    };
+    let client = match connected {
+        Ok(client) => client,
+        Err(e) if is_retried(&e) => {
+            return Err(e)
+                .with_context(|| format!("gave up after {} (--timeout)", humane(timeout)));
+        }
+        Err(e) => return Err(e),
+    };
+    let left = timeout
+        .saturating_sub(start.elapsed())
+        .max(Duration::from_secs(1));
+    match tokio::time::timeout(left, client.simple_query("SELECT 1")).await {
+        Ok(answer) => answer
+            .map(drop)
+            .context("connected, but the server does not answer")?,
+        Err(_) => anyhow::bail!(
+            "connected, but the server did not answer `SELECT 1` within {}",
+            humane(left)
+        ),
+    }
     ctx.out
         .result(&show::ready(&db.name, endpoint.database(), start.elapsed()));
     done.push(Action::Ready {
         waited_ms: start.elapsed().as_millis(),
     });
     Ok(())
+}
+
+/// Whether `e` is a connection failure `db wait` kept retrying.
+fn is_retried(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<strata::error::Error>(),
+            Some(strata::error::Error::Connect { source, .. }) if strata::connect::is_transient(source)
+        )
+    })
 }

@@ -102,17 +102,13 @@ pub(crate) fn redact_url_like(value: &str) -> String {
         return value.to_owned();
     };
     let start = scheme_end + 3;
+    // A value that does not parse may have a raw `@`, `/`, `?` or `#` in its
+    // password, so the user info is taken to end at the last `@` anywhere:
+    // hiding too much of a broken value is better than showing a password.
     let rest = &value[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) => match authority[..at].find(':') {
-            Some(colon) => format!(
-                "{}{}:***{}",
-                &value[..start],
-                &authority[..colon],
-                &value[start + at..]
-            ),
+    match rest.rfind('@') {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => format!("{}{}:***{}", &value[..start], &rest[..colon], &rest[at..]),
             None => value.to_owned(),
         },
         None => value.to_owned(),

@@ -28,12 +28,10 @@ pub enum UrlError {
     /// `host1,host2` lists are not supported.
     #[error("several hosts in one URL are not supported: use one host")]
     MultipleHosts,
-    /// A port that is not a number in 1..=65535.
-    #[error("invalid port `{port}`")]
-    InvalidPort {
-        /// The text found.
-        port: String,
-    },
+    /// A port that is not a number in 1..=65535. The text found is not
+    /// quoted: in a URL that does not parse it may be part of a password.
+    #[error("invalid port: expected a number from 1 to 65535")]
+    InvalidPort,
     /// Unbalanced `[` in an IPv6 host.
     #[error("invalid host: unclosed `[` in an IPv6 address")]
     InvalidHost,

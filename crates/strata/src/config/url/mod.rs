@@ -40,6 +40,26 @@ pub use sslmode::SslMode;
 /// ```
 pub const DEFAULT_APPLICATION_NAME: &str = "strata";
 
+/// The `connect_timeout` strata uses when the URL sets none (SPEC §4.2
+/// step 1): connecting, startup and authentication included.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use strata::config::{DbUrl, DEFAULT_CONNECT_TIMEOUT};
+/// assert_eq!(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(10));
+/// let config = DbUrl::parse("postgres://app@db/shop").unwrap().to_pg_config();
+/// assert_eq!(config.get_connect_timeout(), Some(&DEFAULT_CONNECT_TIMEOUT));
+/// ```
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// TCP keepalive settings of every connection: idle time before the first
+/// probe, time between probes, probes lost before the link is dead.
+const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+const KEEPALIVES_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVES_RETRIES: u32 = 3;
+
 /// The port libpq uses when none is given.
 ///
 /// # Examples
@@ -254,7 +274,9 @@ impl DbUrl {
             .unwrap_or(DEFAULT_APPLICATION_NAME)
     }
 
-    /// `connect_timeout`, if set and non-zero.
+    /// The bound on establishing a connection (startup and authentication
+    /// included): the URL's `connect_timeout`, [`DEFAULT_CONNECT_TIMEOUT`]
+    /// when it sets none, `None` (wait for ever) for `connect_timeout=0`.
     ///
     /// # Examples
     ///
@@ -263,9 +285,17 @@ impl DbUrl {
     /// use strata::config::DbUrl;
     /// let url = DbUrl::parse("postgres://app@db/shop?connect_timeout=10").unwrap();
     /// assert_eq!(url.connect_timeout(), Some(Duration::from_secs(10)));
+    /// let url = DbUrl::parse("postgres://app@db/shop").unwrap();
+    /// assert_eq!(url.connect_timeout(), Some(strata::config::DEFAULT_CONNECT_TIMEOUT));
+    /// let url = DbUrl::parse("postgres://app@db/shop?connect_timeout=0").unwrap();
+    /// assert_eq!(url.connect_timeout(), None);
     /// ```
     pub fn connect_timeout(&self) -> Option<Duration> {
-        self.connect_timeout.map(Duration::from_secs)
+        match self.connect_timeout {
+            None => Some(DEFAULT_CONNECT_TIMEOUT),
+            Some(0) => None,
+            Some(secs) => Some(Duration::from_secs(secs)),
+        }
     }
 
     /// The same server and credentials, another database: for the
@@ -358,6 +388,13 @@ impl DbUrl {
         if let Some(timeout) = self.connect_timeout() {
             config.connect_timeout(timeout);
         }
+        // Keepalives on every TCP connection, probing after 30 s of silence,
+        // so a peer that vanishes is noticed in about a minute, not hours
+        // (the kernel's default idle time is 2 h).
+        config.keepalives(true);
+        config.keepalives_idle(KEEPALIVES_IDLE);
+        config.keepalives_interval(KEEPALIVES_INTERVAL);
+        config.keepalives_retries(KEEPALIVES_RETRIES);
         if let Some(options) = &self.options {
             config.options(options);
         }

@@ -59,16 +59,7 @@ impl DbUrl {
             });
         }
 
-        let (before_query, query) = match rest.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (rest, None),
-        };
-        // The last `@` ends the user info, so an unencoded `@` in a password
-        // still parses (libpq is as lenient).
-        let (userinfo, after_userinfo) = match before_query.rfind('@') {
-            Some(at) => (Some(&before_query[..at]), &before_query[at + 1..]),
-            None => (None, before_query),
-        };
+        let (userinfo, after_userinfo, query) = split_userinfo(rest);
         let (hostport, path) = match after_userinfo.split_once('/') {
             Some((h, p)) => (h, p),
             None => (after_userinfo, ""),
@@ -127,8 +118,9 @@ impl DbUrl {
                             name: name.clone(),
                             reason: format!("`{value}` is not a whole number of seconds"),
                         })?;
-                    // libpq: zero means wait forever.
-                    url.connect_timeout = (secs > 0).then_some(secs);
+                    // libpq: zero means wait forever (kept, so it beats
+                    // strata's default).
+                    url.connect_timeout = Some(secs);
                 }
                 "options" => url.options = non_empty(value),
                 "host" => url.host_param = non_empty(value),
@@ -154,6 +146,30 @@ impl DbUrl {
             .or_else(|| url.user.clone())
             .ok_or(UrlError::NoDatabase)?;
         Ok(url)
+    }
+}
+
+/// Splits what follows `://` into user info, host part and query. The user
+/// info ends at the last `@` before the query, so a raw `@`, `/`, `?` or `#`
+/// in a password still parses; a `?` starts the query unless an `@` follows
+/// it with no `=` in between (`app:pw?x@host` is a password,
+/// `host/db?application_name=a@b` a query).
+pub(super) fn split_userinfo(rest: &str) -> (Option<&str>, &str, Option<&str>) {
+    let last_at = rest.rfind('@');
+    let query_start = rest
+        .match_indices('?')
+        .map(|(i, _)| i)
+        .find(|&i| match last_at {
+            Some(at) if at > i => rest[i..at].contains('='),
+            _ => true,
+        });
+    let (before_query, query) = match query_start {
+        Some(q) => (&rest[..q], Some(&rest[q + 1..])),
+        None => (rest, None),
+    };
+    match before_query.rfind('@') {
+        Some(at) => (Some(&before_query[..at]), &before_query[at + 1..], query),
+        None => (None, before_query, query),
     }
 }
 
@@ -193,8 +209,6 @@ fn split_host_port(hostport: &str) -> Result<(&str, Option<&str>), UrlError> {
 fn parse_port(text: &str) -> Result<u16, UrlError> {
     match text.parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
-        _ => Err(UrlError::InvalidPort {
-            port: text.chars().take(16).collect(),
-        }),
+        _ => Err(UrlError::InvalidPort),
     }
 }
