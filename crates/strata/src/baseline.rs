@@ -77,16 +77,7 @@ pub async fn baseline(
     session: &Session,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<Vec<AppliedMigration>, Error> {
-    let row = NewRow {
-        version: Some(version.clone()),
-        description: BASELINE_SCRIPT.into(),
-        kind: RowKind::Baseline,
-        script: BASELINE_SCRIPT.into(),
-        checksum: None,
-        execution_ms: Some(0),
-        success: true,
-        progress: None,
-    };
+    let row = baseline_row(version);
     write_into_empty_history(client, table, &[row], session, on_wait).await
 }
 
@@ -131,5 +122,20 @@ pub(crate) async fn refuse_unless_empty(
         }),
         history::HistoryState::Present(_) => Ok(None),
         history::HistoryState::Missing { schema_exists } => Ok(Some(schema_exists)),
+    }
+}
+
+/// The one history row that marks a database as being at `version`
+/// (`baseline VERSION`, and the baseline row of an adopted history).
+pub(crate) fn baseline_row(version: &Version) -> NewRow {
+    NewRow {
+        version: Some(version.clone()),
+        description: BASELINE_SCRIPT.into(),
+        kind: RowKind::Baseline,
+        script: BASELINE_SCRIPT.into(),
+        checksum: None,
+        execution_ms: Some(0),
+        success: true,
+        progress: None,
     }
 }

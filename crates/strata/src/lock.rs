@@ -268,6 +268,27 @@ impl MigrationLock {
         released?;
         Ok(value)
     }
+
+    /// [`release_after`](Self::release_after) for a run that changed the
+    /// database and returns a report of it: when the work succeeded but the
+    /// release failed, the error carries that report (`Error::report`), so
+    /// the caller still learns what was done.
+    pub(crate) async fn release_after_reporting<R>(
+        self,
+        client: &Client,
+        result: Result<R, Error>,
+    ) -> Result<R, Error>
+    where
+        R: std::any::Any + std::fmt::Debug + Send + Sync,
+    {
+        match result {
+            Ok(report) => match self.release(client).await {
+                Ok(()) => Ok(report),
+                Err(e) => Err(crate::error::Partial::wrap(e, report)),
+            },
+            Err(e) => self.release_after(client, Err(e)).await,
+        }
+    }
 }
 
 /// Runs `work` on `client` holding the migration lock on its session: takes

@@ -364,14 +364,8 @@ impl<'m> Rollback<'m> {
         let session = &self.options.session;
         let lock = MigrationLock::acquire(client, &self.table, session, &mut on_wait).await?;
         on_event(Event::LockAcquired);
-        match self.locked(client, on_event).await {
-            // Rolled back, but the lock's release failed: the error carries the report.
-            Ok(report) => match lock.release_after(client, Ok(())).await {
-                Ok(()) => Ok(report),
-                Err(e) => Err(Partial::wrap(e, report)),
-            },
-            Err(e) => lock.release_after(client, Err(e)).await,
-        }
+        let result = self.locked(client, on_event).await;
+        lock.release_after_reporting(client, result).await
     }
 
     async fn locked(

@@ -1,8 +1,8 @@
 //! Converting what the other tool applied into strata's history rows:
 //! [`rows_for`], with the checksums of the files on disk (pure).
 
-use crate::baseline::BASELINE_SCRIPT;
-use crate::history::{NewRow, RowKind};
+use crate::baseline::baseline_row;
+use crate::history::NewRow;
 use crate::migration::{Migration, MigrationKind, Version};
 use crate::migrator::row_of;
 
@@ -51,16 +51,7 @@ pub fn rows_for(history: &ToolHistory, migrations: &[Migration]) -> Result<Vec<N
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     if let Some(b) = &history.baseline {
-        rows.push(NewRow {
-            version: Some(b.clone()),
-            description: BASELINE_SCRIPT.into(),
-            kind: RowKind::Baseline,
-            script: BASELINE_SCRIPT.into(),
-            checksum: None,
-            execution_ms: Some(0),
-            success: true,
-            progress: None,
-        });
+        rows.push(baseline_row(b));
     }
     let mut applied: Vec<&Migration> = Vec::new();
     for v in &history.applied {

@@ -46,7 +46,7 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
-use crate::error::{Conflict, Error, LockHolder, Partial};
+use crate::error::{Conflict, Error, LockHolder};
 use crate::history::{self, AppliedMigration, HistoryState, NewRow, RowKind, TableName};
 use crate::migration::{Migration, MigrationKind};
 use crate::plan::Plan;
@@ -268,14 +268,8 @@ impl Migrator<'_> {
     ) -> Result<Report, Error> {
         on_event(Event::LockAcquired);
         let (lock, history) = locked.into_parts();
-        match self.locked(client, history, on_event).await {
-            // Applied, but the lock's release failed: the error carries the report.
-            Ok(report) => match lock.release_after(client, Ok(())).await {
-                Ok(()) => Ok(report),
-                Err(e) => Err(Partial::wrap(e, report)),
-            },
-            Err(e) => lock.release_after(client, Err(e)).await,
-        }
+        let result = self.locked(client, history, on_event).await;
+        lock.release_after_reporting(client, result).await
     }
 
     async fn locked(
