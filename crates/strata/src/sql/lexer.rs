@@ -215,7 +215,7 @@ mod tests {
                 pos += t.len as usize;
                 (t.kind, s)
             })
-            .filter(|(k, _)| *k != TokenKind::Whitespace)
+            .filter(|(k, _)| !matches!(k, TokenKind::Whitespace))
             .collect()
     }
 
