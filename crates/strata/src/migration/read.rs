@@ -137,8 +137,20 @@ impl<'a> PartReader<'a> {
         if let (true, Some(expected)) = (self.checked, self.expected) {
             return Ok(expected);
         }
-        io::copy(self, &mut io::sink()).map_err(|e| Error::io(self.script, e))?;
-        Ok(self.checksum())
+        // Block by block through `fill_buf`/`consume` (which hashes), not
+        // `io::copy`: that reads through an 8 KiB stack buffer it first
+        // fills with zeros, once per part.
+        loop {
+            let n = match self.fill_buf() {
+                Ok(block) => block.len(),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(self.script, e)),
+            };
+            if n == 0 {
+                return Ok(self.checksum());
+            }
+            self.consume(n);
+        }
     }
 
     /// [`finish`](Self::finish), then checks the checksum against the one

@@ -199,7 +199,7 @@ impl Checker {
                     break 'outer Ok(());
                 }
                 let text = &buf[pos..end];
-                if tok.kind == TokenKind::Unknown && text == "\\" {
+                if matches!(tok.kind, TokenKind::Unknown) && text == "\\" {
                     let line_end = buf[pos..].find('\n').map(|i| pos + i);
                     if line_end.is_none() && !eof {
                         stalled = true;

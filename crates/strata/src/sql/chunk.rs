@@ -215,7 +215,10 @@ impl<R: BufRead> Chunker<R> {
                     stalled = true;
                     break 'outer;
                 }
-                if tok.kind == TokenKind::Unknown
+                // `matches!`, not `==`: the derived `PartialEq` on the token
+                // kind made the compiler unpack every token's payload bit
+                // by bit here (hundreds of instructions a token).
+                if matches!(tok.kind, TokenKind::Unknown)
                     && &buf[pos..end] == "\\"
                     && self.at_line_start
                     && !self.splitter.in_statement()

@@ -81,7 +81,7 @@ impl Words<'_> {
     fn kw(&self, i: usize, k: &str) -> bool {
         self.first
             .get(i)
-            .is_some_and(|(kind, t)| *kind == TokenKind::Ident && t.eq_ignore_ascii_case(k))
+            .is_some_and(|(kind, t)| matches!(kind, TokenKind::Ident) && t.eq_ignore_ascii_case(k))
     }
 
     fn any_kw(&self, k: &str) -> bool {
@@ -125,7 +125,7 @@ impl Words<'_> {
                 return Some(N::AlterSystem);
             }
             let last_is_concurrently = self.last.is_some_and(|(kind, t)| {
-                *kind == TokenKind::Ident && t.eq_ignore_ascii_case("concurrently")
+                matches!(kind, TokenKind::Ident) && t.eq_ignore_ascii_case("concurrently")
             });
             if self.kw(1, "table")
                 && last_is_concurrently
@@ -145,7 +145,8 @@ impl Words<'_> {
         }
         let i = 1 + usize::from(self.kw(1, "session") || self.kw(1, "local"));
         let named = self.first.get(i).is_some_and(|(kind, t)| {
-            *kind == TokenKind::Ident && t.eq_ignore_ascii_case("standard_conforming_strings")
+            matches!(kind, TokenKind::Ident)
+                && t.eq_ignore_ascii_case("standard_conforming_strings")
                 || matches!(kind, TokenKind::QuotedIdent { .. })
                     && t == "\"standard_conforming_strings\""
         });
@@ -153,7 +154,7 @@ impl Words<'_> {
             || self
                 .first
                 .get(i + 1)
-                .is_some_and(|(k, _)| *k == TokenKind::Eq);
+                .is_some_and(|(k, _)| matches!(k, TokenKind::Eq));
         named && to && self.first.get(i + 2).is_some_and(is_false_value)
     }
 
@@ -223,7 +224,10 @@ impl SetConfigWatch {
             (4, _) if is_false_value(word) => return true,
             _ => 0,
         };
-        if self.state == 0 && *kind == TokenKind::Ident && text.eq_ignore_ascii_case("set_config") {
+        if self.state == 0
+            && matches!(kind, TokenKind::Ident)
+            && text.eq_ignore_ascii_case("set_config")
+        {
             self.state = 1;
         }
         false

@@ -154,7 +154,7 @@ impl Splitter {
                 Step::Outside
             };
         }
-        if kind == TokenKind::Semi && self.begin_depth == 0 && self.paren_depth == 0 {
+        if matches!(kind, TokenKind::Semi) && self.begin_depth == 0 && self.paren_depth == 0 {
             let was_in = self.in_statement;
             self.reset();
             return if was_in { Step::End } else { Step::Empty };
@@ -168,7 +168,7 @@ impl Splitter {
             TokenKind::Ident => self.ident(text, after_begin),
             _ => {}
         }
-        if kind != TokenKind::Ident && self.head != Head::Routine {
+        if !matches!(kind, TokenKind::Ident) && self.head != Head::Routine {
             self.head = Head::Other;
         }
         Step::Inside { starts }
@@ -215,7 +215,7 @@ mod tests {
                 pos += t.len as usize;
                 (t.kind, s)
             })
-            .filter(|(k, _)| *k != TokenKind::Whitespace)
+            .filter(|(k, _)| !matches!(k, TokenKind::Whitespace))
             .collect()
     }
 

@@ -166,7 +166,8 @@ fn significant_words(text: &str) -> impl Iterator<Item = &str> {
     tokens(text, true).filter_map(move |tok| {
         let tok_start = pos;
         pos += tok.len as usize;
-        (!is_trivia(tok.kind) && tok.kind != TokenKind::Semi).then(|| &text[tok_start..pos])
+        (!is_trivia(tok.kind) && !matches!(tok.kind, TokenKind::Semi))
+            .then(|| &text[tok_start..pos])
     })
 }
 
