@@ -22,7 +22,7 @@ pub async fn run(ctx: &Ctx, args: &BaselineArgs) -> Result<()> {
     let version = args
         .at_version
         .as_deref()
-        .map(super::migrate::parse_target)
+        .map(|v| super::migrate::parse_version("VERSION", v))
         .transpose()?;
     let tool: Option<Tool> = args
         .from

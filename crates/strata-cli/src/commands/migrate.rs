@@ -19,16 +19,21 @@ use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
 use crate::render::{DbReport, json, lines};
 
-/// Parses a `--target` version.
-pub fn parse_target(s: &str) -> Result<Version> {
+/// Parses the version given to `flag` (`--target`, `--to`, `VERSION`): the
+/// error names the flag the user typed.
+pub fn parse_version(flag: &str, s: &str) -> Result<Version> {
     let v = s.strip_prefix(['V', 'v']).unwrap_or(s);
     v.parse::<Version>()
-        .map_err(|e| exit(USAGE, format!("--target {s}: {e}")))
+        .map_err(|e| exit(USAGE, format!("{flag} {s}: {e}")))
 }
 
 /// Runs `strata migrate`.
 pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
-    let target = args.target.as_deref().map(parse_target).transpose()?;
+    let target = args
+        .target
+        .as_deref()
+        .map(|v| parse_version("--target", v))
+        .transpose()?;
     for_each_database(ctx, &Migrate { args, target }).await
 }
 

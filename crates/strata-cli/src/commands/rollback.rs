@@ -19,7 +19,7 @@ use crate::render::{DbReport, json, lines};
 /// Runs `strata rollback`.
 pub async fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
     let target = match (&args.to, args.steps) {
-        (Some(v), _) => RollbackTarget::To(super::migrate::parse_target(v)?),
+        (Some(v), _) => RollbackTarget::To(super::migrate::parse_version("--to", v)?),
         (None, Some(0)) => return Err(exit(USAGE, "--steps must be at least 1")),
         (None, n) => RollbackTarget::Steps(n.unwrap_or(1)),
     };

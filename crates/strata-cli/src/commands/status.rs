@@ -17,7 +17,7 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
     let target = args
         .target
         .as_deref()
-        .map(super::migrate::parse_target)
+        .map(|v| super::migrate::parse_version("--target", v))
         .transpose()?;
     for_each_database(ctx, &Status { args, target }).await
 }

@@ -25,6 +25,23 @@ fn an_unknown_key_in_strata_toml_is_exit_2_naming_key_and_line() {
 }
 
 #[test]
+fn a_bad_version_names_the_flag_it_was_given_to() {
+    let project = Project::new();
+    let url = "postgres://u@127.0.0.1:1/x";
+    for (args, flag) in [
+        (&["rollback", "--to", "abc"][..], "--to abc"),
+        (&["migrate", "--target", "abc"][..], "--target abc"),
+        (&["status", "--target", "abc"][..], "--target abc"),
+    ] {
+        let run = project.run(url, args);
+        run.expect_code(2).expect_no_panic();
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+    }
+    let run = project.run(url, &["rollback", "--to", "abc"]);
+    assert!(!run.stderr.contains("--target"), "{}", run.stderr);
+}
+
+#[test]
 fn a_missing_strata_toml_is_exit_2() {
     let project = Project::empty();
     let run = support::Run::of(project.cmd(None, &["status"]).output().unwrap());
