@@ -232,16 +232,7 @@ impl Plan {
         let mut history_only = |v: &Version, r: &AppliedMigration, entries: &mut Vec<Entry>| {
             if r.kind == RowKind::Baseline {
                 if baseline.as_ref().is_some_and(|(b, _)| *b == v) {
-                    entries.push(Entry {
-                        state: State::Baseline,
-                        version: Some(v.clone()),
-                        description: r.description.clone(),
-                        kind: MigrationKind::Versioned,
-                        script: r.script.clone(),
-                        migration: None,
-                        checksum: None,
-                        applied: Some(r.clone()),
-                    });
+                    entries.push(history_only_entry(State::Baseline, v, r));
                 }
                 return;
             }
@@ -265,16 +256,7 @@ impl Plan {
                     }
                 },
             ));
-            entries.push(Entry {
-                state,
-                version: Some(v.clone()),
-                description: r.description.clone(),
-                kind: MigrationKind::Versioned,
-                script: r.script.clone(),
-                migration: None,
-                checksum: None,
-                applied: Some(r.clone()),
-            });
+            entries.push(history_only_entry(state, v, r));
         };
 
         // Versioned files, in version order, merged with the history.
@@ -442,5 +424,20 @@ impl Plan {
     /// ```
     pub fn count(&self, state: State) -> usize {
         self.entries.iter().filter(|e| e.state == state).count()
+    }
+}
+
+/// The entry of a history row whose version has no file (missing, failed,
+/// or the baseline row itself).
+fn history_only_entry(state: State, v: &Version, r: &AppliedMigration) -> Entry {
+    Entry {
+        state,
+        version: Some(v.clone()),
+        description: r.description.clone(),
+        kind: MigrationKind::Versioned,
+        script: r.script.clone(),
+        migration: None,
+        checksum: None,
+        applied: Some(r.clone()),
     }
 }
