@@ -32,6 +32,7 @@
 //! no-transaction runs with resume, `--single-transaction`, and the mapping
 //! of a failure to its file, line and column.
 
+mod copy;
 mod failure;
 mod locked;
 mod no_transaction;

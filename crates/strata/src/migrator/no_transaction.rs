@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
+use super::copy::execute;
 use super::failure::failure;
 use super::pipeline::Tag;
 use super::script::Script;
@@ -50,7 +51,10 @@ pub(super) async fn run_no_transaction(
             hashes.push(hash);
             continue;
         }
-        if let Err(e) = client.batch_execute(&chunk.text).await {
+        if let Err(e) = execute(client, &chunk, &mut chunker)
+            .await
+            .map_err(|e| script.io(e))?
+        {
             let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
             let progress = serde_json::json!({
                 "statements_succeeded": hashes.len(),
@@ -150,7 +154,10 @@ pub(crate) async fn run_statements(
     let mut chunker = Chunker::new(&mut reader, script.start());
     let mut done = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| script.io(e))? {
-        if let Err(e) = client.batch_execute(&chunk.text).await {
+        if let Err(e) = execute(client, &chunk, &mut chunker)
+            .await
+            .map_err(|e| script.io(e))?
+        {
             return Err(failure(
                 table,
                 script,

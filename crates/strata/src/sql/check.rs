@@ -94,9 +94,9 @@ impl fmt::Display for ScriptProblem {
                  remove it (only pg_dump's `\\restrict` / `\\unrestrict` are skipped)",
                 printable(command)
             ),
-            ScriptProblem::UnterminatedCopy => f.write_str(
-                "COPY FROM STDIN data is not terminated: end it with a line `\\.`",
-            ),
+            ScriptProblem::UnterminatedCopy => {
+                f.write_str("COPY FROM STDIN data is not terminated: end it with a line `\\.`")
+            }
             ScriptProblem::TextAfterCopy => f.write_str(
                 "text after COPY FROM STDIN on the same line: its data starts on the next line",
             ),

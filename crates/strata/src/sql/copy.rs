@@ -126,10 +126,7 @@ mod tests {
         assert!(!is_end_of_data(" \\.\n"));
         assert!(!is_end_of_data("\\.x\n"));
         assert_eq!(failed_row("COPY t, line 3"), Some(3));
-        assert_eq!(
-            failed_row("COPY t, line 12, column id: \"x\""),
-            Some(12)
-        );
+        assert_eq!(failed_row("COPY t, line 12, column id: \"x\""), Some(12));
         assert_eq!(failed_row("PL/pgSQL function f() line 3"), None);
     }
 }

@@ -53,6 +53,7 @@ pub(crate) use check::{Checker, ScriptSummary, printable};
 pub use check::{ScriptProblem, Unterminated};
 pub use chunk::{Chunk, Chunker, CopyData};
 pub use classify::NonTransactional;
+pub(crate) use copy::failed_row as copy_failed_row;
 pub(crate) use create_index::{ConcurrentIndex, concurrent_index};
 pub use position::{Location, SourcePosition, line_column, locate, position_after_prefix};
 pub use split::{Statement, first_statement, is_transaction_control, statements};

@@ -6,6 +6,7 @@
 //! them.
 
 mod adopt_from_other_tools;
+mod copy_from_stdin;
 mod engine;
 mod lifecycle;
 mod lifecycle_of_a_migration;

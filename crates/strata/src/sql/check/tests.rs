@@ -74,7 +74,12 @@ fn copy_from_stdin_takes_its_data_up_to_the_end_marker() {
     // The last line may lack its line break.
     assert!(check("COPY t FROM stdin;\n1\n\\.").is_ok());
     // Empty data.
-    assert_eq!(check("COPY t FROM stdin; -- none\n\\.\n").unwrap().statements, 1);
+    assert_eq!(
+        check("COPY t FROM stdin; -- none\n\\.\n")
+            .unwrap()
+            .statements,
+        1
+    );
 }
 
 #[test]

@@ -447,7 +447,10 @@ fn copy_from_stdin_comes_alone_and_its_data_apart() {
             let empty = chunker.next_chunk(target).unwrap().unwrap();
             assert!(empty.copy_from_stdin);
             let last = chunker.next_chunk(target).unwrap().unwrap();
-            assert_eq!((last.text.as_str(), last.line, last.offset), ("SELECT 2;", 10, 141));
+            assert_eq!(
+                (last.text.as_str(), last.line, last.offset),
+                ("SELECT 2;", 10, 141)
+            );
             assert!(chunker.next_chunk(target).unwrap().is_none());
         }
     }
