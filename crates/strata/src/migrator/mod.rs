@@ -40,6 +40,7 @@ mod options;
 mod pipeline;
 mod report;
 mod script;
+mod session;
 mod single;
 mod transaction;
 
@@ -59,6 +60,7 @@ pub(crate) use no_transaction::run_statements;
 pub use options::MigrateOptions;
 pub use report::{Event, Executed, Report};
 pub use script::Script;
+pub(crate) use session::SessionReset;
 use single::run_single_transaction;
 pub(crate) use transaction::run_in_transaction;
 use transaction::run_in_transaction_creating;
@@ -316,6 +318,7 @@ impl Migrator<'_> {
                 on_event(Event::HistoryCreated(&self.table));
             }
         }
+        let reset = SessionReset::new(&self.options.session);
         let executed = if self.options.single_transaction {
             if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
                 return Err(Error::Conflict {
@@ -323,7 +326,7 @@ impl Migrator<'_> {
                     conflict: Conflict::NoTransactionInSingleTransaction,
                 });
             }
-            run_single_transaction(client, &self.table, &todo, on_event).await?
+            run_single_transaction(client, &self.table, &todo, &reset, on_event).await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
             let n = todo.len();
@@ -345,7 +348,8 @@ impl Migrator<'_> {
                         on_event(Event::Resuming(m, r.statement_hashes.len()));
                     }
                     let table = &self.table;
-                    run_no_transaction(client, table, &script, row, resume.as_ref(), async_commit)
+                    let resume = resume.as_ref();
+                    run_no_transaction(client, table, &script, row, resume, async_commit, &reset)
                         .await
                 } else {
                     let create = create_with_first.take();
@@ -357,6 +361,7 @@ impl Migrator<'_> {
                         row,
                         async_commit,
                         create,
+                        &reset,
                     )
                     .await;
                     if creating && applied.is_ok() {

@@ -12,6 +12,7 @@ use super::pipeline::{Pipeline, Tag, push_statements};
 use super::report::{Event, Executed};
 use super::row_of;
 use super::script::Script;
+use super::session::SessionReset;
 use crate::error::Error;
 use crate::history::TableName;
 use crate::migration::Migration;
@@ -25,6 +26,7 @@ pub(super) async fn run_single_transaction(
     client: &Client,
     table: &TableName,
     todo: &[&Migration],
+    reset: &SessionReset,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Executed>, Error> {
     let mut pipe = Pipeline::timed();
@@ -34,7 +36,12 @@ pub(super) async fn run_single_transaction(
     for m in todo {
         on_event(Event::Started(m));
         match push_statements(client, &Script::up(m), &mut pipe).await {
-            Ok(n) => ends.push((pipe.pushed - 1, n)),
+            Ok(n) => {
+                // The next migration (and the history rows) start from a
+                // reset session, inside the one transaction.
+                reset.queue(client, &mut pipe);
+                ends.push((pipe.pushed - 1, n));
+            }
             Err(e) => {
                 pipe.simple(client, Tag::Control, "ROLLBACK".into());
                 pipe.drain(0).await;

@@ -11,5 +11,6 @@ mod engine;
 mod lifecycle;
 mod lifecycle_of_a_migration;
 mod partial_report;
+mod session_isolation;
 mod statements;
 mod world_folders;
