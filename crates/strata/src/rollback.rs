@@ -430,6 +430,7 @@ impl<'m> Rollback<'m> {
                 execution_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
                 statements,
                 no_transaction: down.no_transaction(),
+                notices: Vec::new(),
             };
             on_event(Event::RolledBack(&done));
             rolled_back.push(done);

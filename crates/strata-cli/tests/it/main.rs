@@ -19,4 +19,5 @@ mod reset_ceremony;
 mod rollback_repair_baseline;
 mod scripts;
 mod secrets;
+mod server_notices;
 mod snapshots;

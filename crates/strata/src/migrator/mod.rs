@@ -51,6 +51,7 @@ use tokio_postgres::Client;
 use crate::error::{Conflict, Error, LockHolder};
 use crate::history::{self, AppliedMigration, HistoryState, NewRow, RowKind, TableName};
 use crate::migration::{Migration, MigrationKind};
+use crate::notice::Notices;
 use crate::plan::Plan;
 use crate::source::Migrations;
 
@@ -91,6 +92,7 @@ pub struct Migrator<'m> {
     migrations: &'m Migrations,
     table: TableName,
     options: MigrateOptions,
+    notices: Option<Notices>,
 }
 
 impl<'m> Migrator<'m> {
@@ -110,6 +112,7 @@ impl<'m> Migrator<'m> {
             migrations,
             table,
             options: MigrateOptions::default(),
+            notices: None,
         }
     }
 
@@ -125,6 +128,34 @@ impl<'m> Migrator<'m> {
     /// ```
     pub fn with_options(mut self, options: MigrateOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Collects the server's notices from `notices` (the sink the
+    /// client's connection forwards to, see [`crate::notice`]) into each
+    /// migration's [`Executed::notices`].
+    ///
+    /// ```no_run
+    /// use strata::notice::Notices;
+    /// use strata::{Migrator, TableName};
+    /// # async fn f(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let notices = Notices::new();
+    /// let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(notices.clone().drive(connection));
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let report = Migrator::new(&migrations, TableName::default())
+    ///     .with_notices(notices)
+    ///     .run(&client, &mut |_| {})
+    ///     .await?;
+    /// for e in &report.executed {
+    ///     for n in e.notices.iter().filter(|n| n.is_warning()) {
+    ///         eprintln!("{}: {n}", e.script);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn with_notices(mut self, notices: Notices) -> Self {
+        self.notices = Some(notices);
         self
     }
 
@@ -326,12 +357,15 @@ impl Migrator<'_> {
                     conflict: Conflict::NoTransactionInSingleTransaction,
                 });
             }
-            run_single_transaction(client, &self.table, &todo, &reset, on_event).await?
+            let notices = self.notices.as_ref();
+            run_single_transaction(client, &self.table, &todo, &reset, notices, on_event).await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
             let n = todo.len();
             for (i, m) in todo.into_iter().enumerate() {
                 on_event(Event::Started(m));
+                // What came before (strata's own statements) is not the migration's.
+                let _ = self.notices.as_ref().map(Notices::take);
                 // Every commit but the last may be asynchronous: the last one's
                 // flush makes all of them durable (see `history::insert_with`).
                 let async_commit = i + 1 < n;
@@ -370,7 +404,10 @@ impl Migrator<'_> {
                     applied
                 };
                 let e = match applied {
-                    Ok(statements) => Executed::of(m, start, statements),
+                    Ok(statements) => Executed {
+                        notices: self.notices.as_ref().map(Notices::take).unwrap_or_default(),
+                        ..Executed::of(m, start, statements)
+                    },
                     Err(err) => {
                         if i > 0 {
                             // Make the migrations already reported as applied durable

@@ -18,6 +18,7 @@ use super::copy::execute;
 use super::script::Script;
 use crate::error::Error;
 use crate::history::{self, NewRow, TableName};
+use crate::notice::Notices;
 use crate::sql::{Chunk, Chunker};
 
 /// How many statements may be in flight before strata waits for replies.
@@ -50,6 +51,10 @@ pub(super) struct Pipeline<'a> {
     pub(super) first_error_at: usize,
     /// When each reply arrived, by request number (single-transaction mode).
     pub(super) reply_times: Option<Vec<Instant>>,
+    /// A notice sink, and how many notices it had received at each reply,
+    /// by request number: the notices a request raised arrive before its
+    /// reply (single-transaction mode).
+    pub(super) notice_marks: Option<(Notices, Vec<u64>)>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -119,6 +124,9 @@ impl<'a> Pipeline<'a> {
     fn record(&mut self, tag: Tag, r: Result<(), tokio_postgres::Error>) {
         if let Some(times) = &mut self.reply_times {
             times.push(Instant::now());
+        }
+        if let Some((sink, marks)) = &mut self.notice_marks {
+            marks.push(sink.received());
         }
         if let Err(e) = r
             && self.first_error.is_none()

@@ -10,6 +10,7 @@ mod copy_from_stdin;
 mod engine;
 mod lifecycle;
 mod lifecycle_of_a_migration;
+mod notices;
 mod partial_report;
 mod session_isolation;
 mod statements;
