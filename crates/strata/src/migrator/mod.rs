@@ -21,10 +21,14 @@
 //! The migration lock lives on the migrating session ([`crate::lock`]): one
 //! connection per run, released explicitly on every path.
 //!
-//! `lock_timeout` and `statement_timeout` are set once per run for the
-//! migrating session, not with `SET LOCAL` in each transaction: the effect on
-//! every migration is the same, it also covers no-transaction migrations
-//! (where `SET LOCAL` has no effect), and it saves a statement per migration.
+//! `lock_timeout` and `statement_timeout` are set for the migrating
+//! session, not with `SET LOCAL` in each transaction: the effect on every
+//! migration is the same, and it also covers no-transaction migrations
+//! (where `SET LOCAL` has no effect). After each migration the session is
+//! reset and they are set again, pipelined before its history row
+//! (`session.rs`): what a migration changes in the session ends with it.
+//! A `COPY … FROM STDIN` streams its data through the COPY protocol
+//! (`copy.rs`); the server's notices go to the run's [`Notices`] sink.
 //!
 //! One file per part: [`options`](MigrateOptions), [`report`](Report) and
 //! [`Event`]s, the lock-and-read first half ([`lock_and_read`]), the
