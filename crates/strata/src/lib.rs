@@ -88,6 +88,7 @@ pub mod history;
 pub mod lock;
 pub mod migration;
 pub mod migrator;
+pub mod notice;
 pub mod plan;
 pub mod repair;
 pub mod rollback;

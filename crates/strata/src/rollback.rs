@@ -22,7 +22,7 @@ use crate::error::{Error, LockHolder, Partial};
 use crate::history::{self, AppliedMigration, NewRow, RowKind, TableName};
 use crate::lock::{MigrationLock, Session};
 use crate::migration::{Checksum, DownPart, Migration, Version};
-use crate::migrator::{Event, Executed, Script, run_in_transaction, run_statements};
+use crate::migrator::{Event, Executed, Script, SessionReset, run_in_transaction, run_statements};
 use crate::plan::{Check, Plan, PlanOptions, Problem, ProblemKind, State};
 use crate::source::Migrations;
 
@@ -389,6 +389,7 @@ impl<'m> Rollback<'m> {
             downs.push((m, d, checksum));
         }
         let mut rolled_back = Vec::with_capacity(downs.len());
+        let reset = SessionReset::new(&self.options.session);
         for (m, down, checksum) in &downs {
             on_event(Event::Started(m));
             let row = NewRow {
@@ -403,9 +404,9 @@ impl<'m> Rollback<'m> {
             };
             let start = Instant::now();
             let ran = if down.no_transaction() {
-                run_statements(client, &self.table, down, row).await
+                run_statements(client, &self.table, down, row, &reset).await
             } else {
-                run_in_transaction(client, &self.table, down, row, false).await
+                run_in_transaction(client, &self.table, down, row, false, &reset).await
             };
             let statements = match ran {
                 Ok(n) => n,
@@ -429,6 +430,7 @@ impl<'m> Rollback<'m> {
                 execution_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
                 statements,
                 no_transaction: down.no_transaction(),
+                notices: Vec::new(),
             };
             on_event(Event::RolledBack(&done));
             rolled_back.push(done);

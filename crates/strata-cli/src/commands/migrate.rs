@@ -10,6 +10,7 @@ use serde::Serialize;
 use strata::config::DatabaseConfig;
 use strata::migration::Version;
 use strata::migrator::{Event, MigrateOptions, Migrator};
+use strata::notice::Notices;
 use strata::plan::{Plan, PlanOptions};
 
 use super::driver::{Done, PerDatabase, for_each_database};
@@ -93,7 +94,9 @@ async fn migrate_one(
     let scan = ctx.migrations_in_background(db);
     let dry_run = opts.dry_run;
     let table = ctx.table(db);
-    let remote = async {
+    // The migrating connection forwards the server's notices here.
+    let notices = Notices::new();
+    let remote = notices.scope(async {
         let endpoint = ctx.endpoint(db).await?;
         if ctx.out.verbose {
             ctx.out
@@ -112,7 +115,7 @@ async fn migrate_one(
             Some(strata::migrator::lock_and_read(&client, &table, &opts, &mut on_wait).await?)
         };
         anyhow::Ok((endpoint, client, locked))
-    };
+    });
     let (migrations, remote) = tokio::join!(scan.wait(), remote);
     // File problems first, as if the folder had been read before connecting.
     let migrations = migrations?;
@@ -121,7 +124,9 @@ async fn migrate_one(
     }
     let (endpoint, client, locked) = remote?;
     r.url = Some(endpoint.redacted().to_owned());
-    let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
+    let migrator = Migrator::new(&migrations, ctx.table(db))
+        .with_options(opts)
+        .with_notices(notices);
     let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
     let mut bar: Option<ProgressBar> = None;
     let out = ctx.out.clone();
@@ -160,6 +165,17 @@ async fn migrate_one(
                     pb.inc(1);
                 }
                 None => out.result(&line),
+            }
+            // WARNINGs always, the rest with -v; on stderr.
+            for n in &e.notices {
+                let text = lines::notice(&name, &e.script, n);
+                match &bar {
+                    Some(pb) if n.is_warning() => pb.suspend(|| out.warn(&text)),
+                    None if n.is_warning() => out.warn(&text),
+                    Some(pb) if out.verbose => pb.suspend(|| out.info(&text)),
+                    None if out.verbose => out.info(&text),
+                    _ => {}
+                }
             }
         }
         _ => {}

@@ -78,6 +78,21 @@ pub struct Ran<'a> {
     pub version: Option<&'a str>,
     pub script: &'a str,
     pub execution_ms: u64,
+    /// The server's WARNINGs, NOTICEs … while it ran (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<RanNotice<'a>>,
+}
+
+/// A notice the server raised while a migration ran.
+#[derive(Debug, Serialize)]
+pub struct RanNotice<'a> {
+    pub severity: &'a str,
+    pub message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'a str>,
+    pub script: &'a str,
 }
 
 impl<'a> From<&'a Executed> for Ran<'a> {
@@ -86,6 +101,17 @@ impl<'a> From<&'a Executed> for Ran<'a> {
             version: x.version.as_deref(),
             script: &x.script,
             execution_ms: x.execution_ms,
+            notices: x
+                .notices
+                .iter()
+                .map(|n| RanNotice {
+                    severity: &n.severity,
+                    message: &n.message,
+                    detail: n.detail.as_deref(),
+                    hint: n.hint.as_deref(),
+                    script: &x.script,
+                })
+                .collect(),
         }
     }
 }

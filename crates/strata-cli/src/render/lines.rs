@@ -34,6 +34,25 @@ pub fn applied(db: &str, e: &Executed) -> String {
     format!("{db}: {}", executed_line(e))
 }
 
+/// `main: V004__add_orders.sql: WARNING: w1`: a notice the server raised
+/// while a migration ran (its text escaped for the terminal).
+pub fn notice(db: &str, script: &str, n: &strata::notice::Notice) -> String {
+    let text: String = n
+        .to_string()
+        .chars()
+        .flat_map(|c| {
+            let keep = !c.is_control() || c == '\n';
+            let escaped: Vec<char> = if keep {
+                vec![c]
+            } else {
+                c.escape_default().collect()
+            };
+            escaped
+        })
+        .collect();
+    format!("{db}: {script}: {text}")
+}
+
 /// `main: would apply V004 add orders (no transaction)  [V004__add_orders.sql]`.
 pub fn would_apply(db: &str, m: &Migration) -> String {
     let tx = if m.no_transaction() {

@@ -23,7 +23,7 @@ fn validate_offline_prints_every_file_rule_and_exits_3() {
         .migration("V6__typo.sql", "-- strata:no-transactoin\nSELECT 1;\n")
         .migration("V7__open.sql", "SELECT 1;\nSELECT $$ never closed;\n")
         .migration("V8__connect.sql", "SELECT 1;\n\\connect other\n")
-        .migration("V9__copy.sql", "COPY t FROM stdin;\n1\n\\.\n")
+        .migration("V9__copy.sql", "COPY t FROM stdin;\n1\n")
         .migration("V10__scs.sql", "SET standard_conforming_strings = off;\n")
         .migration("V11__conf.sql", "SELECT 1;\n")
         .migration("V11__conf.sql.conf", "mixed=true\n")
@@ -53,7 +53,7 @@ fn validate_offline_prints_every_file_rule_and_exits_3() {
         "V6__typo.sql:1: unknown directive `-- strata:no-transactoin`",
         "V7__open.sql:2: unterminated dollar-quoted string",
         "V8__connect.sql:2: psql meta-command `\\connect`",
-        "V9__copy.sql:1: COPY FROM STDIN is not supported yet",
+        "V9__copy.sql:1: COPY FROM STDIN data is not terminated",
         "V10__scs.sql:1: standard_conforming_strings must stay on",
         "V11__conf.sql.conf:1: unsupported key `mixed`",
         "V12__blank.sql: migration is empty",

@@ -133,9 +133,11 @@ pub async fn connect_with(
 async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::Error> {
     match tls {
         Tls::None => config.connect(NoTls).await.map(|(client, connection)| {
+            // Notices go to the sink of the scope connecting (crate::notice).
+            let driver = crate::notice::drive_in_scope(connection);
             tokio::spawn(async move {
                 // The error, if any, surfaces on the next query as a closed connection.
-                let _ = connection.await;
+                let _ = driver.await;
             });
             client
         }),
@@ -143,8 +145,9 @@ async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::E
             .connect(make.clone())
             .await
             .map(|(client, connection)| {
+                let driver = crate::notice::drive_in_scope(connection);
                 tokio::spawn(async move {
-                    let _ = connection.await;
+                    let _ = driver.await;
                 });
                 client
             }),

@@ -19,7 +19,8 @@ use crate::sql::{NonTransactional, ScriptProblem, printable};
 #[non_exhaustive]
 pub enum FileProblem {
     /// What the lexer found: an unterminated token, a psql meta-command,
-    /// `COPY … FROM STDIN`, `standard_conforming_strings` switched off.
+    /// `COPY … FROM STDIN` data without its `\.`,
+    /// `standard_conforming_strings` switched off.
     Script(ScriptProblem),
     /// A comment line that looks like a section marker but is none
     /// (`-- migrate:down:`, `-- migrate:dwon`, `-- Migrate:Up`).

@@ -11,7 +11,7 @@ use super::script::Script;
 use super::{Migrator, Report};
 use crate::error::{Error, Partial, SqlError};
 use crate::history::{self, TableName};
-use crate::sql::Location;
+use crate::sql::{Chunk, Location};
 
 impl Migrator<'_> {
     /// `err`, with the report of what this run did before it, when it
@@ -44,6 +44,18 @@ impl Migrator<'_> {
     }
 }
 
+/// The file line of the data row a failed `COPY … FROM STDIN` names in
+/// its context (`COPY t, line 3`); its rows start on the line after the
+/// statement's `;`.
+fn copy_row(chunk: &Chunk, context: Option<&str>) -> Option<u32> {
+    if !chunk.copy_from_stdin {
+        return None;
+    }
+    let row = crate::sql::copy_failed_row(context?)?;
+    let breaks = u32::try_from(chunk.text.matches('\n').count()).ok()?;
+    chunk.line.checked_add(breaks)?.checked_add(row)
+}
+
 /// Maps the error of request `tag` of `script` to strata's: an SQL error
 /// with the file, line and column computed from PostgreSQL's position (or
 /// the failed statement's start), or a history/connection failure.
@@ -73,6 +85,11 @@ pub(super) fn failure(
         invalid_index: None,
     };
     match tag {
+        Tag::Statement(chunk) if copy_row(&chunk, err.context.as_deref()).is_some() => {
+            // A bad data row: PostgreSQL counts the rows from 1 after the
+            // COPY's line.
+            err.line = copy_row(&chunk, err.context.as_deref());
+        }
         Tag::Statement(chunk) => {
             let loc = Location {
                 offset: chunk.offset,

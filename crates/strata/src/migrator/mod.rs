@@ -21,10 +21,14 @@
 //! The migration lock lives on the migrating session ([`crate::lock`]): one
 //! connection per run, released explicitly on every path.
 //!
-//! `lock_timeout` and `statement_timeout` are set once per run for the
-//! migrating session, not with `SET LOCAL` in each transaction: the effect on
-//! every migration is the same, it also covers no-transaction migrations
-//! (where `SET LOCAL` has no effect), and it saves a statement per migration.
+//! `lock_timeout` and `statement_timeout` are set for the migrating
+//! session, not with `SET LOCAL` in each transaction: the effect on every
+//! migration is the same, and it also covers no-transaction migrations
+//! (where `SET LOCAL` has no effect). After each migration the session is
+//! reset and they are set again, pipelined before its history row
+//! (`session.rs`): what a migration changes in the session ends with it.
+//! A `COPY … FROM STDIN` streams its data through the COPY protocol
+//! (`copy.rs`); the server's notices go to the run's [`Notices`] sink.
 //!
 //! One file per part: [`options`](MigrateOptions), [`report`](Report) and
 //! [`Event`]s, the lock-and-read first half ([`lock_and_read`]), the
@@ -32,6 +36,7 @@
 //! no-transaction runs with resume, `--single-transaction`, and the mapping
 //! of a failure to its file, line and column.
 
+mod copy;
 mod failure;
 mod locked;
 mod no_transaction;
@@ -39,6 +44,7 @@ mod options;
 mod pipeline;
 mod report;
 mod script;
+mod session;
 mod single;
 mod transaction;
 
@@ -49,6 +55,7 @@ use tokio_postgres::Client;
 use crate::error::{Conflict, Error, LockHolder};
 use crate::history::{self, AppliedMigration, HistoryState, NewRow, RowKind, TableName};
 use crate::migration::{Migration, MigrationKind};
+use crate::notice::Notices;
 use crate::plan::Plan;
 use crate::source::Migrations;
 
@@ -58,6 +65,7 @@ pub(crate) use no_transaction::run_statements;
 pub use options::MigrateOptions;
 pub use report::{Event, Executed, Report};
 pub use script::Script;
+pub(crate) use session::SessionReset;
 use single::run_single_transaction;
 pub(crate) use transaction::run_in_transaction;
 use transaction::run_in_transaction_creating;
@@ -88,6 +96,7 @@ pub struct Migrator<'m> {
     migrations: &'m Migrations,
     table: TableName,
     options: MigrateOptions,
+    notices: Option<Notices>,
 }
 
 impl<'m> Migrator<'m> {
@@ -107,6 +116,7 @@ impl<'m> Migrator<'m> {
             migrations,
             table,
             options: MigrateOptions::default(),
+            notices: None,
         }
     }
 
@@ -122,6 +132,34 @@ impl<'m> Migrator<'m> {
     /// ```
     pub fn with_options(mut self, options: MigrateOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Collects the server's notices from `notices` (the sink the
+    /// client's connection forwards to, see [`crate::notice`]) into each
+    /// migration's [`Executed::notices`].
+    ///
+    /// ```no_run
+    /// use strata::notice::Notices;
+    /// use strata::{Migrator, TableName};
+    /// # async fn f(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let notices = Notices::new();
+    /// let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    /// tokio::spawn(notices.clone().drive(connection));
+    /// let migrations = strata::Migrations::from_dir("migrations".as_ref())?;
+    /// let report = Migrator::new(&migrations, TableName::default())
+    ///     .with_notices(notices)
+    ///     .run(&client, &mut |_| {})
+    ///     .await?;
+    /// for e in &report.executed {
+    ///     for n in e.notices.iter().filter(|n| n.is_warning()) {
+    ///         eprintln!("{}: {n}", e.script);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn with_notices(mut self, notices: Notices) -> Self {
+        self.notices = Some(notices);
         self
     }
 
@@ -315,6 +353,7 @@ impl Migrator<'_> {
                 on_event(Event::HistoryCreated(&self.table));
             }
         }
+        let reset = SessionReset::new(&self.options.session);
         let executed = if self.options.single_transaction {
             if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
                 return Err(Error::Conflict {
@@ -322,12 +361,15 @@ impl Migrator<'_> {
                     conflict: Conflict::NoTransactionInSingleTransaction,
                 });
             }
-            run_single_transaction(client, &self.table, &todo, on_event).await?
+            let notices = self.notices.as_ref();
+            run_single_transaction(client, &self.table, &todo, &reset, notices, on_event).await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
             let n = todo.len();
             for (i, m) in todo.into_iter().enumerate() {
                 on_event(Event::Started(m));
+                // What came before (strata's own statements) is not the migration's.
+                let _ = self.notices.as_ref().map(Notices::take);
                 // Every commit but the last may be asynchronous: the last one's
                 // flush makes all of them durable (see `history::insert_with`).
                 let async_commit = i + 1 < n;
@@ -344,7 +386,8 @@ impl Migrator<'_> {
                         on_event(Event::Resuming(m, r.statement_hashes.len()));
                     }
                     let table = &self.table;
-                    run_no_transaction(client, table, &script, row, resume.as_ref(), async_commit)
+                    let resume = resume.as_ref();
+                    run_no_transaction(client, table, &script, row, resume, async_commit, &reset)
                         .await
                 } else {
                     let create = create_with_first.take();
@@ -356,6 +399,7 @@ impl Migrator<'_> {
                         row,
                         async_commit,
                         create,
+                        &reset,
                     )
                     .await;
                     if creating && applied.is_ok() {
@@ -364,7 +408,10 @@ impl Migrator<'_> {
                     applied
                 };
                 let e = match applied {
-                    Ok(statements) => Executed::of(m, start, statements),
+                    Ok(statements) => Executed {
+                        notices: self.notices.as_ref().map(Notices::take).unwrap_or_default(),
+                        ..Executed::of(m, start, statements)
+                    },
                     Err(err) => {
                         if i > 0 {
                             // Make the migrations already reported as applied durable

@@ -11,9 +11,11 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
+use super::copy::execute;
 use super::failure::failure;
 use super::pipeline::Tag;
 use super::script::Script;
+use super::session::SessionReset;
 use crate::error::Error;
 use crate::history::{self, NewRow, TableName};
 use crate::migration::Checksum;
@@ -32,6 +34,7 @@ pub(super) async fn run_no_transaction(
     mut row: NewRow,
     resume: Option<&Resumable>,
     async_commit: bool,
+    reset: &SessionReset,
 ) -> Result<usize, Error> {
     let start = Instant::now();
     let skip = resume.map_or(0, |r| r.statement_hashes.len());
@@ -50,7 +53,10 @@ pub(super) async fn run_no_transaction(
             hashes.push(hash);
             continue;
         }
-        if let Err(e) = client.batch_execute(&chunk.text).await {
+        if let Err(e) = execute(client, &chunk, &mut chunker)
+            .await
+            .map_err(|e| script.io(e))?
+        {
             let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
             let progress = serde_json::json!({
                 "statements_succeeded": hashes.len(),
@@ -112,6 +118,7 @@ pub(super) async fn run_no_transaction(
     let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
     row.execution_ms = Some(ms);
     row.checksum = Some(ran);
+    reset.run(client, script).await?;
     history::insert_with(client, table, &row, async_commit)
         .await
         .map_err(|e| {
@@ -145,12 +152,16 @@ pub(crate) async fn run_statements(
     table: &TableName,
     script: &Script<'_>,
     row: NewRow,
+    reset: &SessionReset,
 ) -> Result<usize, Error> {
     let mut reader = script.reader(true)?;
     let mut chunker = Chunker::new(&mut reader, script.start());
     let mut done = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| script.io(e))? {
-        if let Err(e) = client.batch_execute(&chunk.text).await {
+        if let Err(e) = execute(client, &chunk, &mut chunker)
+            .await
+            .map_err(|e| script.io(e))?
+        {
             return Err(failure(
                 table,
                 script,
@@ -163,6 +174,7 @@ pub(crate) async fn run_statements(
     }
     drop(chunker);
     let ran = reader.finish()?;
+    reset.run(client, script).await?;
     history::insert(client, table, &row).await.map_err(|e| {
         Error::db(
             format!("{} ran, but recording it in {table} failed", script.name),

@@ -1,19 +1,24 @@
 //! The [`Pipeline`]: requests written to the connection without waiting
 //! for replies, so a whole migration (BEGIN, its statements, the history
 //! row, COMMIT) costs one round trip, with the first error kept and mapped
-//! to the request that caused it.
+//! to the request that caused it. A `COPY … FROM STDIN` waits for the
+//! replies queued before it, then streams its data.
 
 use std::future::Future;
+use std::io::{self, BufRead};
 use std::pin::Pin;
 use std::time::Instant;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use tokio_postgres::Client;
+use tokio_postgres::types::{ToSql, Type};
 
+use super::copy::execute;
 use super::script::Script;
 use crate::error::Error;
 use crate::history::{self, NewRow, TableName};
+use crate::notice::Notices;
 use crate::sql::{Chunk, Chunker};
 
 /// How many statements may be in flight before strata waits for replies.
@@ -46,6 +51,10 @@ pub(super) struct Pipeline<'a> {
     pub(super) first_error_at: usize,
     /// When each reply arrived, by request number (single-transaction mode).
     pub(super) reply_times: Option<Vec<Instant>>,
+    /// A notice sink, and how many notices it had received at each reply,
+    /// by request number: the notices a request raised arrive before its
+    /// reply (single-transaction mode).
+    pub(super) notice_marks: Option<(Notices, Vec<u64>)>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -66,6 +75,20 @@ impl<'a> Pipeline<'a> {
             };
             let r = client.batch_execute(text).await;
             (tag, r)
+        }));
+    }
+
+    /// A statement with bound parameters (extended protocol).
+    pub(super) fn query(
+        &mut self,
+        client: &'a Client,
+        sql: String,
+        params: Vec<(&'a (dyn ToSql + Sync), Type)>,
+    ) {
+        self.pushed += 1;
+        self.queue.push_back(Box::pin(async move {
+            let r = client.query_typed(&sql, &params).await.map(|_| ());
+            (Tag::Control, r)
         }));
     }
 
@@ -93,17 +116,47 @@ impl<'a> Pipeline<'a> {
             let Some((tag, r)) = self.queue.next().await else {
                 break;
             };
-            if let Some(times) = &mut self.reply_times {
-                times.push(Instant::now());
-            }
-            if let Err(e) = r
-                && self.first_error.is_none()
-            {
-                self.first_error = Some((tag, e));
-                self.first_error_at = self.completed;
-            }
-            self.completed += 1;
+            self.record(tag, r);
         }
+    }
+
+    /// Notes the reply to the next request.
+    fn record(&mut self, tag: Tag, r: Result<(), tokio_postgres::Error>) {
+        if let Some(times) = &mut self.reply_times {
+            times.push(Instant::now());
+        }
+        if let Some((sink, marks)) = &mut self.notice_marks {
+            marks.push(sink.received());
+        }
+        if let Err(e) = r
+            && self.first_error.is_none()
+        {
+            self.first_error = Some((tag, e));
+            self.first_error_at = self.completed;
+        }
+        self.completed += 1;
+    }
+
+    /// Runs a `COPY … FROM STDIN` with its data from `chunker`, once every
+    /// queued request has its reply (the COPY protocol cannot be pipelined
+    /// behind them); counts as one request. Nothing runs after a failure.
+    ///
+    /// # Errors
+    /// When the script cannot be read.
+    pub(super) async fn copy<R: BufRead>(
+        &mut self,
+        client: &Client,
+        chunk: Chunk,
+        chunker: &mut Chunker<R>,
+    ) -> io::Result<()> {
+        self.drain(0).await;
+        if self.failed() {
+            return Ok(());
+        }
+        self.pushed += 1;
+        let r = execute(client, &chunk, chunker).await?;
+        self.record(Tag::Statement(Box::new(chunk)), r);
+        Ok(())
     }
 }
 
@@ -126,7 +179,13 @@ pub(super) async fn push_statements<'a>(
                 statement: first_words(&chunk.text),
             });
         }
-        pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
+        if chunk.copy_from_stdin {
+            pipe.copy(client, chunk, &mut chunker)
+                .await
+                .map_err(|e| script.io(e))?;
+        } else {
+            pipe.simple(client, Tag::Statement(Box::new(chunk)), String::new());
+        }
         sent += 1;
         pipe.drain(MAX_IN_FLIGHT).await;
         if pipe.failed() {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use crate::error::{Error, LockHolder};
 use crate::history::TableName;
 use crate::migration::Migration;
+use crate::notice::Notice;
 use crate::plan::Plan;
 
 /// Something that happened during a run, for progress display.
@@ -25,7 +26,7 @@ use crate::plan::Plan;
 /// }
 /// # let executed = Executed { version: Some("4".into()), script: "V004__add_orders.sql".into(),
 /// #     description: "add orders".into(), kind: "versioned", execution_ms: 12, statements: 3,
-/// #     no_transaction: false };
+/// #     no_transaction: false, notices: vec![] };
 /// // `executed` describes V004__add_orders.sql, which took 12 ms.
 /// let line = progress(Event::Applied(&executed));
 /// assert_eq!(line.as_deref(), Some("applied V004__add_orders.sql (12 ms)"));
@@ -87,6 +88,10 @@ pub struct Executed {
     pub statements: usize,
     /// Ran outside a transaction.
     pub no_transaction: bool,
+    /// WARNINGs, NOTICEs … the server raised while it ran, oldest first
+    /// (collected when the run was given a sink with
+    /// [`Migrator::with_notices`](super::Migrator::with_notices)).
+    pub notices: Vec<Notice>,
 }
 
 /// What a run did.
@@ -130,6 +135,7 @@ impl Executed {
             execution_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
             statements,
             no_transaction: m.no_transaction(),
+            notices: Vec::new(),
         }
     }
 }

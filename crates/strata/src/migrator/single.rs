@@ -12,9 +12,11 @@ use super::pipeline::{Pipeline, Tag, push_statements};
 use super::report::{Event, Executed};
 use super::row_of;
 use super::script::Script;
+use super::session::SessionReset;
 use crate::error::Error;
 use crate::history::TableName;
 use crate::migration::Migration;
+use crate::notice::{Notice, Notices};
 
 /// All pending migrations in one transaction, pipelined: every statement
 /// goes out without waiting for the one before (a failure aborts the
@@ -25,16 +27,32 @@ pub(super) async fn run_single_transaction(
     client: &Client,
     table: &TableName,
     todo: &[&Migration],
+    reset: &SessionReset,
+    notices: Option<&Notices>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Executed>, Error> {
     let mut pipe = Pipeline::timed();
+    // Notices from before the run's statements are strata's own.
+    let first_notice = notices.map(|n| {
+        n.take();
+        n.received()
+    });
+    pipe.notice_marks = notices.map(|n| (n.clone(), Vec::new()));
     pipe.simple(client, Tag::Control, "BEGIN".into());
     // The number of each migration's last request, and its statement count.
     let mut ends: Vec<(usize, usize)> = Vec::with_capacity(todo.len());
     for m in todo {
         on_event(Event::Started(m));
         match push_statements(client, &Script::up(m), &mut pipe).await {
-            Ok(n) => ends.push((pipe.pushed - 1, n)),
+            Ok(n) => {
+                // The next migration (and the history rows) start from a
+                // reset session, inside the one transaction.
+                reset.queue(client, &mut pipe);
+                if notices.is_some() {
+                    pipe.simple(client, Tag::Control, BOUNDARY_SQL.into());
+                }
+                ends.push((pipe.pushed - 1, n));
+            }
             Err(e) => {
                 pipe.simple(client, Tag::Control, "ROLLBACK".into());
                 pipe.drain(0).await;
@@ -92,8 +110,62 @@ pub(super) async fn run_single_transaction(
             None => Error::db("the single transaction failed", e),
         });
     }
+    if let (Some(sink), Some(first), Some((_, marks))) =
+        (notices, first_notice, pipe.notice_marks.take())
+    {
+        share_notices(&mut executed, &ends, sink.take(), first, &marks);
+    }
     for e in &executed {
         on_event(Event::Applied(e));
     }
     Ok(executed)
+}
+
+/// Sent after each migration inside the one transaction when notices are
+/// collected: its notice marks where the next migration's begin. (Replies
+/// and notices are read by the connection task ahead of the migrator, so
+/// counting notices at each reply cannot tell them apart.) At NOTICE level,
+/// so the server's log (`log_min_messages = warning`) does not get it.
+const BOUNDARY_SQL: &str = "DO $strata$BEGIN RAISE NOTICE 'strata: end of migration'; END$strata$";
+
+fn is_boundary(n: &Notice) -> bool {
+    n.severity == "NOTICE" && n.message == "strata: end of migration"
+}
+
+/// Gives each migration the notices it raised: `taken` are the notices
+/// received after the first `first`, in order, with a boundary after each
+/// migration. When the boundaries did not all arrive (`client_min_messages`
+/// above NOTICE), falls back to `marks[r]` (how many notices had been
+/// received when request `r`'s reply arrived, an upper bound) and `ends`
+/// (each migration's last request).
+fn share_notices(
+    executed: &mut [Executed],
+    ends: &[(usize, usize)],
+    taken: Vec<Notice>,
+    first: u64,
+    marks: &[u64],
+) {
+    if taken.iter().filter(|n| is_boundary(n)).count() == executed.len() {
+        let mut k = 0;
+        for n in taken {
+            if is_boundary(&n) {
+                k += 1;
+            } else if let Some(e) = executed.get_mut(k) {
+                e.notices.push(n);
+            }
+        }
+        return;
+    }
+    let mut taken = taken.into_iter().filter(|n| !is_boundary(n)).peekable();
+    let mut seq = first;
+    for (e, (end, _)) in executed.iter_mut().zip(ends) {
+        let upto = marks.get(*end).copied().unwrap_or(u64::MAX);
+        while seq < upto {
+            let Some(n) = taken.next() else {
+                return;
+            };
+            e.notices.push(n);
+            seq += 1;
+        }
+    }
 }

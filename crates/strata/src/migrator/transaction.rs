@@ -3,13 +3,15 @@
 //! before any reply is awaited — one round trip per script when it fits in
 //! flight, and one commit. If a statement fails, PostgreSQL rejects the rest
 //! of the transaction and a `ROLLBACK` follows: nothing of the script, and
-//! no history row, remains.
+//! no history row, remains. Between the script and the history row the
+//! session is reset ([`SessionReset`]), in the same round trip.
 
 use tokio_postgres::Client;
 
 use super::failure::failure;
 use super::pipeline::{Pipeline, Tag, push_statements};
 use super::script::Script;
+use super::session::SessionReset;
 use crate::error::Error;
 use crate::history::{NewRow, TableName};
 
@@ -22,8 +24,9 @@ pub(crate) async fn run_in_transaction(
     script: &Script<'_>,
     row: NewRow,
     async_commit: bool,
+    reset: &SessionReset,
 ) -> Result<usize, Error> {
-    run_in_transaction_creating(client, table, script, row, async_commit, None).await
+    run_in_transaction_creating(client, table, script, row, async_commit, None, reset).await
 }
 
 /// [`run_in_transaction`], first running `create_history` (the history
@@ -37,6 +40,7 @@ pub(super) async fn run_in_transaction_creating(
     row: NewRow,
     async_commit: bool,
     create_history: Option<String>,
+    reset: &SessionReset,
 ) -> Result<usize, Error> {
     let mut pipe = Pipeline::default();
     pipe.simple(client, Tag::Control, "BEGIN".into());
@@ -54,6 +58,8 @@ pub(super) async fn run_in_transaction_creating(
     if pipe.failed() {
         pipe.simple(client, Tag::Control, "ROLLBACK".into());
     } else {
+        // What the script changed in the session ends with it (SPEC §4.2).
+        reset.queue(client, &mut pipe);
         pipe.insert(client, table, row, async_commit);
         pipe.simple(client, Tag::Control, "COMMIT".into());
     }

@@ -16,6 +16,7 @@ use std::fmt;
 use squawk_lexer::{LiteralKind, TokenKind};
 
 use super::classify::{NonTransactional, SetConfigWatch, Word, Words};
+use super::copy::{CopyWatch, is_end_of_data};
 use super::lexer::{Splitter, Step, is_trivia, tokens};
 
 /// How many leading significant tokens of a statement are kept to classify it.
@@ -42,8 +43,11 @@ pub enum ScriptProblem {
         /// The command as written, without its arguments (`\connect`).
         command: String,
     },
-    /// `COPY … FROM STDIN` with inline data.
-    CopyFromStdin,
+    /// `COPY … FROM STDIN` whose data never ends with a line `\.`.
+    UnterminatedCopy,
+    /// Text after `COPY … FROM STDIN;` on its line (the data starts on the
+    /// next line).
+    TextAfterCopy,
     /// A statement that turns `standard_conforming_strings` off.
     StandardConformingStringsOff,
 }
@@ -90,9 +94,11 @@ impl fmt::Display for ScriptProblem {
                  remove it (only pg_dump's `\\restrict` / `\\unrestrict` are skipped)",
                 printable(command)
             ),
-            ScriptProblem::CopyFromStdin => f.write_str(
-                "COPY FROM STDIN is not supported yet: load the data with a separate tool, \
-                 or use INSERT statements",
+            ScriptProblem::UnterminatedCopy => {
+                f.write_str("COPY FROM STDIN data is not terminated: end it with a line `\\.`")
+            }
+            ScriptProblem::TextAfterCopy => f.write_str(
+                "text after COPY FROM STDIN on the same line: its data starts on the next line",
             ),
             ScriptProblem::StandardConformingStringsOff => f.write_str(
                 "standard_conforming_strings must stay on: strata reads the file with the \
@@ -123,6 +129,16 @@ struct Current {
     last: Option<Word>,
     set_config: SetConfigWatch,
     scs_off: bool,
+    copy: CopyWatch,
+}
+
+/// Where the checker is in the data of a `COPY … FROM STDIN`.
+#[derive(Clone, Copy)]
+struct CopyData {
+    /// Line of the COPY statement.
+    line: u32,
+    /// Still on the statement's own line (before the first data row).
+    on_statement_line: bool,
 }
 
 /// Checks a script fed a piece at a time; see the module docs.
@@ -139,6 +155,8 @@ pub(crate) struct Checker {
     splitter: Splitter,
     current: Current,
     summary: ScriptSummary,
+    /// In the data of a `COPY … FROM STDIN` (not lexed).
+    copy: Option<CopyData>,
 }
 
 impl Checker {
@@ -153,6 +171,7 @@ impl Checker {
             splitter: Splitter::new(),
             current: Current::default(),
             summary: ScriptSummary::default(),
+            copy: None,
         }
     }
 
@@ -179,6 +198,9 @@ impl Checker {
     /// The first problem found, with its 1-based line.
     pub(crate) fn finish(mut self) -> Result<ScriptSummary, (u32, ScriptProblem)> {
         self.lex(true)?;
+        if let Some(copy) = self.copy {
+            return Err((copy.line, ScriptProblem::UnterminatedCopy));
+        }
         if self.splitter.in_statement() {
             self.splitter.reset();
             self.end_statement()?;
@@ -191,6 +213,14 @@ impl Checker {
         let mut pos = 0;
         let mut stalled = false;
         let result = 'outer: loop {
+            match self.copy_data(&buf, &mut pos, eof) {
+                Ok(true) => {}
+                Ok(false) => {
+                    stalled = true;
+                    break 'outer Ok(());
+                }
+                Err(e) => break 'outer Err(e),
+            }
             let from = pos;
             for tok in tokens(&buf[from..], self.at_stream_start && from == 0) {
                 let end = pos + tok.len as usize;
@@ -226,6 +256,10 @@ impl Checker {
                 self.line += text.bytes().filter(|b| *b == b'\n').count() as u32;
                 self.at_line_start = text.ends_with('\n');
                 pos = end;
+                if self.copy.is_some() {
+                    // The data after it is not SQL: read it as data.
+                    continue 'outer;
+                }
             }
             break Ok(());
         };
@@ -236,6 +270,39 @@ impl Checker {
         self.buf.drain(..pos);
         self.stall = if stalled { self.buf.len() } else { 0 };
         result
+    }
+
+    /// In COPY data: consumes the whole lines of `buf[*pos..]` up to and
+    /// including the `\.` line. False when it needs more input.
+    fn copy_data(
+        &mut self,
+        buf: &str,
+        pos: &mut usize,
+        eof: bool,
+    ) -> Result<bool, (u32, ScriptProblem)> {
+        while let Some(copy) = &mut self.copy {
+            let line = match buf[*pos..].find('\n') {
+                Some(i) => &buf[*pos..*pos + i + 1],
+                None if eof && *pos < buf.len() => &buf[*pos..],
+                None if eof => return Ok(true),
+                None => return Ok(false),
+            };
+            if copy.on_statement_line {
+                copy.on_statement_line = false;
+                let rest = line.trim();
+                if !(rest.is_empty() || rest.starts_with("--")) {
+                    return Err((self.line, ScriptProblem::TextAfterCopy));
+                }
+            } else if is_end_of_data(line) {
+                self.copy = None;
+            }
+            *pos += line.len();
+            if line.ends_with('\n') {
+                self.line += 1;
+            }
+            self.at_line_start = true;
+        }
+        Ok(true)
     }
 
     fn token(&mut self, kind: TokenKind, text: &str) -> Result<(), (u32, ScriptProblem)> {
@@ -268,6 +335,7 @@ impl Checker {
                         },
                     );
                     let c = &mut self.current;
+                    c.copy.step(kind, text);
                     c.scs_off |= c.set_config.step(&word);
                     if c.first.len() < KEPT_WORDS {
                         c.first.push(word.clone());
@@ -287,8 +355,11 @@ impl Checker {
             first: &c.first,
             last: c.last.as_ref(),
         };
-        if words.is_copy_from_stdin() {
-            return Err((c.line, ScriptProblem::CopyFromStdin));
+        if c.copy.is_copy_from_stdin() {
+            self.copy = Some(CopyData {
+                line: c.line,
+                on_statement_line: true,
+            });
         }
         if c.scs_off || words.sets_scs_off() {
             return Err((c.line, ScriptProblem::StandardConformingStringsOff));

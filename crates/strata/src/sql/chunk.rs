@@ -3,6 +3,7 @@
 use squawk_lexer::TokenKind;
 
 use super::check::is_skipped_line;
+use super::copy::CopyWatch;
 use super::lexer::{Splitter, Step, is_trivia, tokens};
 use super::position::Location;
 use std::io::{self, BufRead};
@@ -44,6 +45,10 @@ pub struct Chunk {
     pub column: u32,
     /// How many statements `text` holds (empty `;;` statements not counted).
     pub statements: usize,
+    /// `text` is one `COPY … FROM STDIN` whose data follows in the script:
+    /// read it with [`Chunker::next_copy_data`] (it is not SQL, and is never
+    /// part of a chunk's text).
+    pub copy_from_stdin: bool,
 }
 
 impl Chunk {
@@ -122,6 +127,10 @@ pub struct Chunker<R: BufRead> {
     target: usize,
     /// The next token starts a line.
     at_line_start: bool,
+    /// Watches the current statement for `COPY … FROM STDIN`.
+    copy: CopyWatch,
+    /// The data of a `COPY … FROM STDIN` handed out comes next.
+    copy_phase: Option<copy_data::Phase>,
 }
 
 impl<R: BufRead> Chunker<R> {
@@ -155,6 +164,8 @@ impl<R: BufRead> Chunker<R> {
             eof: false,
             target: 0,
             at_line_start: base.column == 1,
+            copy: CopyWatch::default(),
+            copy_phase: None,
         }
     }
 
@@ -184,8 +195,13 @@ impl<R: BufRead> Chunker<R> {
     ///
     /// Errors from the reader, and [`io::ErrorKind::InvalidData`] when the
     /// input is not UTF-8.
+    ///
+    /// A `COPY … FROM STDIN` is always a chunk of its own
+    /// ([`Chunk::copy_from_stdin`]); the data after it is skipped unless it
+    /// was read with [`next_copy_data`](Self::next_copy_data).
     pub fn next_chunk(&mut self, target_bytes: usize) -> io::Result<Option<Chunk>> {
         self.target = self.target.max(target_bytes);
+        self.skip_copy_data()?;
         loop {
             if let Some(chunk) = self.scan(target_bytes) {
                 return Ok(Some(chunk));
@@ -259,9 +275,26 @@ impl<R: BufRead> Chunker<R> {
                     Step::Inside { .. } => {
                         if !is_trivia(tok.kind) {
                             self.last_content_end = end;
+                            self.copy.step(tok.kind, &buf[pos..end]);
                         }
                     }
+                    Step::End if self.copy.is_copy_from_stdin() => {
+                        self.copy = CopyWatch::default();
+                        if self.statements > 0 {
+                            // A COPY goes alone: hand out the statements
+                            // before it, and lex it again next time.
+                            pos = self.chunk_end;
+                            self.at_line_start = false;
+                            complete = true;
+                            break 'outer;
+                        }
+                        self.statements = 1;
+                        self.chunk_end = end;
+                        self.copy_phase = Some(copy_data::Phase::StatementLine);
+                        complete = true;
+                    }
                     Step::End => {
+                        self.copy = CopyWatch::default();
                         self.statements += 1;
                         self.chunk_end = end;
                         complete = end - self.head >= target_bytes;
@@ -292,6 +325,7 @@ impl<R: BufRead> Chunker<R> {
     fn finish(&mut self) -> Option<Chunk> {
         if self.splitter.in_statement() {
             self.splitter.reset();
+            self.copy = CopyWatch::default();
             self.statements += 1;
             self.chunk_end = self.last_content_end;
         }
@@ -311,6 +345,7 @@ impl<R: BufRead> Chunker<R> {
             line: at.line,
             column: at.column,
             statements,
+            copy_from_stdin: self.copy_phase.is_some(),
         }
     }
 
@@ -419,6 +454,9 @@ fn invalid_utf8(offset: u64) -> io::Error {
         format!("invalid UTF-8 at byte {offset}"),
     )
 }
+
+mod copy_data;
+pub use copy_data::CopyData;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test

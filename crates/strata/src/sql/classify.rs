@@ -1,6 +1,6 @@
 //! Classifying one statement on its lexer tokens: does PostgreSQL refuse to
 //! run it inside a transaction block ([`NonTransactional`])? does it switch
-//! `standard_conforming_strings` off? is it `COPY … FROM STDIN`?
+//! `standard_conforming_strings` off?
 //!
 //! The words are the statement's first significant tokens (whitespace and
 //! comments dropped, so comments and line breaks between keywords are read
@@ -156,12 +156,6 @@ impl Words<'_> {
                 .get(i + 1)
                 .is_some_and(|(k, _)| matches!(k, TokenKind::Eq));
         named && to && self.first.get(i + 2).is_some_and(is_false_value)
-    }
-
-    /// `COPY … FROM STDIN` (the data follows in the script).
-    pub(crate) fn is_copy_from_stdin(&self) -> bool {
-        self.kw(0, "copy")
-            && (0..self.first.len()).any(|i| self.kw(i, "from") && self.kw(i + 1, "stdin"))
     }
 }
 

@@ -19,8 +19,8 @@
 //!   text; [`line_column`] does the same for a byte offset.
 //! - The load-time checker (`check`) lexes a whole file as it is scanned and
 //!   refuses what must never be sent ([`ScriptProblem`]: unterminated tokens,
-//!   psql meta-commands, `COPY … FROM STDIN`, `standard_conforming_strings`
-//!   off); `classify` finds the statements that cannot run in a transaction
+//!   psql meta-commands, `COPY … FROM STDIN` data without its `\.`,
+//!   `standard_conforming_strings` off); `classify` finds the statements that cannot run in a transaction
 //!   block ([`NonTransactional`]).
 //! - [`is_transaction_control`] recognises `BEGIN`/`COMMIT`/... so that the
 //!   engine can refuse them inside a transactional migration.
@@ -43,6 +43,7 @@
 mod check;
 mod chunk;
 mod classify;
+mod copy;
 mod create_index;
 mod lexer;
 mod position;
@@ -50,8 +51,9 @@ mod split;
 
 pub(crate) use check::{Checker, ScriptSummary, printable};
 pub use check::{ScriptProblem, Unterminated};
-pub use chunk::{Chunk, Chunker};
+pub use chunk::{Chunk, Chunker, CopyData};
 pub use classify::NonTransactional;
+pub(crate) use copy::failed_row as copy_failed_row;
 pub(crate) use create_index::{ConcurrentIndex, concurrent_index};
 pub use position::{Location, SourcePosition, line_column, locate, position_after_prefix};
 pub use split::{Statement, first_statement, is_transaction_control, statements};

@@ -6,9 +6,12 @@
 //! them.
 
 mod adopt_from_other_tools;
+mod copy_from_stdin;
 mod engine;
 mod lifecycle;
 mod lifecycle_of_a_migration;
+mod notices;
 mod partial_report;
+mod session_isolation;
 mod statements;
 mod world_folders;

@@ -65,11 +65,38 @@ fn restrict_lines_are_skipped_other_meta_commands_refused() {
 }
 
 #[test]
-fn copy_from_stdin_is_refused_at_its_line() {
-    let script =
-        "CREATE TABLE t (a int, b text);\nCOPY public.t (a, b) FROM stdin;\n1\tit's\n\\.\n";
-    assert_eq!(check(script), Err((2, ScriptProblem::CopyFromStdin)));
+fn copy_from_stdin_takes_its_data_up_to_the_end_marker() {
+    // The data is not SQL: a quote, a `;` or a backslash in it changes nothing.
+    let script = "CREATE TABLE t (a int, b text);\nCOPY public.t (a, b) FROM stdin;\n1\tit's; \\N\n2\t$$\n\\.\nSELECT 2;\n";
+    let s = check(script).unwrap();
+    assert_eq!(s.statements, 3);
     assert!(check("COPY t TO STDOUT;\n").is_ok());
+    // The last line may lack its line break.
+    assert!(check("COPY t FROM stdin;\n1\n\\.").is_ok());
+    // Empty data.
+    assert_eq!(
+        check("COPY t FROM stdin; -- none\n\\.\n")
+            .unwrap()
+            .statements,
+        1
+    );
+}
+
+#[test]
+fn copy_data_without_its_end_marker_is_refused_at_the_copy() {
+    assert_eq!(
+        check("SELECT 1;\nCOPY t (a) FROM stdin;\n1\n2\n"),
+        Err((2, ScriptProblem::UnterminatedCopy))
+    );
+    // ` \.` with a leading space is a data row, not the end.
+    assert_eq!(
+        check("COPY t FROM stdin;\n1\n \\.\n"),
+        Err((1, ScriptProblem::UnterminatedCopy))
+    );
+    assert_eq!(
+        check("COPY t FROM stdin; 1\n\\.\n"),
+        Err((1, ScriptProblem::TextAfterCopy))
+    );
 }
 
 #[test]

@@ -411,3 +411,70 @@ fn restrict_lines_are_never_part_of_a_chunk() {
         );
     }
 }
+
+/// A pg_dump-like script: statements, a COPY with data that would not lex
+/// (quotes, `;`, `$$`, backslashes), then more statements.
+const WITH_COPY: &str = "CREATE TABLE t (a int, b text);\n\
+    COPY public.t (a, b) FROM stdin;\n\
+    1\tit's; $$\n\
+    2\t\\N\n\
+    3\t/* not a comment\n\
+    \\.\n\
+    SELECT 'after';\n\
+    COPY t FROM stdin;\n\
+    \\.\n\
+    SELECT 2;\n";
+
+#[test]
+fn copy_from_stdin_comes_alone_and_its_data_apart() {
+    for seed in [1, 7, 42] {
+        for target in [0, 1 << 20] {
+            let mut chunker = Chunker::new(trickle(WITH_COPY, seed), Location::START);
+            let first = chunker.next_chunk(target).unwrap().unwrap();
+            assert_eq!(first.text, "CREATE TABLE t (a int, b text);");
+            assert!(!first.copy_from_stdin);
+            let copy = chunker.next_chunk(target).unwrap().unwrap();
+            assert_eq!(copy.text, "COPY public.t (a, b) FROM stdin;");
+            assert_eq!((copy.line, copy.statements), (2, 1));
+            assert!(copy.copy_from_stdin);
+            let rows = chunker.next_copy_data(1 << 20).unwrap().unwrap();
+            assert_eq!(rows.text, "1\tit's; $$\n2\t\\N\n3\t/* not a comment\n");
+            assert_eq!((rows.line, rows.rows), (3, 3));
+            assert!(chunker.next_copy_data(1 << 20).unwrap().is_none());
+            let after = chunker.next_chunk(target).unwrap().unwrap();
+            assert_eq!((after.text.as_str(), after.line), ("SELECT 'after';", 7));
+            // An empty COPY; its data skipped unread.
+            let empty = chunker.next_chunk(target).unwrap().unwrap();
+            assert!(empty.copy_from_stdin);
+            let last = chunker.next_chunk(target).unwrap().unwrap();
+            assert_eq!(
+                (last.text.as_str(), last.line, last.offset),
+                ("SELECT 2;", 10, 141)
+            );
+            assert!(chunker.next_chunk(target).unwrap().is_none());
+        }
+    }
+}
+
+#[test]
+fn unread_copy_data_is_skipped_and_rows_come_in_pieces() {
+    let chunker = Chunker::new(WITH_COPY.as_bytes(), Location::START);
+    let texts: Vec<String> = all_chunks(chunker, 0).into_iter().map(|c| c.text).collect();
+    assert_eq!(texts.len(), 5);
+    assert_eq!(texts[2], "SELECT 'after';");
+    let mut chunker = Chunker::new(trickle(WITH_COPY, 3), Location::START);
+    chunker.next_chunk(0).unwrap();
+    chunker.next_chunk(0).unwrap();
+    let lines: Vec<(u32, u32)> = std::iter::from_fn(|| chunker.next_copy_data(0).unwrap())
+        .map(|d| (d.line, d.rows))
+        .collect();
+    assert_eq!(lines, [(3, 1), (4, 1), (5, 1)]);
+}
+
+#[test]
+fn copy_data_without_its_end_is_an_error() {
+    let mut chunker = Chunker::new(&b"COPY t FROM stdin;\n1\n2\n"[..], Location::START);
+    chunker.next_chunk(0).unwrap();
+    let err = chunker.next_copy_data(1 << 20).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+}
