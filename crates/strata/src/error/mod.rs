@@ -328,6 +328,35 @@ pub enum Error {
         rows: i64,
     },
 
+    /// The history table exists but its columns are not strata's (SPEC §3):
+    /// another tool's history, which strata never writes into (exit 3).
+    ///
+    /// ```
+    /// let err = strata::Error::ForeignHistory {
+    ///     table: "public.schema_migrations".into(),
+    ///     columns: vec!["version".into(), "dirty".into()],
+    ///     tool: Some("golang-migrate".into()),
+    /// };
+    /// assert!(err.is_check_failure());
+    /// assert!(err.to_string().contains("`strata baseline --from golang-migrate --from-table public.schema_migrations`"));
+    /// ```
+    #[error(
+        "{table} is not a strata history table (its columns: {cols}); it looks like {who} history: \
+         point history_table at a new table (the default is public.strata_schema_history) and run \
+         `strata baseline --from {from} --from-table {table}` to adopt it",
+        cols = if columns.is_empty() { "none".to_owned() } else { columns.join(", ") },
+        who = tool.as_deref().map_or_else(|| "another tool's".to_owned(), |t| format!("{t}'s")),
+        from = tool.as_deref().unwrap_or("TOOL"),
+    )]
+    ForeignHistory {
+        /// The table.
+        table: String,
+        /// Its columns, in order.
+        columns: Vec<String>,
+        /// The tool they identify (a `baseline --from` name), if any.
+        tool: Option<String>,
+    },
+
     /// Adopting another tool's history failed a check; nothing was written (exit 3).
     #[error("cannot adopt the history of {tool} from {table}: {reason}")]
     Adopt {

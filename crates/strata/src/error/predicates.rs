@@ -86,6 +86,7 @@ impl Error {
                 | Error::ResumeRefused { .. }
                 | Error::RollbackRefused { .. }
                 | Error::HistoryNotEmpty { .. }
+                | Error::ForeignHistory { .. }
                 | Error::Adopt { .. }
                 | Error::TransactionControl { .. }
                 | Error::ChangedWhileRunning { .. }

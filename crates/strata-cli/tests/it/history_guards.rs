@@ -1,0 +1,80 @@
+//! What strata refuses before it writes a history row: another tool's
+//! history table given as `history_table` (SPEC §3), a database that
+//! already holds tables but has no history (SPEC §4.1, with
+//! `baseline_on_migrate` as the way through), and an applied file that
+//! was renamed (`renamed`, a warning that does not block).
+
+#![allow(clippy::unwrap_used)]
+
+use crate::support::Project;
+use strata_testkit::TestDb;
+
+/// The shape of Flyway's history table, as its PostgreSQL DDL creates it.
+const FLYWAY_TABLE: &str = "CREATE TABLE flyway_schema_history (
+    installed_rank integer PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL,
+    type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer,
+    installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+    execution_time integer NOT NULL, success boolean NOT NULL);
+INSERT INTO flyway_schema_history VALUES
+    (1, '1', 'init', 'SQL', 'V1__init.sql', 123, 'app', now(), 5, true);
+CREATE TABLE users (id int);";
+
+#[test]
+fn a_flyway_history_table_is_refused_by_every_command_naming_its_columns() {
+    let db = TestDb::new_blocking("cli_foreign_history");
+    db.query_strings_blocking(FLYWAY_TABLE);
+    let url = db.url();
+    let project = Project::with_toml(
+        "history_table = \"public.flyway_schema_history\"\n[databases.main]\nurl_env = \"DATABASE_URL\"\n",
+    );
+    project.migration("V1__init.sql", "CREATE TABLE users (id int);\n");
+    for args in [
+        &["migrate"][..],
+        &["migrate", "--dry-run"],
+        &["status"],
+        &["verify"],
+        &["validate"],
+        &["rollback"],
+        &["repair"],
+        &["baseline", "1"],
+    ] {
+        let run = project.run(&url, args);
+        run.expect_code(3).expect_no_panic();
+        assert!(
+            run.stderr.contains(
+                "public.flyway_schema_history is not a strata history table (its columns: \
+                 installed_rank, version, description, type, script, checksum, installed_by, \
+                 installed_on, execution_time, success); it looks like flyway's history"
+            ) && run.stderr.contains(
+                "`strata baseline --from flyway --from-table public.flyway_schema_history`"
+            ),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
+    }
+    // Nothing was written into the other tool's table.
+    let rows = db.query_strings_blocking("SELECT count(*) FROM flyway_schema_history");
+    assert_eq!(rows[0][0].as_deref(), Some("1"));
+}
+
+#[test]
+fn an_unknown_shape_is_refused_without_a_tool_name() {
+    let db = TestDb::new_blocking("cli_foreign_history_unknown");
+    db.query_strings_blocking("CREATE TABLE app_versions (id int, label text)");
+    let url = db.url();
+    let project = Project::with_toml(
+        "history_table = \"public.app_versions\"\n[databases.main]\nurl_env = \"DATABASE_URL\"\n",
+    );
+    project.migration("V1__a.sql", "SELECT 1;\n");
+    let run = project.run(&url, &["status"]);
+    run.expect_code(3);
+    assert!(
+        run.stderr.contains(
+            "public.app_versions is not a strata history table (its columns: id, label); \
+             it looks like another tool's history"
+        ) && run.stderr.contains("`strata baseline --from TOOL"),
+        "{}",
+        run.stderr
+    );
+}
