@@ -162,7 +162,11 @@ pub fn select(
         .filter(|e| {
             matches!(
                 e.state,
-                State::Applied | State::Modified | State::Missing | State::Baseline
+                State::Applied
+                    | State::Renamed
+                    | State::Modified
+                    | State::Missing
+                    | State::Baseline
             )
         })
         .filter_map(|e| Some((e.version.clone()?, e)))

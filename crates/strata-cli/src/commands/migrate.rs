@@ -132,6 +132,9 @@ async fn migrate_one(
     let mut on_event = |ev: Event<'_>| match ev {
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
         Event::Planned(plan) if !dry_run => {
+            for w in &plan.warnings {
+                out.warn(&lines::warning(&name, &w.to_string()));
+            }
             if out.json {
                 planned = Some(plan.clone());
             }
@@ -144,6 +147,11 @@ async fn migrate_one(
                 );
                 pb.set_prefix(name.clone());
                 bar = Some(pb);
+            }
+        }
+        Event::Planned(plan) => {
+            for w in &plan.warnings {
+                out.warn(&lines::warning(&name, &w.to_string()));
             }
         }
         Event::Resuming(m, skipped) => out.info(&lines::resuming(&name, m, skipped)),
@@ -206,6 +214,8 @@ async fn migrate_one(
             .info(&lines::applied_total(&db.name, &report.executed));
     }
     r.problems = report.plan.blockers.clone();
+    r.warnings
+        .extend(report.plan.warnings.iter().map(ToString::to_string));
     r.plan = Some(report.plan);
     drop(migrator);
     release_at_exit(migrations);

@@ -62,7 +62,7 @@ pub fn up_to_date(db: &str, plan: &Plan) -> String {
         .rev()
         // Repeatables come last and have no version: skip them.
         .filter(|e| e.version.is_some())
-        .find(|e| matches!(e.state, State::Applied | State::Baseline))
+        .find(|e| e.state.is_applied() || e.state == State::Baseline)
         .and_then(|e| e.version.as_ref());
     format!(
         "{db}: up to date{}",

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::support::Project;
+use crate::support::{Project, history};
 use strata_testkit::TestDb;
 
 /// The shape of Flyway's history table, as its PostgreSQL DDL creates it.
@@ -77,4 +77,49 @@ fn an_unknown_shape_is_refused_without_a_tool_name() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_renamed_applied_file_is_reported_and_blocks_nothing() {
+    let db = TestDb::new_blocking("cli_renamed");
+    let url = db.url();
+    let project = Project::new();
+    project.migration("V1__create_users.sql", "CREATE TABLE users (id int);\n");
+    project.run(&url, &["migrate"]).expect_code(0);
+    project.remove_migration("V1__create_users.sql");
+    project
+        .migration("V001__users.sql", "CREATE TABLE users (id int);\n")
+        .migration("V2__roles.sql", "CREATE TABLE roles (id int);\n");
+    let warning = "main: V001__users.sql: renamed: applied as V1__create_users.sql \
+                   (same version and checksum); the history keeps the old name";
+
+    let status = project.run(&url, &["status"]);
+    status.expect_code(0);
+    assert!(status.stderr.contains(warning), "{}", status.stderr);
+    assert!(status.stdout.contains("renamed"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("1 applied, 1 pending"),
+        "{}",
+        status.stdout
+    );
+
+    let json = project.run(&url, &["status", "--json"]).json();
+    assert_eq!(json["databases"][0]["migrations"][0]["state"], "renamed");
+
+    let validate = project.run(&url, &["validate"]);
+    validate.expect_code(0);
+    assert!(validate.stderr.contains(warning), "{}", validate.stderr);
+
+    let migrate = project.run(&url, &["migrate"]);
+    migrate.expect_code(0);
+    assert!(migrate.stderr.contains(warning), "{}", migrate.stderr);
+    assert!(
+        migrate.stdout.contains("applied V2 roles"),
+        "{}",
+        migrate.stdout
+    );
+    project.run(&url, &["verify"]).expect_code(0);
+    // The history keeps the name it ran under.
+    let scripts: Vec<String> = history(&db).into_iter().map(|(_, s, _)| s).collect();
+    assert_eq!(scripts, ["V1__create_users.sql", "V2__roles.sql"]);
 }
