@@ -63,6 +63,7 @@ impl PerDatabase for Migrate<'_> {
             single_transaction: args.single_transaction,
             session: ctx.session(&args.lock),
             resume: args.resume,
+            first_run: strata::migrator::FirstRun::of(&ctx.project, db),
         };
         migrate_one(ctx, db, opts, args.connect.wait, r).await
     }
@@ -131,6 +132,7 @@ async fn migrate_one(
     let mut planned: Option<Plan> = None;
     let mut on_event = |ev: Event<'_>| match ev {
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
+        Event::BaselinedOnMigrate(t) => out.info(&lines::baselined_on_migrate(&name, t)),
         Event::Planned(plan) if !dry_run => {
             for w in &plan.warnings {
                 out.warn(&lines::warning(&name, &w.to_string()));

@@ -248,6 +248,14 @@ pub fn warning(db: &str, warning: &str) -> String {
     format!("{db}: {warning}")
 }
 
+/// `main: the database held tables but no history; recorded a baseline at version 0 in …`.
+pub fn baselined_on_migrate(db: &str, table: &strata::TableName) -> String {
+    format!(
+        "{db}: the database already held tables but no history (baseline_on_migrate): \
+         recorded a baseline at version 0 in {table}"
+    )
+}
+
 /// A problem `validate` found in a file, `main: …`.
 pub fn file_error(db: &str, error: &str) -> String {
     format!("{db}: {error}")

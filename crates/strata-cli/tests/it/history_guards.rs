@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::support::{Project, history};
+use crate::support::{Project, history, table_exists};
 use strata_testkit::TestDb;
 
 /// The shape of Flyway's history table, as its PostgreSQL DDL creates it.
@@ -122,4 +122,108 @@ fn a_renamed_applied_file_is_reported_and_blocks_nothing() {
     // The history keeps the name it ran under.
     let scripts: Vec<String> = history(&db).into_iter().map(|(_, s, _)| s).collect();
     assert_eq!(scripts, ["V1__create_users.sql", "V2__roles.sql"]);
+}
+
+#[test]
+fn a_database_with_tables_but_no_history_is_refused_until_baselined() {
+    let db = TestDb::new_blocking("cli_not_empty");
+    db.query_strings_blocking(
+        "CREATE TABLE legacy_users (id int); CREATE VIEW legacy_v AS SELECT 1",
+    );
+    let url = db.url();
+    let project = Project::new();
+    project
+        .migration("V1__users.sql", "CREATE TABLE users (id int);\n")
+        .migration("V2__roles.sql", "CREATE TABLE roles (id int);\n");
+    let expected = "the database already holds tables (public.legacy_users, public.legacy_v) but has \
+                    no history table public.strata_schema_history: run `strata baseline VERSION`";
+    for args in [&["migrate"][..], &["migrate", "--dry-run"]] {
+        let run = project.run(&url, args);
+        run.expect_code(3).expect_no_panic();
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("baseline_on_migrate = true"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!table_exists(&db, "users") && !table_exists(&db, "strata_schema_history"));
+
+    // `strata baseline 1` says what the database holds: V2 then applies.
+    project.run(&url, &["baseline", "1"]).expect_code(0);
+    project.run(&url, &["migrate"]).expect_code(0);
+    assert!(table_exists(&db, "roles") && !table_exists(&db, "users"));
+}
+
+#[test]
+fn baseline_on_migrate_records_version_0_then_migrates() {
+    let db = TestDb::new_blocking("cli_baseline_on_migrate");
+    db.query_strings_blocking("CREATE TABLE legacy_users (id int)");
+    let url = db.url();
+    let project = Project::with_toml(
+        "[databases.main]\nurl_env = \"DATABASE_URL\"\nbaseline_on_migrate = true\n",
+    );
+    project.migration("V1__users.sql", "CREATE TABLE users (id int);\n");
+    let run = project.run(&url, &["migrate"]);
+    run.expect_code(0).expect_no_panic();
+    assert!(
+        run.stderr.contains(
+            "main: the database already held tables but no history (baseline_on_migrate): \
+             recorded a baseline at version 0 in public.strata_schema_history"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(table_exists(&db, "users"));
+    let rows = db.query_strings_blocking(
+        "SELECT installed_rank::text, version, kind, script FROM strata_schema_history ORDER BY 1",
+    );
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["1", "0", "baseline", "<< baseline >>"],
+            ["2", "1", "versioned", "V1__users.sql"],
+        ]
+    );
+    // An empty database gets no baseline row, even with the key set.
+    let empty = TestDb::new_blocking("cli_baseline_on_migrate_empty");
+    project.run(&empty.url(), &["migrate"]).expect_code(0);
+    assert_eq!(history(&empty).len(), 1);
+}
+
+#[test]
+fn two_databases_of_a_project_in_one_server_database_migrate_in_turn() {
+    let db = TestDb::new_blocking("cli_shared_server_db");
+    let url = db.url();
+    // `app` depends on `core`; both live in the same server database, each
+    // with its own history table. Tables outside `schemas` count for nothing.
+    db.query_strings_blocking("CREATE SCHEMA scratch; CREATE TABLE scratch.notes (id int)");
+    let project = Project::with_toml(
+        "[databases.core]\nurl_env = \"DATABASE_URL\"\nhistory_table = \"public.core_history\"\n\
+         [databases.app]\nurl_env = \"DATABASE_URL\"\nhistory_table = \"public.app_history\"\n\
+         depends_on = [\"core\"]\n",
+    );
+    std::fs::create_dir_all(project.path().join("migrations/core")).unwrap();
+    std::fs::create_dir_all(project.path().join("migrations/app")).unwrap();
+    std::fs::write(
+        project.path().join("migrations/core/V1__accounts.sql"),
+        "CREATE TABLE accounts (id int);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.path().join("migrations/app/V1__orders.sql"),
+        "CREATE TABLE orders (id int);\n",
+    )
+    .unwrap();
+    let run = project.run(&url, &["migrate"]);
+    run.expect_code(0).expect_no_panic();
+    assert!(
+        table_exists(&db, "accounts") && table_exists(&db, "orders"),
+        "{}",
+        run.stderr
+    );
 }

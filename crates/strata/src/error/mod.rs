@@ -328,6 +328,41 @@ pub enum Error {
         rows: i64,
     },
 
+    /// A first `migrate` on a database that already holds tables strata
+    /// never recorded (SPEC §4.1); nothing was applied (exit 3).
+    ///
+    /// ```
+    /// let err = strata::Error::NotEmpty {
+    ///     table: "public.strata_schema_history".into(),
+    ///     schemas: vec!["public".into()],
+    ///     tables: vec!["public.users".into()],
+    ///     more: 0,
+    /// };
+    /// assert!(err.is_check_failure());
+    /// assert_eq!(err.to_string(), "the database already holds tables (public.users) but has no history table \
+    ///     public.strata_schema_history: run `strata baseline VERSION` to record the version it is at \
+    ///     (or set `baseline_on_migrate = true` for this database), or `strata baseline --from TOOL` \
+    ///     to adopt another tool's history");
+    /// ```
+    #[error(
+        "the database already holds tables ({list}{rest}) but has no history table {table}: \
+         run `strata baseline VERSION` to record the version it is at (or set \
+         `baseline_on_migrate = true` for this database), or `strata baseline --from TOOL` to adopt \
+         another tool's history",
+        list = tables.join(", "),
+        rest = if *more > 0 { format!(" and {more} more") } else { String::new() },
+    )]
+    NotEmpty {
+        /// The history table that does not exist.
+        table: String,
+        /// The schemas that were looked at.
+        schemas: Vec<String>,
+        /// The first tables found (`schema.name`).
+        tables: Vec<String>,
+        /// How many more there are.
+        more: usize,
+    },
+
     /// The history table exists but its columns are not strata's (SPEC §3):
     /// another tool's history, which strata never writes into (exit 3).
     ///

@@ -87,6 +87,7 @@ impl Error {
                 | Error::RollbackRefused { .. }
                 | Error::HistoryNotEmpty { .. }
                 | Error::ForeignHistory { .. }
+                | Error::NotEmpty { .. }
                 | Error::Adopt { .. }
                 | Error::TransactionControl { .. }
                 | Error::ChangedWhileRunning { .. }

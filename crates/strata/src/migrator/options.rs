@@ -1,6 +1,7 @@
 //! [`MigrateOptions`]: what a `migrate` run may do (target, dry run,
 //! single transaction, resume) and the session it runs in.
 
+use super::FirstRun;
 use crate::lock::Session;
 use crate::plan::PlanOptions;
 
@@ -38,4 +39,7 @@ pub struct MigrateOptions {
     /// (`migrate --resume`), after checking that the statements already
     /// applied are unchanged.
     pub resume: bool,
+    /// What a first run (no history table yet) checks, and whether it
+    /// baselines a database that already holds tables.
+    pub first_run: FirstRun,
 }

@@ -165,6 +165,7 @@ impl Builder<'_> {
             depends_on,
             schemas,
             history_table,
+            baseline_on_migrate: raw.baseline_on_migrate,
         })
     }
 
@@ -239,6 +240,7 @@ impl RawDatabase {
             schemas: None,
             history_table: None,
             admin_url_env: None,
+            baseline_on_migrate: false,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::config::table::TableName;
 /// assert_eq!(db.url_env, "BILLING_URL");
 /// assert_eq!(db.migrations, Path::new("/srv/app/db/billing"));
 /// assert_eq!(db.history_table.to_string(), "public.strata_schema_history");
+/// assert!(!db.baseline_on_migrate);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -38,4 +39,7 @@ pub struct DatabaseConfig {
     pub schemas: Vec<String>,
     /// The history table.
     pub history_table: TableName,
+    /// A first `migrate` on a database that already holds tables writes a
+    /// `baseline` row at version 0 instead of refusing (SPEC §1.1).
+    pub baseline_on_migrate: bool,
 }
