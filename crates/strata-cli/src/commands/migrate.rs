@@ -64,6 +64,7 @@ impl PerDatabase for Migrate<'_> {
             session: ctx.session(&args.lock),
             resume: args.resume,
             first_run: strata::migrator::FirstRun::of(&ctx.project, db),
+            placeholders: None,
         };
         migrate_one(ctx, db, opts, args.connect.wait, r).await
     }
@@ -85,7 +86,7 @@ impl PerDatabase for Migrate<'_> {
 async fn migrate_one(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    opts: MigrateOptions,
+    mut opts: MigrateOptions,
     wait: Duration,
     r: &mut DbReport,
 ) -> Result<()> {
@@ -122,6 +123,11 @@ async fn migrate_one(
     }
     let (endpoint, client, locked) = remote?;
     r.url = Some(endpoint.redacted().to_owned());
+    let user = endpoint.pg_config().get_user();
+    opts.placeholders = ctx
+        .placeholders(db)
+        .map(|p| p.with_connection(endpoint.database(), user));
+    let placeholders = opts.placeholders.clone();
     let migrator = Migrator::new(&migrations, ctx.table(db)).with_options(opts);
     let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
     let mut bar: Option<ProgressBar> = None;
@@ -206,6 +212,10 @@ async fn migrate_one(
             ctx.out.result(&lines::would_apply(&db.name, m));
             if ctx.out.verbose {
                 let sql = m.content.read_part(&m.up, &m.script)?;
+                let sql = match &placeholders {
+                    Some(p) => replaced(p, &sql, &m.script)?,
+                    None => sql,
+                };
                 ctx.out.result(sql.trim_end());
             }
         }
@@ -222,4 +232,22 @@ async fn migrate_one(
     drop(migrator);
     release_at_exit(migrations);
     Ok(())
+}
+
+/// `sql` (a whole part of `script`) with its placeholders replaced, line by
+/// line as the runner does: what `--dry-run -v` shows.
+fn replaced(p: &strata::migration::Placeholders, sql: &str, script: &str) -> Result<String> {
+    let mut out = String::with_capacity(sql.len());
+    for (i, line) in sql.split_inclusive('\n').enumerate() {
+        let line = p.replace(line, script).map_err(|u| {
+            anyhow::anyhow!(
+                "{script}: line {} of the part: placeholder ${{{}}} {}",
+                i + 1,
+                u.name,
+                u.problem
+            )
+        })?;
+        out.push_str(&line);
+    }
+    Ok(out)
 }

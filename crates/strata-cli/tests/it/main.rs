@@ -15,6 +15,7 @@ mod exit_codes;
 mod file_rules;
 mod history_guards;
 mod json;
+mod placeholders;
 mod quickstart;
 mod reset_ceremony;
 mod rollback_repair_baseline;

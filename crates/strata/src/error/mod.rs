@@ -20,6 +20,7 @@ mod partial;
 mod predicates;
 mod sql;
 mod sqlstate;
+mod unmanaged;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub use lock_holder::LockHolder;
 pub use partial::Partial;
 pub use sql::SqlError;
 pub use sqlstate::SqlState;
+pub use unmanaged::{ForeignHistory, NotEmpty};
 
 /// Everything that can go wrong in strata.
 ///
@@ -182,6 +184,10 @@ pub enum Error {
         /// The project directory.
         project: PathBuf,
     },
+    /// A `${name}` that cannot be replaced (SPEC §2.4; at load, exit 3).
+    #[error("{0}")]
+    Placeholder(crate::migration::placeholder_error::PlaceholderError),
+
     // --- end of the load-time rules ---
     /// Several problems with migration files, each its own error.
     #[error("{}", join_lines(.0))]
@@ -328,69 +334,13 @@ pub enum Error {
         rows: i64,
     },
 
-    /// A first `migrate` on a database that already holds tables strata
-    /// never recorded (SPEC §4.1); nothing was applied (exit 3).
-    ///
-    /// ```
-    /// let err = strata::Error::NotEmpty {
-    ///     table: "public.strata_schema_history".into(),
-    ///     schemas: vec!["public".into()],
-    ///     tables: vec!["public.users".into()],
-    ///     more: 0,
-    /// };
-    /// assert!(err.is_check_failure());
-    /// assert_eq!(err.to_string(), "the database already holds tables (public.users) but has no history table \
-    ///     public.strata_schema_history: run `strata baseline VERSION` to record the version it is at \
-    ///     (or set `baseline_on_migrate = true` for this database), or `strata baseline --from TOOL` \
-    ///     to adopt another tool's history");
-    /// ```
-    #[error(
-        "the database already holds tables ({list}{rest}) but has no history table {table}: \
-         run `strata baseline VERSION` to record the version it is at (or set \
-         `baseline_on_migrate = true` for this database), or `strata baseline --from TOOL` to adopt \
-         another tool's history",
-        list = tables.join(", "),
-        rest = if *more > 0 { format!(" and {more} more") } else { String::new() },
-    )]
-    NotEmpty {
-        /// The history table that does not exist.
-        table: String,
-        /// The schemas that were looked at.
-        schemas: Vec<String>,
-        /// The first tables found (`schema.name`).
-        tables: Vec<String>,
-        /// How many more there are.
-        more: usize,
-    },
+    /// Tables but no history on a first `migrate` (SPEC §4.1; exit 3).
+    #[error("{0}")]
+    NotEmpty(NotEmpty),
 
-    /// The history table exists but its columns are not strata's (SPEC §3):
-    /// another tool's history, which strata never writes into (exit 3).
-    ///
-    /// ```
-    /// let err = strata::Error::ForeignHistory {
-    ///     table: "public.schema_migrations".into(),
-    ///     columns: vec!["version".into(), "dirty".into()],
-    ///     tool: Some("golang-migrate".into()),
-    /// };
-    /// assert!(err.is_check_failure());
-    /// assert!(err.to_string().contains("`strata baseline --from golang-migrate --from-table public.schema_migrations`"));
-    /// ```
-    #[error(
-        "{table} is not a strata history table (its columns: {cols}); it looks like {who} history: \
-         point history_table at a new table (the default is public.strata_schema_history) and run \
-         `strata baseline --from {from} --from-table {table}` to adopt it",
-        cols = if columns.is_empty() { "none".to_owned() } else { columns.join(", ") },
-        who = tool.as_deref().map_or_else(|| "another tool's".to_owned(), |t| format!("{t}'s")),
-        from = tool.as_deref().unwrap_or("TOOL"),
-    )]
-    ForeignHistory {
-        /// The table.
-        table: String,
-        /// Its columns, in order.
-        columns: Vec<String>,
-        /// The tool they identify (a `baseline --from` name), if any.
-        tool: Option<String>,
-    },
+    /// Another tool's history table (SPEC §3; exit 3).
+    #[error("{0}")]
+    ForeignHistory(ForeignHistory),
 
     /// Adopting another tool's history failed a check; nothing was written (exit 3).
     #[error("cannot adopt the history of {tool} from {table}: {reason}")]

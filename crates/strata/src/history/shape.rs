@@ -7,7 +7,7 @@
 use tokio_postgres::Client;
 
 use crate::config::TableName;
-use crate::error::Error;
+use crate::error::{Error, ForeignHistory};
 
 /// The columns of `table`, in their order, for [`Error::ForeignHistory`].
 pub(super) async fn foreign_history(client: &Client, table: &TableName) -> Error {
@@ -22,11 +22,11 @@ pub(super) async fn foreign_history(client: &Client, table: &TableName) -> Error
             .collect(),
         Err(e) => return Error::db(format!("cannot read the columns of {table}"), e),
     };
-    Error::ForeignHistory {
+    Error::ForeignHistory(ForeignHistory {
         table: table.to_string(),
         tool: tool_of(&columns).map(str::to_owned),
         columns,
-    }
+    })
 }
 
 /// The migration tool whose history table has these columns, by the names

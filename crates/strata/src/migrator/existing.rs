@@ -13,7 +13,7 @@
 use tokio_postgres::Client;
 
 use crate::config::{DatabaseConfig, Project, TableName};
-use crate::error::Error;
+use crate::error::{Error, NotEmpty};
 
 /// What a first `migrate` checks in a database without a history table.
 ///
@@ -147,12 +147,12 @@ pub(super) async fn check(
     if first.baseline_on_migrate {
         return Ok(Existing::Baseline);
     }
-    Err(Error::NotEmpty {
+    Err(Error::NotEmpty(NotEmpty {
         table: table.to_string(),
         schemas: first.schemas.clone(),
         more: usize::try_from(count)
             .unwrap_or(usize::MAX)
             .saturating_sub(tables.len()),
         tables,
-    })
+    }))
 }

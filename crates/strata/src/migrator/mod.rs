@@ -354,7 +354,8 @@ impl Migrator<'_> {
                     conflict: Conflict::NoTransactionInSingleTransaction,
                 });
             }
-            run_single_transaction(client, &self.table, &todo, on_event).await?
+            let placeholders = self.options.placeholders.as_ref();
+            run_single_transaction(client, &self.table, &todo, placeholders, on_event).await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
             let n = todo.len();
@@ -369,7 +370,7 @@ impl Migrator<'_> {
                     .find(|r| r.script == m.script)
                     .cloned();
                 let start = Instant::now();
-                let script = Script::up(m);
+                let script = Script::up(m).with_placeholders(self.options.placeholders.as_ref());
                 let row = row_of(m, None, true, None);
                 let applied = if resume.is_some() || m.no_transaction() {
                     if let Some(r) = &resume {

@@ -3,6 +3,7 @@
 
 use super::FirstRun;
 use crate::lock::Session;
+use crate::migration::Placeholders;
 use crate::plan::PlanOptions;
 
 /// Options of a `migrate` run.
@@ -42,4 +43,7 @@ pub struct MigrateOptions {
     /// What a first run (no history table yet) checks, and whether it
     /// baselines a database that already holds tables.
     pub first_run: FirstRun,
+    /// The database's `${name}` placeholders (SPEC §2.4), replaced in every
+    /// script as it runs; None when it declares none.
+    pub placeholders: Option<Placeholders>,
 }

@@ -14,7 +14,7 @@ use super::row_of;
 use super::script::Script;
 use crate::error::Error;
 use crate::history::TableName;
-use crate::migration::Migration;
+use crate::migration::{Migration, Placeholders};
 
 /// All pending migrations in one transaction, pipelined: every statement
 /// goes out without waiting for the one before (a failure aborts the
@@ -25,6 +25,7 @@ pub(super) async fn run_single_transaction(
     client: &Client,
     table: &TableName,
     todo: &[&Migration],
+    placeholders: Option<&Placeholders>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Executed>, Error> {
     let mut pipe = Pipeline::timed();
@@ -33,7 +34,8 @@ pub(super) async fn run_single_transaction(
     let mut ends: Vec<(usize, usize)> = Vec::with_capacity(todo.len());
     for m in todo {
         on_event(Event::Started(m));
-        match push_statements(client, &Script::up(m), &mut pipe).await {
+        let script = Script::up(m).with_placeholders(placeholders);
+        match push_statements(client, &script, &mut pipe).await {
             Ok(n) => ends.push((pipe.pushed - 1, n)),
             Err(e) => {
                 pipe.simple(client, Tag::Control, "ROLLBACK".into());

@@ -1,6 +1,7 @@
 //! [`DatabaseConfig`]: one logical database of strata.toml, defaults
 //! applied and paths resolved.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::config::table::TableName;
@@ -42,4 +43,26 @@ pub struct DatabaseConfig {
     /// A first `migrate` on a database that already holds tables writes a
     /// `baseline` row at version 0 instead of refusing (SPEC §1.1).
     pub baseline_on_migrate: bool,
+    /// `[databases.<name>.placeholders]`: when present (even empty), `${name}`
+    /// in its migrations is replaced before they run (SPEC §2.4).
+    pub placeholders: Option<BTreeMap<String, PlaceholderValue>>,
+}
+
+/// The value of one placeholder of `[databases.<name>.placeholders]`.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::{PlaceholderValue, Project};
+/// let toml = "[databases.core.placeholders]\nschema = \"app\"\ntenant = { env = \"TENANT\" }\n";
+/// let project = Project::from_toml(toml, Path::new("/srv/app/strata.toml")).unwrap();
+/// let p = project.database("core").unwrap().placeholders.as_ref().unwrap();
+/// assert_eq!(p["schema"], PlaceholderValue::Text("app".into()));
+/// assert_eq!(p["tenant"], PlaceholderValue::Env("TENANT".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceholderValue {
+    /// The text itself.
+    Text(String),
+    /// The value of this variable in the resolved environment.
+    Env(String),
 }
