@@ -90,7 +90,13 @@ impl Ctx {
 
     /// The migrations of a database.
     pub fn migrations(&self, db: &DatabaseConfig) -> Result<Migrations, strata::error::Error> {
-        Migrations::from_dir_cached(&db.migrations, &self.scan_cache(db))
+        let migrations = Migrations::from_dir_cached(&db.migrations, &self.scan_cache(db))?;
+        check_placeholders(self.placeholders(db).as_ref(), migrations)
+    }
+
+    /// The database's `${name}` placeholders, when it declares them.
+    pub fn placeholders(&self, db: &DatabaseConfig) -> Option<strata::migration::Placeholders> {
+        strata::migration::Placeholders::for_database(db, &self.env)
     }
 
     /// Where the scan cache of a database's migrations lives (SPEC §6's
@@ -106,8 +112,10 @@ impl Ctx {
     pub fn migrations_in_background(&self, db: &DatabaseConfig) -> Background {
         let dir = db.migrations.clone();
         let cache = self.scan_cache(db);
+        let placeholders = self.placeholders(db);
         Background(tokio::task::spawn_blocking(move || {
-            Migrations::from_dir_cached(&dir, &cache)
+            let migrations = Migrations::from_dir_cached(&dir, &cache)?;
+            check_placeholders(placeholders.as_ref(), migrations)
         }))
     }
 
@@ -204,6 +212,18 @@ impl Ctx {
 
 /// Registers the password an endpoint will send (from the URL, `PGPASSWORD`
 /// or `.pgpass`) for output scrubbing.
+/// SPEC §2.4: an undefined placeholder is a load error, found before
+/// anything connects.
+fn check_placeholders(
+    placeholders: Option<&strata::migration::Placeholders>,
+    migrations: Migrations,
+) -> Result<Migrations, strata::error::Error> {
+    if let Some(p) = placeholders {
+        p.check(&migrations.list)?;
+    }
+    Ok(migrations)
+}
+
 fn registered(endpoint: Endpoint) -> Endpoint {
     let config = endpoint.pg_config();
     if let Some(p) = config.get_password() {

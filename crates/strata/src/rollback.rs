@@ -98,6 +98,8 @@ pub struct RollbackOptions {
     pub dry_run: bool,
     /// The lock wait and the session's `lock_timeout` / `statement_timeout`.
     pub session: Session,
+    /// The database's placeholders, replaced in down parts as they run.
+    pub placeholders: Option<crate::migration::Placeholders>,
 }
 
 impl Default for RollbackOptions {
@@ -112,6 +114,7 @@ impl Default for RollbackOptions {
             target: RollbackTarget::Steps(1),
             dry_run: false,
             session: Session::default(),
+            placeholders: None,
         }
     }
 }
@@ -162,7 +165,11 @@ pub fn select(
         .filter(|e| {
             matches!(
                 e.state,
-                State::Applied | State::Modified | State::Missing | State::Baseline
+                State::Applied
+                    | State::Renamed
+                    | State::Modified
+                    | State::Missing
+                    | State::Baseline
             )
         })
         .filter_map(|e| Some((e.version.clone()?, e)))
@@ -385,6 +392,7 @@ impl<'m> Rollback<'m> {
             let Some(d) = down_script(m) else {
                 continue;
             };
+            let d = d.with_placeholders(self.options.placeholders.as_ref());
             let checksum = down_checksum(m, &d)?;
             downs.push((m, d, checksum));
         }

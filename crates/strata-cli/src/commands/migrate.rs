@@ -64,6 +64,8 @@ impl PerDatabase for Migrate<'_> {
             single_transaction: args.single_transaction,
             session: ctx.session(&args.lock),
             resume: args.resume,
+            first_run: strata::migrator::FirstRun::of(&ctx.project, db),
+            placeholders: None,
         };
         migrate_one(ctx, db, opts, args.connect.wait, r).await
     }
@@ -85,7 +87,7 @@ impl PerDatabase for Migrate<'_> {
 async fn migrate_one(
     ctx: &Ctx,
     db: &DatabaseConfig,
-    opts: MigrateOptions,
+    mut opts: MigrateOptions,
     wait: Duration,
     r: &mut DbReport,
 ) -> Result<()> {
@@ -124,6 +126,11 @@ async fn migrate_one(
     }
     let (endpoint, client, locked) = remote?;
     r.url = Some(endpoint.redacted().to_owned());
+    let user = endpoint.pg_config().get_user();
+    opts.placeholders = ctx
+        .placeholders(db)
+        .map(|p| p.with_connection(endpoint.database(), user));
+    let placeholders = opts.placeholders.clone();
     let migrator = Migrator::new(&migrations, ctx.table(db))
         .with_options(opts)
         .with_notices(notices);
@@ -136,7 +143,11 @@ async fn migrate_one(
     let mut planned: Option<Plan> = None;
     let mut on_event = |ev: Event<'_>| match ev {
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
+        Event::BaselinedOnMigrate(t) => out.info(&lines::baselined_on_migrate(&name, t)),
         Event::Planned(plan) if !dry_run => {
+            for w in &plan.warnings {
+                out.warn(&lines::warning(&name, &w.to_string()));
+            }
             if out.json {
                 planned = Some(plan.clone());
             }
@@ -149,6 +160,11 @@ async fn migrate_one(
                 );
                 pb.set_prefix(name.clone());
                 bar = Some(pb);
+            }
+        }
+        Event::Planned(plan) => {
+            for w in &plan.warnings {
+                out.warn(&lines::warning(&name, &w.to_string()));
             }
         }
         Event::Resuming(m, skipped) => out.info(&lines::resuming(&name, m, skipped)),
@@ -212,6 +228,10 @@ async fn migrate_one(
             ctx.out.result(&lines::would_apply(&db.name, m));
             if ctx.out.verbose {
                 let sql = m.content.read_part(&m.up, &m.script)?;
+                let sql = match &placeholders {
+                    Some(p) => replaced(p, &sql, &m.script)?,
+                    None => sql,
+                };
                 ctx.out.result(sql.trim_end());
             }
         }
@@ -222,8 +242,28 @@ async fn migrate_one(
             .info(&lines::applied_total(&db.name, &report.executed));
     }
     r.problems = report.plan.blockers.clone();
+    r.warnings
+        .extend(report.plan.warnings.iter().map(ToString::to_string));
     r.plan = Some(report.plan);
     drop(migrator);
     release_at_exit(migrations);
     Ok(())
+}
+
+/// `sql` (a whole part of `script`) with its placeholders replaced, line by
+/// line as the runner does: what `--dry-run -v` shows.
+fn replaced(p: &strata::migration::Placeholders, sql: &str, script: &str) -> Result<String> {
+    let mut out = String::with_capacity(sql.len());
+    for (i, line) in sql.split_inclusive('\n').enumerate() {
+        let line = p.replace(line, script).map_err(|u| {
+            anyhow::anyhow!(
+                "{script}: line {} of the part: placeholder ${{{}}} {}",
+                i + 1,
+                u.name,
+                u.problem
+            )
+        })?;
+        out.push_str(&line);
+    }
+    Ok(out)
 }

@@ -61,6 +61,9 @@ impl PerDatabase for RollbackCommand<'_> {
             target: self.target.clone(),
             dry_run: self.args.dry_run,
             session: ctx.session(&self.args.lock),
+            placeholders: ctx
+                .placeholders(db)
+                .map(|p| p.with_connection(endpoint.database(), endpoint.pg_config().get_user())),
         };
         let out = ctx.out.clone();
         let name = db.name.clone();

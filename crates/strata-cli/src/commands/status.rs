@@ -50,6 +50,8 @@ impl PerDatabase for Status<'_> {
         };
         let plan = Plan::new(&loaded.migrations.list, &loaded.history, &opts);
         r.problems = plan.blockers.clone();
+        r.warnings
+            .extend(plan.warnings.iter().map(ToString::to_string));
         r.plan = Some(plan);
         release_at_exit(loaded);
         Ok(())

@@ -68,6 +68,8 @@ impl PerDatabase for Validate<'_> {
             .plan(&client)
             .await?;
         r.problems = plan.blockers.clone();
+        r.warnings
+            .extend(plan.warnings.iter().map(ToString::to_string));
         r.plan = Some(plan);
         Ok(())
     }

@@ -81,7 +81,7 @@ pub fn up_to_date(db: &str, plan: &Plan) -> String {
         .rev()
         // Repeatables come last and have no version: skip them.
         .filter(|e| e.version.is_some())
-        .find(|e| matches!(e.state, State::Applied | State::Baseline))
+        .find(|e| e.state.is_applied() || e.state == State::Baseline)
         .and_then(|e| e.version.as_ref());
     format!(
         "{db}: up to date{}",
@@ -265,6 +265,14 @@ pub fn resuming(db: &str, m: &Migration, skipped: usize) -> String {
 /// A warning about a database's migrations, `main: …`.
 pub fn warning(db: &str, warning: &str) -> String {
     format!("{db}: {warning}")
+}
+
+/// `main: the database held tables but no history; recorded a baseline at version 0 in …`.
+pub fn baselined_on_migrate(db: &str, table: &strata::TableName) -> String {
+    format!(
+        "{db}: the database already held tables but no history (baseline_on_migrate): \
+         recorded a baseline at version 0 in {table}"
+    )
 }
 
 /// A problem `validate` found in a file, `main: …`.

@@ -54,7 +54,7 @@ impl DbReport {
     pub fn counts(&self) -> (usize, usize) {
         match &self.plan {
             Some(p) => (
-                p.count(State::Applied) + p.count(State::Baseline),
+                p.count(State::Applied) + p.count(State::Renamed) + p.count(State::Baseline),
                 p.count(State::Pending) + p.count(State::OutOfOrder) + p.count(State::AboveTarget),
             ),
             None => (0, 0),
@@ -78,7 +78,12 @@ impl DbReport {
 pub(crate) fn applied_state(s: State) -> bool {
     matches!(
         s,
-        State::Applied | State::Modified | State::Baseline | State::Missing | State::Failed
+        State::Applied
+            | State::Renamed
+            | State::Modified
+            | State::Baseline
+            | State::Missing
+            | State::Failed
     )
 }
 

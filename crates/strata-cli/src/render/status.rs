@@ -167,6 +167,7 @@ impl std::fmt::Display for Hex {
 fn state_color(s: State) -> &'static str {
     match s {
         State::Applied | State::Baseline => "\x1b[32m",
+        State::Renamed => "\x1b[33m",
         State::Pending | State::AboveTarget | State::BelowBaseline => "\x1b[36m",
         State::Failed | State::Modified | State::Missing | State::OutOfOrder => "\x1b[31m",
     }

@@ -34,6 +34,23 @@ pub(crate) struct RawDatabase {
     pub schemas: Option<Vec<Spanned<String>>>,
     pub history_table: Option<Spanned<String>>,
     pub admin_url_env: Option<Spanned<String>>,
+    #[serde(default)]
+    pub baseline_on_migrate: bool,
+    pub placeholders: Option<BTreeMap<String, Spanned<RawPlaceholder>>>,
+}
+
+/// A placeholder's value: a string, or `{ env = "VAR" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawPlaceholder {
+    Text(String),
+    Env(RawEnvRef),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEnvRef {
+    pub env: String,
 }
 
 #[derive(Debug, Deserialize)]

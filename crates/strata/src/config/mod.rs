@@ -61,7 +61,9 @@ pub use env::{
 pub use error::ConfigError;
 pub use libpq::{AdminSource, Libpq, pgpass_lookup};
 pub use policy::{PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_url_policy};
-pub use project::{CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, Project};
+pub use project::{
+    CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, PlaceholderValue, Project,
+};
 pub use table::{DEFAULT_HISTORY_TABLE, TableName, quote_ident};
 pub use target::{MAINTENANCE_DATABASE, Target, resolve_target};
 pub use timeout::Timeout;

@@ -650,3 +650,35 @@ fn invalid_url_names_the_variable_not_the_password() {
             .is_none()
     );
 }
+
+#[test]
+fn placeholders_and_baseline_on_migrate_are_declared_keys() {
+    let p = project(
+        "[databases.main]\nbaseline_on_migrate = true\n\
+         [databases.main.placeholders]\nschema = \"app\"\ntenant = { env = \"TENANT\" }\n",
+    );
+    let db = p.database("main").unwrap();
+    assert!(db.baseline_on_migrate);
+    let ph = db.placeholders.as_ref().unwrap();
+    assert_eq!(ph["schema"], PlaceholderValue::Text("app".into()));
+    assert_eq!(ph["tenant"], PlaceholderValue::Env("TENANT".into()));
+    // Without the table, no placeholders at all (not an empty table).
+    assert!(
+        project("[databases.main]\n").databases()[0]
+            .placeholders
+            .is_none()
+    );
+
+    let e = error("[databases.main.placeholders]\n\"a b\" = \"x\"\n");
+    assert!(
+        e.to_string().contains("placeholder name `a b` must match"),
+        "{e}"
+    );
+    let e = error("[databases.main.placeholders]\nx = \"line\\nbreak\"\n");
+    assert!(e.to_string().contains("a value is one line"), "{e}");
+    let e = error("[databases.main]\nbaseline_on_migrat = true\n");
+    assert!(
+        matches!(&e, ConfigError::UnknownKey { key, .. } if key == "databases.main.baseline_on_migrat"),
+        "{e:?}"
+    );
+}

@@ -20,6 +20,7 @@ mod partial;
 mod predicates;
 mod sql;
 mod sqlstate;
+mod unmanaged;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub use lock_holder::LockHolder;
 pub use partial::Partial;
 pub use sql::SqlError;
 pub use sqlstate::SqlState;
+pub use unmanaged::{ForeignHistory, NotEmpty};
 
 /// Everything that can go wrong in strata.
 ///
@@ -182,6 +184,10 @@ pub enum Error {
         /// The project directory.
         project: PathBuf,
     },
+    /// A `${name}` that cannot be replaced (SPEC §2.4; at load, exit 3).
+    #[error("{0}")]
+    Placeholder(crate::migration::placeholder_error::PlaceholderError),
+
     // --- end of the load-time rules ---
     /// Several problems with migration files, each its own error.
     #[error("{}", join_lines(.0))]
@@ -327,6 +333,14 @@ pub enum Error {
         /// How many rows it has.
         rows: i64,
     },
+
+    /// Tables but no history on a first `migrate` (SPEC §4.1; exit 3).
+    #[error("{0}")]
+    NotEmpty(NotEmpty),
+
+    /// Another tool's history table (SPEC §3; exit 3).
+    #[error("{0}")]
+    ForeignHistory(ForeignHistory),
 
     /// Adopting another tool's history failed a check; nothing was written (exit 3).
     #[error("cannot adopt the history of {tool} from {table}: {reason}")]

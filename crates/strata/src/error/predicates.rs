@@ -86,6 +86,9 @@ impl Error {
                 | Error::ResumeRefused { .. }
                 | Error::RollbackRefused { .. }
                 | Error::HistoryNotEmpty { .. }
+                | Error::ForeignHistory(_)
+                | Error::NotEmpty(_)
+                | Error::Placeholder(_)
                 | Error::Adopt { .. }
                 | Error::TransactionControl { .. }
                 | Error::ChangedWhileRunning { .. }

@@ -13,6 +13,7 @@ use crate::error::Error;
 
 mod insert;
 mod row;
+mod shape;
 #[cfg(test)]
 mod tests;
 mod timestamp;
@@ -21,6 +22,7 @@ pub use crate::config::{TableName, quote_ident};
 pub use insert::{NewRow, insert, insert_sql, insert_with};
 use row::StoredColumns;
 pub use row::{AppliedMigration, RowKind};
+pub use shape::tool_of;
 pub use timestamp::Timestamp;
 
 /// `CREATE TABLE` for the history table (and, with `with_schema`, its schema).
@@ -172,7 +174,8 @@ pub async fn read(
 /// ```
 ///
 /// # Errors
-/// [`Error::Db`] for anything but a missing table or schema.
+/// [`Error::ForeignHistory`] when the table lacks §3's columns (another
+/// tool's history); [`Error::Db`] for anything but a missing table or schema.
 pub async fn read_state(client: &Client, table: &TableName) -> Result<HistoryState, Error> {
     // Rows are converted as they arrive, so ten thousand of them are never
     // all held twice (as wire rows and as history rows).
@@ -188,6 +191,10 @@ pub async fn read_state(client: &Client, table: &TableName) -> Result<HistorySta
             return Ok(HistoryState::Missing {
                 schema_exists: false,
             });
+        }
+        // A table by that name without strata's columns: another tool's.
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_COLUMN) => {
+            return Err(shape::foreign_history(client, table).await);
         }
         Err(e) => {
             return Err(Error::db(

@@ -129,3 +129,52 @@ fn a_corrupt_column_is_an_error_naming_table_rank_and_column() {
     let (column, value, _) = corrupt(stored(Some("4"), "repeatable", Some(SUM)));
     assert_eq!((column, value.as_deref()), ("version", Some("4")));
 }
+
+#[test]
+fn every_tool_a_shape_names_is_one_baseline_adopts() {
+    use super::tool_of;
+    let shapes: [&[&str]; 6] = [
+        &[
+            "installed_rank",
+            "version",
+            "description",
+            "type",
+            "script",
+            "checksum",
+            "installed_by",
+            "installed_on",
+            "execution_time",
+            "success",
+        ],
+        &[
+            "version",
+            "description",
+            "installed_on",
+            "success",
+            "checksum",
+            "execution_time",
+        ],
+        &["version", "dirty"],
+        &["version"],
+        &["id", "name", "run_on"],
+        &["version", "name", "applied_on", "checksum"],
+    ];
+    let names: Vec<&str> = shapes
+        .iter()
+        .map(|s| tool_of(&s.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "flyway",
+            "sqlx",
+            "golang-migrate",
+            "dbmate",
+            "node-pg-migrate",
+            "refinery"
+        ]
+    );
+    for n in names {
+        assert!(n.parse::<crate::adopt::Tool>().is_ok(), "{n}");
+    }
+}

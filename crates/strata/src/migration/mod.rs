@@ -9,6 +9,8 @@
 pub(crate) mod checksum;
 mod content;
 mod name;
+pub(crate) mod placeholder_error;
+mod placeholders;
 mod problem;
 mod read;
 mod scan;
@@ -20,6 +22,7 @@ pub(crate) mod version;
 pub use checksum::Checksum;
 pub use content::{Content, DownPart, Part};
 pub use name::FileName;
+pub use placeholders::{PlaceholderError, PlaceholderProblem, Placeholders, Replacing, Unresolved};
 pub use problem::{FileKind, FileProblem};
 pub use read::{CHECK_FIRST_LIMIT, PartReader};
 pub(crate) use scan::scan_with;

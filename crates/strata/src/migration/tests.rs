@@ -442,3 +442,50 @@ fn lexical_problems_name_the_line() {
         Checksum::of(dump.as_bytes())
     );
 }
+
+#[test]
+fn placeholders_replace_line_by_line_and_keep_line_numbers() {
+    use std::io::Read;
+    let toml = "[databases.main.placeholders]\ns = \"app\"\nlong = \"a_rather_long_schema_name\"\n";
+    let project = crate::config::Project::from_toml(toml, Path::new("/p/strata.toml")).unwrap();
+    let env = project
+        .resolve_env(None, &crate::config::ProcessEnv::new())
+        .unwrap();
+    let p = Placeholders::for_database(&project.databases()[0], &env).unwrap();
+    let text = "SELECT 1;\nCREATE TABLE ${s}.t (x text DEFAULT '${long}');\n${s}${s} $${s}$ ${ s } ${} ${s\nend";
+    let mut out = String::new();
+    Replacing::new(text.as_bytes(), Some(&p), "V1__a.sql")
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(
+        out,
+        "SELECT 1;\nCREATE TABLE app.t (x text DEFAULT 'a_rather_long_schema_name');\n\
+         appapp $app$ ${ s } ${} ${s\nend"
+    );
+    assert_eq!(out.lines().count(), text.lines().count());
+    // Without placeholders the reader is the text itself.
+    let mut same = String::new();
+    Replacing::new(text.as_bytes(), None, "V1__a.sql")
+        .read_to_string(&mut same)
+        .unwrap();
+    assert_eq!(same, text);
+    // The check names every undefined one with its line; built-ins are defined offline.
+    let m = crate::source::Migrations::from_files(
+        Path::new("migrations"),
+        vec![(
+            "V1__a.sql".into(),
+            Content::Static(b"-- ${strata:database} ${flyway:user}\nSELECT '${s}';\nSELECT ${x}, ${flyway:timestamp};\n"),
+        )],
+    )
+    .unwrap();
+    let err = p.check(&m.list).unwrap_err().to_string();
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "V1__a.sql:3: placeholder ${x} is not defined; add it to [databases.main.placeholders] in strata.toml",
+            "V1__a.sql:3: placeholder ${flyway:timestamp} is not a built-in (strata:database, strata:schema, \
+             strata:user, strata:environment, strata:filename, flyway:defaultSchema, flyway:database, \
+             flyway:user, flyway:filename)",
+        ]
+    );
+}

@@ -53,6 +53,16 @@ impl Version {
         }
     }
 
+    /// Version 0: where `baseline_on_migrate` puts a database's baseline.
+    pub(crate) fn zero() -> Version {
+        Version {
+            parts: Parts::Inline {
+                len: 1,
+                parts: [0, 0],
+            },
+        }
+    }
+
     /// The parts without trailing zeros: equal versions have equal keys.
     fn key(&self) -> &[u128] {
         let parts = self.parts();

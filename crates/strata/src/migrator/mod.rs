@@ -37,6 +37,7 @@
 //! of a failure to its file, line and column.
 
 mod copy;
+mod existing;
 mod failure;
 mod locked;
 mod no_transaction;
@@ -54,11 +55,13 @@ use tokio_postgres::Client;
 
 use crate::error::{Conflict, Error, LockHolder};
 use crate::history::{self, AppliedMigration, HistoryState, NewRow, RowKind, TableName};
-use crate::migration::{Migration, MigrationKind};
+use crate::migration::{Migration, MigrationKind, Version};
 use crate::notice::Notices;
 use crate::plan::Plan;
 use crate::source::Migrations;
 
+use existing::Existing;
+pub use existing::FirstRun;
 pub use locked::{Locked, lock_and_read};
 use no_transaction::run_no_transaction;
 pub(crate) use no_transaction::run_statements;
@@ -243,7 +246,17 @@ impl<'m> Migrator<'m> {
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
         if self.options.dry_run {
-            let (plan, _) = self.plan(client).await?;
+            let history = match history::read_state(client, &self.table).await? {
+                HistoryState::Present(rows) => rows,
+                HistoryState::Missing { .. } => {
+                    // Refused as the real run would be. (The baseline that
+                    // `baseline_on_migrate` writes at version 0 changes what
+                    // a dry run shows only for a file of version 0.)
+                    existing::check(client, &self.table, &self.options.first_run).await?;
+                    Vec::new()
+                }
+            };
+            let plan = self.plan_of(&history);
             on_event(Event::Planned(&plan));
             if !plan.blockers.is_empty() {
                 return Err(Error::Refused {
@@ -316,11 +329,30 @@ impl Migrator<'_> {
         state: HistoryState,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
-        let (history, missing) = match state {
+        let (mut history, mut missing) = match state {
             HistoryState::Present(rows) => (rows, None),
             HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
         };
         let history_created = missing.is_some();
+        if let Some(schema_exists) = missing
+            && existing::check(client, &self.table, &self.options.first_run).await?
+                == Existing::Baseline
+        {
+            // `baseline_on_migrate`: what the database holds is version 0.
+            history::create(client, &self.table, schema_exists).await?;
+            on_event(Event::HistoryCreated(&self.table));
+            let row = crate::baseline::baseline_row(&Version::zero());
+            history::insert(client, &self.table, &row)
+                .await
+                .map_err(|e| {
+                    Error::db(format!("cannot write the baseline into {}", self.table), e)
+                })?;
+            on_event(Event::BaselinedOnMigrate(&self.table));
+            history = history::read(client, &self.table)
+                .await?
+                .unwrap_or_default();
+            missing = None;
+        }
         let plan = self.plan_of(&history);
         on_event(Event::Planned(&plan));
         if !plan.blockers.is_empty() {
@@ -362,7 +394,17 @@ impl Migrator<'_> {
                 });
             }
             let notices = self.notices.as_ref();
-            run_single_transaction(client, &self.table, &todo, &reset, notices, on_event).await?
+            let placeholders = self.options.placeholders.as_ref();
+            run_single_transaction(
+                client,
+                &self.table,
+                &todo,
+                &reset,
+                notices,
+                placeholders,
+                on_event,
+            )
+            .await?
         } else {
             let mut executed = Vec::with_capacity(todo.len());
             let n = todo.len();
@@ -379,7 +421,7 @@ impl Migrator<'_> {
                     .find(|r| r.script == m.script)
                     .cloned();
                 let start = Instant::now();
-                let script = Script::up(m);
+                let script = Script::up(m).with_placeholders(self.options.placeholders.as_ref());
                 let row = row_of(m, None, true, None);
                 let applied = if resume.is_some() || m.no_transaction() {
                     if let Some(r) = &resume {

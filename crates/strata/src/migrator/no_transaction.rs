@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::history::{self, NewRow, TableName};
 use crate::migration::Checksum;
 use crate::plan::Resumable;
-use crate::sql::{Chunk, Chunker, ConcurrentIndex, concurrent_index};
+use crate::sql::{Chunk, ConcurrentIndex, concurrent_index};
 
 /// Runs `script` statement by statement, each its own implicit transaction,
 /// then records `row` (its `execution_ms` filled in); returns how many
@@ -41,7 +41,7 @@ pub(super) async fn run_no_transaction(
     // Read once: a file up to CHECK_FIRST_LIMIT is checked against its
     // checksum before the first statement is sent.
     let mut reader = script.reader(true)?;
-    let mut chunker = Chunker::new(&mut reader, script.start());
+    let mut chunker = script.chunker(&mut reader);
     let mut hashes: Vec<String> = Vec::new();
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| script.io(e))? {
         if hashes.len() < skip {
@@ -155,7 +155,7 @@ pub(crate) async fn run_statements(
     reset: &SessionReset,
 ) -> Result<usize, Error> {
     let mut reader = script.reader(true)?;
-    let mut chunker = Chunker::new(&mut reader, script.start());
+    let mut chunker = script.chunker(&mut reader);
     let mut done = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| script.io(e))? {
         if let Err(e) = execute(client, &chunk, &mut chunker)

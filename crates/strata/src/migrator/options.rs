@@ -1,7 +1,9 @@
 //! [`MigrateOptions`]: what a `migrate` run may do (target, dry run,
 //! single transaction, resume) and the session it runs in.
 
+use super::FirstRun;
 use crate::lock::Session;
+use crate::migration::Placeholders;
 use crate::plan::PlanOptions;
 
 /// Options of a `migrate` run.
@@ -38,4 +40,10 @@ pub struct MigrateOptions {
     /// (`migrate --resume`), after checking that the statements already
     /// applied are unchanged.
     pub resume: bool,
+    /// What a first run (no history table yet) checks, and whether it
+    /// baselines a database that already holds tables.
+    pub first_run: FirstRun,
+    /// The database's `${name}` placeholders (SPEC §2.4), replaced in every
+    /// script as it runs; None when it declares none.
+    pub placeholders: Option<Placeholders>,
 }

@@ -168,7 +168,7 @@ pub(super) async fn push_statements<'a>(
     pipe: &mut Pipeline<'a>,
 ) -> Result<usize, Error> {
     let mut reader = script.reader(false)?;
-    let mut chunker = Chunker::new(&mut reader, script.start());
+    let mut chunker = script.chunker(&mut reader);
     let mut sent = 0;
     while let Some(chunk) = chunker.next_chunk(0).map_err(|e| script.io(e))? {
         if crate::sql::is_transaction_control(&chunk.text) {

@@ -41,6 +41,9 @@ pub enum Event<'a> {
     LockAcquired,
     /// The history table did not exist and was created.
     HistoryCreated(&'a TableName),
+    /// A database that held tables but no history got a `baseline` row at
+    /// version 0 (`baseline_on_migrate`).
+    BaselinedOnMigrate(&'a TableName),
     /// The plan is known.
     Planned(&'a Plan),
     /// A migration is about to run (in a rollback: its down part).

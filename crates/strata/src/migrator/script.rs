@@ -8,8 +8,10 @@
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::migration::{Checksum, Content, DownPart, Migration, Part, PartReader};
-use crate::sql::Location;
+use crate::migration::{
+    Checksum, Content, DownPart, Migration, Part, PartReader, Placeholders, Replacing,
+};
+use crate::sql::{Chunker, Location};
 
 /// A script to run: the up part of a migration, or a down part.
 ///
@@ -48,6 +50,9 @@ pub struct Script<'a> {
     /// The checksum its bytes were scanned with; None for a down section,
     /// which no checksum covers (SPEC §2.3).
     pub checksum: Option<Checksum>,
+    /// The database's placeholders, replaced as the script is read (None:
+    /// the text runs as written).
+    pub placeholders: Option<&'a Placeholders>,
 }
 
 impl<'a> Script<'a> {
@@ -66,6 +71,7 @@ impl<'a> Script<'a> {
             content: &m.content,
             part: m.up,
             checksum: Some(m.checksum),
+            placeholders: None,
         }
     }
 
@@ -90,9 +96,24 @@ impl<'a> Script<'a> {
                 content: &m.content,
                 part: *part,
                 checksum: None,
+                placeholders: None,
             },
             DownPart::File(f) => Script::up(f),
         })
+    }
+
+    /// The same script with `placeholders` replaced as it is read.
+    ///
+    /// ```
+    /// use strata::migrator::Script;
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let script = Script::up(&migrations.list[0]).with_placeholders(None);
+    /// assert!(script.placeholders.is_none());
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn with_placeholders(mut self, placeholders: Option<&'a Placeholders>) -> Script<'a> {
+        self.placeholders = placeholders;
+        self
     }
 
     /// True when it runs statement by statement, outside a transaction.
@@ -155,6 +176,19 @@ impl<'a> Script<'a> {
             self.name,
             self.checksum,
             check_first,
+        )
+    }
+
+    /// The statements of `reader` (opened with [`reader`](Self::reader)),
+    /// placeholders replaced: the lexer sees the SQL that runs, the reader
+    /// below hashes the file as written.
+    pub(crate) fn chunker<'r>(
+        &self,
+        reader: &'r mut PartReader<'a>,
+    ) -> Chunker<Replacing<'a, &'r mut PartReader<'a>>> {
+        Chunker::new(
+            Replacing::new(reader, self.placeholders, self.name),
+            self.start(),
         )
     }
 

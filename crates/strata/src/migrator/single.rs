@@ -15,7 +15,7 @@ use super::script::Script;
 use super::session::SessionReset;
 use crate::error::Error;
 use crate::history::TableName;
-use crate::migration::Migration;
+use crate::migration::{Migration, Placeholders};
 use crate::notice::{Notice, Notices};
 
 /// All pending migrations in one transaction, pipelined: every statement
@@ -29,6 +29,7 @@ pub(super) async fn run_single_transaction(
     todo: &[&Migration],
     reset: &SessionReset,
     notices: Option<&Notices>,
+    placeholders: Option<&Placeholders>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Executed>, Error> {
     let mut pipe = Pipeline::timed();
@@ -43,7 +44,8 @@ pub(super) async fn run_single_transaction(
     let mut ends: Vec<(usize, usize)> = Vec::with_capacity(todo.len());
     for m in todo {
         on_event(Event::Started(m));
-        match push_statements(client, &Script::up(m), &mut pipe).await {
+        let script = Script::up(m).with_placeholders(placeholders);
+        match push_statements(client, &script, &mut pipe).await {
             Ok(n) => {
                 // The next migration (and the history rows) start from a
                 // reset session, inside the one transaction.

@@ -55,7 +55,11 @@ impl Plan {
             .iter()
             .filter_map(|e| {
                 let kind = match e.state {
-                    State::Applied | State::Baseline | State::BelowBaseline | State::Missing => {
+                    State::Applied
+                    | State::Renamed
+                    | State::Baseline
+                    | State::BelowBaseline
+                    | State::Missing => {
                         return None;
                     }
                     State::Pending

@@ -127,6 +127,9 @@ pub struct Plan {
     pub to_apply: Vec<usize>,
     /// What keeps `migrate` from running (empty when it may run).
     pub blockers: Vec<Problem>,
+    /// What is worth saying but blocks nothing: applied files that were
+    /// renamed ([`ProblemKind::Renamed`]).
+    pub warnings: Vec<Problem>,
     /// Failed no-transaction migrations that `migrate --resume` continues
     /// (filled by [`Plan::allow_resume`]).
     pub resumable: Vec<Resumable>,
@@ -218,6 +221,7 @@ impl Plan {
         let mut entries = Vec::with_capacity(migrations.len().max(latest.len()));
         let mut to_apply = Vec::new();
         let mut blockers = Vec::new();
+        let mut warnings = Vec::new();
         // Blockers for rows whose file is gone come after the files' own.
         let mut missing_blockers = Vec::new();
 
@@ -287,10 +291,12 @@ impl Plan {
                 Some(r) if r.kind == RowKind::Baseline => State::Baseline,
                 Some(r) if r.kind == RowKind::Versioned && !r.success => State::Failed,
                 Some(r) if r.kind == RowKind::Versioned => {
-                    if r.checksum == Some(checksum) {
-                        State::Applied
-                    } else {
+                    if r.checksum != Some(checksum) {
                         State::Modified
+                    } else if r.script != m.script {
+                        State::Renamed
+                    } else {
+                        State::Applied
                     }
                 }
                 // Never applied, or rolled back (latest row is an undo).
@@ -319,6 +325,14 @@ impl Plan {
             };
             if let Some(kind) = kind {
                 blockers.push(problem(&m.script, Some(v), kind));
+            }
+            if let (State::Renamed, Some(r)) = (state, row) {
+                let applied_as = r.script.clone();
+                warnings.push(problem(
+                    &m.script,
+                    Some(v),
+                    ProblemKind::Renamed { applied_as },
+                ));
             }
             if matches!(state, State::Pending)
                 || (state == State::OutOfOrder && opts.allow_out_of_order)
@@ -392,6 +406,7 @@ impl Plan {
             entries,
             to_apply,
             blockers,
+            warnings,
             resumable: Vec::new(),
         }
     }

@@ -123,6 +123,12 @@ pub enum ProblemKind {
         /// Its description, for the name of the down file to add.
         description: String,
     },
+    /// Applied under another file name; version and checksum unchanged (a
+    /// warning: [`Plan::warnings`](super::Plan::warnings)).
+    Renamed {
+        /// The script the history recorded.
+        applied_as: String,
+    },
     /// `rollback --steps` asked for more versions than are applied.
     TooManySteps {
         /// Steps asked for.
@@ -178,6 +184,7 @@ impl Problem {
             | ProblemKind::TooManySteps { .. } => State::Pending,
             ProblemKind::Baseline => State::Baseline,
             ProblemKind::NoDownPart { .. } => State::Applied,
+            ProblemKind::Renamed { .. } => State::Renamed,
         }
     }
 
@@ -299,6 +306,10 @@ impl fmt::Display for Message<'_> {
                 }
                 write!(f, "__{}.sql file or a .down.sql file", description.replace(' ', "_"))
             }
+            (ProblemKind::Renamed { applied_as }, _) => write!(
+                f,
+                "renamed: applied as {applied_as} (same version and checksum); the history keeps the old name"
+            ),
             (ProblemKind::TooManySteps { steps, applied }, _) => {
                 write!(f, "--steps {steps}, but only {applied} version(s) are applied")
             }

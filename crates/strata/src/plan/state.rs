@@ -24,6 +24,9 @@ pub enum State {
     Failed,
     /// Applied, but the file's checksum differs.
     Modified,
+    /// Applied with the same checksum under another file name (a warning,
+    /// not a blocker): counts as applied.
+    Renamed,
     /// Applied, but the file is gone.
     Missing,
     /// Pending, but a higher version is already applied.
@@ -44,6 +47,7 @@ impl State {
     /// assert_eq!(State::Applied.as_str(), "applied");
     /// assert_eq!(State::BelowBaseline.as_str(), "below_baseline");
     /// assert_eq!(State::AboveTarget.as_str(), "above_target");
+    /// assert_eq!(State::Renamed.as_str(), "renamed");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,12 +55,27 @@ impl State {
             State::Pending => "pending",
             State::Failed => "failed",
             State::Modified => "modified",
+            State::Renamed => "renamed",
             State::Missing => "missing",
             State::OutOfOrder => "out_of_order",
             State::Baseline => "baseline",
             State::BelowBaseline => "below_baseline",
             State::AboveTarget => "above_target",
         }
+    }
+}
+
+impl State {
+    /// Applied, as far as running goes: `applied`, or `renamed` (the same
+    /// script under a new name).
+    ///
+    /// ```
+    /// use strata::plan::State;
+    /// assert!(State::Renamed.is_applied() && State::Applied.is_applied());
+    /// assert!(!State::Modified.is_applied() && !State::Baseline.is_applied());
+    /// ```
+    pub fn is_applied(self) -> bool {
+        matches!(self, State::Applied | State::Renamed)
     }
 }
 

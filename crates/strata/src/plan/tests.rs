@@ -248,7 +248,8 @@ fn resume_turns_a_recorded_failure_into_work() {
 
 #[test]
 fn versions_normalize_across_naming_styles() {
-    // V001 applied, then the file renamed to V1: the same version.
+    // V001 applied, then the file renamed to V1: the same version, reported
+    // as renamed (SPEC §4.1), blocking nothing.
     let old = file("V001__a.sql", "a");
     let new = file("V1__a.sql", "a");
     let p = Plan::new(
@@ -257,5 +258,42 @@ fn versions_normalize_across_naming_styles() {
         &PlanOptions::default(),
     );
     assert_eq!(p.entries.len(), 1);
-    assert_eq!(p.entries[0].state, State::Applied);
+    assert_eq!(p.entries[0].state, State::Renamed);
+    assert!(p.blockers.is_empty() && p.to_apply.is_empty());
+}
+
+#[test]
+fn a_renamed_applied_file_is_a_warning_not_a_blocker() {
+    let before = file("V1__create_users.sql", "CREATE TABLE users (id int);");
+    let history = [row(1, RowKind::Versioned, &before, true)];
+    let renamed = file("V001__users.sql", "CREATE TABLE users (id int);");
+    let p = Plan::new(
+        &[renamed, file("V2__b.sql", "SELECT 2;")],
+        &history,
+        &PlanOptions::default(),
+    );
+    assert_eq!(
+        states(&p),
+        [
+            ("V001__users.sql".to_owned(), State::Renamed),
+            ("V2__b.sql".to_owned(), State::Pending),
+        ]
+    );
+    assert!(p.blockers.is_empty());
+    assert_eq!(p.to_apply, [1]);
+    assert_eq!(
+        p.warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [
+            "V001__users.sql: renamed: applied as V1__create_users.sql (same version and checksum); \
+          the history keeps the old name"
+        ]
+    );
+    // Renamed and edited: modified wins, and it blocks.
+    let edited = file("V001__users.sql", "CREATE TABLE users (id bigint);");
+    let p = Plan::new(&[edited], &history, &PlanOptions::default());
+    assert_eq!(p.entries[0].state, State::Modified);
+    assert!(p.warnings.is_empty() && p.blockers.len() == 1);
 }

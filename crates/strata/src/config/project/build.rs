@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::PlaceholderValue;
 use super::order;
 use super::{DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, Project};
 use crate::config::env::{DEFAULT_LOCK_TIMEOUT, DatabasePattern, Environment};
 use crate::config::error::{ConfigError, Location};
-use crate::config::file::{RawDatabase, RawEnvironment, RawFile, invalid_value};
+use crate::config::file::{RawDatabase, RawEnvironment, RawFile, RawPlaceholder, invalid_value};
 use crate::config::table::{TableName, check_identifier};
 use crate::config::timeout::Timeout;
 
@@ -165,7 +166,48 @@ impl Builder<'_> {
             depends_on,
             schemas,
             history_table,
+            baseline_on_migrate: raw.baseline_on_migrate,
+            placeholders: raw.placeholders.map(|p| self.placeholders(p)).transpose()?,
         })
+    }
+
+    /// Names are `[A-Za-z0-9_.-]+` (`:` is the built-ins' namespace); a
+    /// value is one line, so replacing it keeps every line number of the file.
+    fn placeholders(
+        &self,
+        raw: BTreeMap<String, Spanned<RawPlaceholder>>,
+    ) -> Result<BTreeMap<String, PlaceholderValue>, ConfigError> {
+        let mut out = BTreeMap::new();
+        for (name, span, value) in in_declaration_order(raw) {
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            if !valid {
+                return Err(self.invalid(
+                    span,
+                    format!("placeholder name `{name}` must match [A-Za-z0-9_.-]+"),
+                ));
+            }
+            let value = match value {
+                RawPlaceholder::Text(t) if t.contains(['\n', '\r']) => {
+                    return Err(self.invalid(
+                        span,
+                        format!("placeholder `{name}`: a value is one line (it is inserted into SQL lines)"),
+                    ));
+                }
+                RawPlaceholder::Text(t) => PlaceholderValue::Text(t),
+                RawPlaceholder::Env(e) => {
+                    let v = e.env.trim();
+                    if v.is_empty() || v.contains('=') || v.contains('\0') {
+                        return Err(self.invalid(span, "expected an environment variable name"));
+                    }
+                    PlaceholderValue::Env(v.to_owned())
+                }
+            };
+            out.insert(name, value);
+        }
+        Ok(out)
     }
 
     fn environment(&self, name: String, raw: RawEnvironment) -> Result<Environment, ConfigError> {
@@ -239,6 +281,8 @@ impl RawDatabase {
             schemas: None,
             history_table: None,
             admin_url_env: None,
+            baseline_on_migrate: false,
+            placeholders: None,
         }
     }
 }

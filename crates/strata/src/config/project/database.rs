@@ -1,6 +1,7 @@
 //! [`DatabaseConfig`]: one logical database of strata.toml, defaults
 //! applied and paths resolved.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::config::table::TableName;
@@ -18,6 +19,7 @@ use crate::config::table::TableName;
 /// assert_eq!(db.url_env, "BILLING_URL");
 /// assert_eq!(db.migrations, Path::new("/srv/app/db/billing"));
 /// assert_eq!(db.history_table.to_string(), "public.strata_schema_history");
+/// assert!(!db.baseline_on_migrate);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -38,4 +40,29 @@ pub struct DatabaseConfig {
     pub schemas: Vec<String>,
     /// The history table.
     pub history_table: TableName,
+    /// A first `migrate` on a database that already holds tables writes a
+    /// `baseline` row at version 0 instead of refusing (SPEC §1.1).
+    pub baseline_on_migrate: bool,
+    /// `[databases.<name>.placeholders]`: when present (even empty), `${name}`
+    /// in its migrations is replaced before they run (SPEC §2.4).
+    pub placeholders: Option<BTreeMap<String, PlaceholderValue>>,
+}
+
+/// The value of one placeholder of `[databases.<name>.placeholders]`.
+///
+/// ```
+/// use std::path::Path;
+/// use strata::config::{PlaceholderValue, Project};
+/// let toml = "[databases.core.placeholders]\nschema = \"app\"\ntenant = { env = \"TENANT\" }\n";
+/// let project = Project::from_toml(toml, Path::new("/srv/app/strata.toml")).unwrap();
+/// let p = project.database("core").unwrap().placeholders.as_ref().unwrap();
+/// assert_eq!(p["schema"], PlaceholderValue::Text("app".into()));
+/// assert_eq!(p["tenant"], PlaceholderValue::Env("TENANT".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceholderValue {
+    /// The text itself.
+    Text(String),
+    /// The value of this variable in the resolved environment.
+    Env(String),
 }

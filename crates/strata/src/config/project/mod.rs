@@ -33,7 +33,7 @@ use super::env::{Environment, ProcessEnv, ResolvedEnv, resolve_env};
 use super::error::ConfigError;
 use super::table::TableName;
 
-pub use database::DatabaseConfig;
+pub use database::{DatabaseConfig, PlaceholderValue};
 
 /// The file strata looks for.
 ///
