@@ -19,9 +19,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::env::ResolvedEnv;
+use super::env::{Origin, ResolvedEnv};
 use super::target::{MAINTENANCE_DATABASE, Target};
-use super::url::DbUrl;
+use super::url::{DbUrl, ENV_VARS};
 
 /// The `PG*` variables and paths libpq consults, captured once.
 ///
@@ -43,6 +43,22 @@ pub struct Libpq {
     passfile: Option<PathBuf>,
     home: Option<PathBuf>,
     os_user: Option<String>,
+    /// Every set variable of [`ENV_VARS`], with its parameter and origin.
+    pub(super) vars: Vec<PgVar>,
+    /// `PGSERVICEFILE`.
+    pub(super) service_file: Option<PathBuf>,
+    /// `PGSYSCONFDIR`.
+    pub(super) sysconfdir: Option<PathBuf>,
+}
+
+/// One set `PG*` variable: its name, the parameter it fills, its value and
+/// where it came from (`None`: the process, read without strata.toml).
+#[derive(Clone)]
+pub(super) struct PgVar {
+    pub(super) var: &'static str,
+    pub(super) key: &'static str,
+    pub(super) value: String,
+    pub(super) origin: Option<Origin>,
 }
 
 impl std::fmt::Debug for Libpq {
@@ -111,7 +127,7 @@ impl Libpq {
     /// assert_eq!(Libpq::from_env(&project.resolve_env(None, &process).unwrap()).pg_user(), None);
     /// ```
     pub fn from_env(env: &ResolvedEnv) -> Libpq {
-        Libpq::from_lookup(|k| env.get(k).map(|(v, _)| v.to_owned()))
+        Libpq::from_lookup(|k| env.get(k).map(|(v, o)| (v.to_owned(), Some(o.clone()))))
     }
 
     /// Reads the same variables from the process environment, for an
@@ -127,12 +143,27 @@ impl Libpq {
     /// assert_eq!(endpoint.database(), "shop");
     /// ```
     pub fn from_process_env() -> Libpq {
-        Libpq::from_lookup(|k| std::env::var(k).ok())
+        Libpq::from_lookup(|k| std::env::var(k).ok().map(|v| (v, None)))
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Libpq {
-        let get = |k: &str| lookup(k).filter(|v| !v.is_empty());
+    fn from_lookup(lookup: impl Fn(&str) -> Option<(String, Option<Origin>)>) -> Libpq {
+        let get = |k: &str| lookup(k).map(|(v, _)| v).filter(|v| !v.is_empty());
+        let vars = ENV_VARS
+            .iter()
+            .filter_map(|(var, key)| {
+                let (value, origin) = lookup(var).filter(|(v, _)| !v.is_empty())?;
+                Some(PgVar {
+                    var,
+                    key,
+                    value,
+                    origin,
+                })
+            })
+            .collect();
         Libpq {
+            vars,
+            service_file: get("PGSERVICEFILE").map(PathBuf::from),
+            sysconfdir: get("PGSYSCONFDIR").map(PathBuf::from),
             host: get("PGHOST"),
             port: get("PGPORT").and_then(|p| p.trim().parse().ok()),
             user: get("PGUSER"),
@@ -187,7 +218,13 @@ impl Libpq {
         self.password.as_deref()
     }
 
-    /// The driver configuration for `url` with libpq's defaults filled in.
+    /// The driver configuration for `url` with libpq's defaults filled in
+    /// ([`Libpq::effective`], then the default socket directory and the
+    /// password file).
+    ///
+    /// # Errors
+    ///
+    /// As [`Libpq::effective`].
     ///
     /// # Examples
     ///
@@ -197,42 +234,46 @@ impl Libpq {
     /// let process = ProcessEnv::from([("PGPASSWORD".to_owned(), "from-env".to_owned())]);
     /// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
     /// // A URL without a password gets PGPASSWORD, as libpq would give it.
-    /// let config = libpq.pg_config(&DbUrl::parse("postgres://app@db/shop").unwrap());
+    /// let config = libpq.pg_config(&DbUrl::parse("postgres://app@db/shop").unwrap()).unwrap();
     /// assert_eq!(config.get_password(), Some(&b"from-env"[..]));
     /// ```
-    pub fn pg_config(&self, url: &DbUrl) -> tokio_postgres::Config {
-        let mut config = url.to_pg_config();
+    pub fn pg_config(&self, url: &DbUrl) -> Result<tokio_postgres::Config, super::ConfigError> {
+        Ok(self.driver_config(&self.effective(url)?))
+    }
+
+    /// The driver configuration of an effective connection: the default
+    /// socket directory when it names no host, the password file's entry
+    /// when it has no password.
+    pub(crate) fn driver_config(&self, effective: &DbUrl) -> tokio_postgres::Config {
+        let mut config = effective.to_pg_config();
         if config.get_user().is_none()
-            && let Some(user) = self.user.as_ref().or(self.os_user.as_ref())
+            && let Some(user) = self.os_user.as_ref()
         {
             config.user(user);
         }
-        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
-            match &self.host {
-                Some(h) => config.host(h),
-                None => config.host(default_socket_dir()),
-            };
-        }
-        if config.get_ports().is_empty()
-            && let Some(port) = self.port
+        if config.get_dbname().is_none()
+            && let Some(user) = config.get_user().map(str::to_owned)
         {
-            config.port(port);
+            config.dbname(user);
         }
-        if config.get_password().is_none() {
-            if let Some(p) = &self.password {
-                config.password(p);
-            } else if let Some(p) = self.pgpass_for(&config) {
-                config.password(p);
-            }
+        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+            config.host(default_socket_dir());
+        }
+        if config.get_password().is_none()
+            && let Some(p) = self.pgpass_for(&config, effective)
+        {
+            config.password(p);
         }
         config
     }
 
-    /// The password file's entry for `config`'s host, port, database and user.
-    fn pgpass_for(&self, config: &tokio_postgres::Config) -> Option<String> {
-        let path = self
-            .passfile
-            .clone()
+    /// The password file's entry for `config`'s first host, port, database
+    /// and user.
+    fn pgpass_for(&self, config: &tokio_postgres::Config, effective: &DbUrl) -> Option<String> {
+        let path = effective
+            .param(super::url::Param::Passfile)
+            .map(PathBuf::from)
+            .or_else(|| self.passfile.clone())
             .or_else(|| self.home.as_ref().map(|h| h.join(".pgpass")))?;
         let text = read_private(&path)?;
         let host = match config.get_hosts().first() {
@@ -250,6 +291,11 @@ impl Libpq {
             config.get_dbname().unwrap_or(""),
             config.get_user().unwrap_or(""),
         )
+    }
+
+    /// The operating-system user (libpq's last default for `user`).
+    pub(super) fn os_user(&self) -> Option<&str> {
+        self.os_user.as_deref()
     }
 
     /// The server-level URL for `db create` / `db drop` / `db reset`, and
@@ -428,12 +474,16 @@ mod tests {
             ("PGUSER", "alice"),
             ("PGPASSFILE", pass.to_str().unwrap()),
         ]));
-        let c = l.pg_config(&DbUrl::parse("postgres:///app").unwrap());
+        let c = l
+            .pg_config(&DbUrl::parse("postgres:///app").unwrap())
+            .unwrap();
         assert_eq!(c.get_user(), Some("alice"));
         assert_eq!(c.get_ports(), &[6000]);
         assert_eq!(c.get_password(), Some(&b"from-file"[..]));
         // The URL wins over every default.
-        let c = l.pg_config(&DbUrl::parse("postgres://bob:pw@h:7/app").unwrap());
+        let c = l
+            .pg_config(&DbUrl::parse("postgres://bob:pw@h:7/app").unwrap())
+            .unwrap();
         assert_eq!(c.get_user(), Some("bob"));
         assert_eq!(c.get_password(), Some(&b"pw"[..]));
         assert_eq!(c.get_ports(), &[7]);
@@ -445,7 +495,9 @@ mod tests {
             ("PGPASSWORD", "from-var"),
             ("PGPASSFILE", pass.to_str().unwrap()),
         ]));
-        let c = l.pg_config(&DbUrl::parse("postgres:///app").unwrap());
+        let c = l
+            .pg_config(&DbUrl::parse("postgres:///app").unwrap())
+            .unwrap();
         assert_eq!(c.get_password(), Some(&b"from-var"[..]));
         // A file others can read is ignored, as libpq ignores it.
         std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -457,6 +509,7 @@ mod tests {
         ]));
         assert_eq!(
             l.pg_config(&DbUrl::parse("postgres:///app").unwrap())
+                .unwrap()
                 .get_password(),
             None
         );

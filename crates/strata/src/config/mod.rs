@@ -40,6 +40,7 @@
 //! # Ok::<(), strata::config::ConfigError>(())
 //! ```
 
+mod effective;
 mod env;
 mod envfile;
 mod error;
@@ -48,6 +49,7 @@ mod libpq;
 
 mod policy;
 mod project;
+mod service;
 mod table;
 mod target;
 mod timeout;
@@ -60,13 +62,17 @@ pub use env::{
 };
 pub use error::ConfigError;
 pub use libpq::{AdminSource, Libpq, pgpass_lookup};
-pub use policy::{PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_url_policy};
+pub use policy::{
+    PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_effective_policy,
+    check_url_policy,
+};
 pub use project::{CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, Project};
 pub use table::{DEFAULT_HISTORY_TABLE, TableName, quote_ident};
 pub use target::{MAINTENANCE_DATABASE, Target, resolve_target};
 pub use timeout::Timeout;
 pub use url::{
-    DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORT, DbUrl, SslMode, UrlError,
+    DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORT, DbUrl, ENV_VARS, HostTarget,
+    Param, SslMode, UrlError,
 };
 
 #[cfg(test)]

@@ -461,7 +461,7 @@ fn libpq(pairs: &[(&str, &str)]) -> Libpq {
 
 async fn connect_libpq(l: &Libpq, url: &str) -> Result<(), String> {
     let url = DbUrl::parse(url).unwrap();
-    let config = l.pg_config(&url);
+    let config = l.pg_config(&url).unwrap();
     let tls = Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), None).unwrap();
     connect_with(&config, &tls, &url.redacted(), Duration::ZERO)
         .await
