@@ -1,5 +1,7 @@
 //! What libpq fills in when a URL leaves it out, and the server-level
-//! connection of `db create` / `db drop`.
+//! connection of `db create` / `db drop`. The merge of the service file and
+//! every `PG*` variable into a connection string is in `effective`; this
+//! file captures the variables and adds the last defaults below.
 //!
 //! As libpq does (<https://www.postgresql.org/docs/current/libpq-envars.html>,
 //! <https://www.postgresql.org/docs/current/libpq-pgpass.html>):

@@ -442,7 +442,7 @@ impl DbUrl {
     /// assert!(url.redacted().contains("app:***@db"));
     /// assert!(!url.redacted().contains("s3cret"));
     /// let kv = DbUrl::parse("host=db dbname=shop password=s3cret").unwrap();
-    /// assert_eq!(kv.redacted(), "host=db dbname=shop password=***");
+    /// assert_eq!(kv.redacted(), "host=db password=*** dbname=shop");
     /// ```
     pub fn redacted(&self) -> String {
         self.to_string()
