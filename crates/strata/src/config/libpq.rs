@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 
 use super::env::{Origin, ResolvedEnv};
-use super::target::{MAINTENANCE_DATABASE, Target};
+use super::pgpass::{pgpass_lookup, read_private};
 use super::url::{DbUrl, ENV_VARS};
 
 /// The `PG*` variables and paths libpq consults, captured once.
@@ -299,43 +299,6 @@ impl Libpq {
     pub(super) fn os_user(&self) -> Option<&str> {
         self.os_user.as_deref()
     }
-
-    /// The server-level URL for `db create` / `db drop` / `db reset`, and
-    /// where its credentials come from:
-    ///
-    /// 1. the database's `admin_url_env` variable, when set;
-    /// 2. else, when `PGUSER` is set, the database URL's server with
-    ///    `PGUSER` and `PGPASSWORD` (or the password file), on the
-    ///    maintenance database `postgres` (seed 004's root `.env`);
-    /// 3. else the database URL itself on `postgres`.
-    ///
-    /// `None` when the database has no URL.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use strata::config::{resolve_target, AdminSource, Libpq, ProcessEnv, Project};
-    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
-    /// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app:pw@db/shop".to_owned())]);
-    /// let env = project.resolve_env(None, &process).unwrap();
-    /// let target = resolve_target(&project.databases()[0], &env).unwrap();
-    /// let (url, source) = Libpq::from_env(&env).admin_url(&target).unwrap();
-    /// assert_eq!((url.database(), source), ("postgres", AdminSource::DatabaseUrl));
-    /// ```
-    pub fn admin_url(&self, target: &Target<'_>) -> Option<(DbUrl, AdminSource)> {
-        if let Some((url, _)) = &target.admin {
-            let var = target.db.admin_url_env.clone().unwrap_or_default();
-            return Some((url.clone(), AdminSource::AdminUrlEnv(var)));
-        }
-        let url = target.url.as_ref()?.with_database(MAINTENANCE_DATABASE);
-        match &self.user {
-            Some(user) => Some((
-                url.with_credentials(Some(user.clone()), self.password.clone()),
-                AdminSource::PgVariables,
-            )),
-            None => Some((url, AdminSource::DatabaseUrl)),
-        }
-    }
 }
 
 /// Debian's libpq looks in `/var/run/postgresql`; upstream's in `/tmp`.
@@ -345,79 +308,6 @@ fn default_socket_dir() -> &'static str {
     } else {
         "/tmp"
     }
-}
-
-/// The file's text, unless group or others may read it (libpq ignores such
-/// a password file) or it cannot be read.
-fn read_private(path: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
-}
-
-/// The password of the first line of a `.pgpass` text matching
-/// `hostname:port:database:username` (`*` matches anything; `\:` and `\\`
-/// are a literal colon and backslash; `#` starts a comment line).
-///
-/// # Examples
-///
-/// ```
-/// use strata::config::pgpass_lookup;
-/// let text = "# host:port:database:user:password\ndb.internal:5432:*:app:s3cret\n*:*:*:*:fallback\n";
-/// assert_eq!(pgpass_lookup(text, "db.internal", 5432, "shop", "app").as_deref(), Some("s3cret"));
-/// assert_eq!(pgpass_lookup(text, "other", 6432, "x", "y").as_deref(), Some("fallback"));
-/// ```
-pub fn pgpass_lookup(
-    text: &str,
-    host: &str,
-    port: u16,
-    database: &str,
-    user: &str,
-) -> Option<String> {
-    let port = port.to_string();
-    let wanted = [host, port.as_str(), database, user];
-    for line in text.lines() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim_start().starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let fields = split_fields(line);
-        if fields.len() < 5 {
-            continue;
-        }
-        if fields[..4]
-            .iter()
-            .zip(wanted)
-            .all(|(f, w)| f == "*" || f == w)
-        {
-            return Some(fields[4..].join(":"));
-        }
-    }
-    None
-}
-
-fn split_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let (Some(next), Some(f)) = (chars.next(), fields.last_mut()) {
-                    f.push(next);
-                }
-            }
-            ':' if fields.len() < 5 => fields.push(String::new()),
-            _ => {
-                if let Some(f) = fields.last_mut() {
-                    f.push(c);
-                }
-            }
-        }
-    }
-    fields
 }
 
 #[cfg(test)]
@@ -433,35 +323,6 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         ResolvedEnv::load(Environment::undeclared("dev"), EnvNameSource::Flag, &p).unwrap()
-    }
-
-    #[test]
-    fn pgpass_matching() {
-        let text = "# comment\n\
-                    db.example.com:5432:shop:app:first\n\
-                    *:5433:*:app:any\\:colon\n\
-                    localhost:*:*:*:local\\\\pw\n";
-        assert_eq!(
-            pgpass_lookup(text, "db.example.com", 5432, "shop", "app").as_deref(),
-            Some("first")
-        );
-        assert_eq!(
-            pgpass_lookup(text, "db.example.com", 5433, "other", "app").as_deref(),
-            Some("any:colon")
-        );
-        assert_eq!(
-            pgpass_lookup(text, "localhost", 1, "x", "y").as_deref(),
-            Some("local\\pw")
-        );
-        assert_eq!(
-            pgpass_lookup(text, "db.example.com", 5432, "shop", "bob"),
-            None
-        );
-        // An unescaped colon in the password field is part of it.
-        assert_eq!(
-            pgpass_lookup("h:1:d:u:a:b", "h", 1, "d", "u").as_deref(),
-            Some("a:b")
-        );
     }
 
     #[test]

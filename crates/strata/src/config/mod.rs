@@ -47,6 +47,7 @@ mod error;
 mod file;
 mod libpq;
 
+mod pgpass;
 mod policy;
 mod project;
 mod service;
@@ -61,7 +62,8 @@ pub use env::{
     select_env_name,
 };
 pub use error::ConfigError;
-pub use libpq::{AdminSource, Libpq, pgpass_lookup};
+pub use libpq::{AdminSource, Libpq};
+pub use pgpass::pgpass_lookup;
 pub use policy::{
     PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_effective_policy,
     check_url_policy,

@@ -3,7 +3,7 @@
 
 use super::env::{Origin, ResolvedEnv};
 use super::error::ConfigError;
-use super::libpq::Libpq;
+use super::libpq::{AdminSource, Libpq};
 use super::policy::{PolicyReport, UrlRole, check_effective_policy};
 use super::project::DatabaseConfig;
 use super::url::DbUrl;
@@ -221,4 +221,43 @@ pub fn resolve_target<'a>(
         admin_policy,
         local_cluster: env.spec.local_cluster,
     })
+}
+
+impl Libpq {
+    /// The server-level URL for `db create` / `db drop` / `db reset`, and
+    /// where its credentials come from:
+    ///
+    /// 1. the database's `admin_url_env` variable, when set;
+    /// 2. else, when `PGUSER` is set, the database URL's server with
+    ///    `PGUSER` and `PGPASSWORD` (or the password file), on the
+    ///    maintenance database `postgres` (seed 004's root `.env`);
+    /// 3. else the database URL itself on `postgres`.
+    ///
+    /// `None` when the database has no URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, AdminSource, Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app:pw@db/shop".to_owned())]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// let target = resolve_target(&project.databases()[0], &env).unwrap();
+    /// let (url, source) = Libpq::from_env(&env).admin_url(&target).unwrap();
+    /// assert_eq!((url.database(), source), ("postgres", AdminSource::DatabaseUrl));
+    /// ```
+    pub fn admin_url(&self, target: &Target<'_>) -> Option<(DbUrl, AdminSource)> {
+        if let Some((url, _)) = &target.admin {
+            let var = target.db.admin_url_env.clone().unwrap_or_default();
+            return Some((url.clone(), AdminSource::AdminUrlEnv(var)));
+        }
+        let url = target.url.as_ref()?.with_database(MAINTENANCE_DATABASE);
+        match self.pg_user() {
+            Some(user) => Some((
+                url.with_credentials(Some(user.to_owned()), self.pg_password().map(str::to_owned)),
+                AdminSource::PgVariables,
+            )),
+            None => Some((url, AdminSource::DatabaseUrl)),
+        }
+    }
 }

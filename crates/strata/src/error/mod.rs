@@ -445,41 +445,20 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
-    /// A client certificate or key file strata refuses (exit 2): the
-    /// message names the file and why (libpq's permission rule for keys).
-    ///
-    /// # Examples
-    ///
+    /// A client certificate or key file refused (exit 2): libpq's key rule.
     /// ```
-    /// use strata::Error;
-    /// let err = Error::TlsFile { path: "client.key".into(), problem: "has permissions 0644".into() };
-    /// assert_eq!(err.to_string(), "TLS file client.key has permissions 0644");
-    /// assert!(err.is_config());
+    /// let e = strata::Error::TlsFile { path: "k".into(), problem: "is open".into() };
+    /// assert!(e.is_config() && e.to_string() == "TLS file k is open");
     /// ```
     #[error("TLS file {} {problem}", path.display())]
-    TlsFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: String,
-    },
-
-    /// The TLS handshake with the server failed (exit 1), in plain words.
-    ///
-    /// # Examples
-    ///
+    TlsFile { path: PathBuf, problem: String },
+    /// The TLS handshake failed (exit 1), in words ([`crate::tls::describe_tls_error`]).
     /// ```
-    /// use strata::Error;
-    /// let err = Error::TlsHandshake { url: "postgres://app@db/shop".into(), reason: "the server's TLS certificate has expired".into() };
-    /// assert_eq!(err.to_string(), "cannot connect to postgres://app@db/shop: the server's TLS certificate has expired");
+    /// let err = strata::Error::TlsHandshake { url: "postgres://db/x".into(), reason: "why".into() };
+    /// assert_eq!(err.to_string(), "cannot connect to postgres://db/x: why");
     /// ```
     #[error("cannot connect to {url}: {reason}")]
-    TlsHandshake {
-        /// The redacted URL.
-        url: String,
-        /// What failed, from [`crate::tls::describe_tls_error`].
-        reason: String,
-    },
+    TlsHandshake { url: String, reason: String },
 
     /// Something that cannot happen did (exit 1): a bug in strata.
     ///
