@@ -31,6 +31,7 @@ use crate::error::Error;
 pub struct Endpoint {
     config: Config,
     tls: Tls,
+    configured: DbUrl,
     redacted: String,
     effective: DbUrl,
     database: String,
@@ -88,6 +89,7 @@ impl Endpoint {
         Ok(Endpoint {
             config,
             tls,
+            configured: url.clone(),
             redacted: url.redacted(),
             effective,
             database,
@@ -243,13 +245,12 @@ impl Endpoint {
 
     /// The same server and credentials on database `name` (its redacted URL
     /// names it too).
-    pub(super) fn on_database(&self, name: &str, from: &str) -> Endpoint {
+    pub(super) fn on_database(&self, name: &str) -> Endpoint {
         let mut other = self.clone();
         other.config.dbname(name);
         other.effective = self.effective.with_database(name);
-        other.redacted = self
-            .redacted
-            .replacen(&format!("/{from}"), &format!("/{name}"), 1);
+        other.configured = self.configured.with_database(name);
+        other.redacted = other.configured.redacted();
         other.database = name.to_owned();
         other
     }

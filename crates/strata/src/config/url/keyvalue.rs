@@ -117,5 +117,8 @@ mod tests {
         assert!(e.to_string().contains("sslmod"), "{e}");
         let e = DbUrl::parse("host=db sslcrl=/x").unwrap_err();
         assert!(e.to_string().contains("sslcrl"), "{e}");
+        // A refused parameter asking for what strata does anyway is accepted.
+        assert!(DbUrl::parse("host=db gssencmode=prefer sslsni=1").is_ok());
+        assert!(DbUrl::parse("host=db gssencmode=require").is_err());
     }
 }

@@ -125,6 +125,17 @@ const REFUSED: &[(&str, &str)] = &[
     ("requiressl", "deprecated in libpq: use sslmode=require"),
 ];
 
+/// Values of refused parameters that ask for what strata does anyway:
+/// accepted (and not kept), so a shell with `PGGSSENCMODE=prefer` works.
+const AS_STRATA_DOES: &[(&str, &[&str])] = &[
+    ("gssencmode", &["disable", "prefer"]),
+    ("sslnegotiation", &["postgres"]),
+    ("sslsni", &["1"]),
+    ("sslcompression", &["0"]),
+    ("client_encoding", &["UTF8", "utf8", "UTF-8", "utf-8"]),
+    ("requiressl", &["0"]),
+];
+
 /// The `PG*` variables libpq reads and the parameter each fills in, in
 /// libpq's documented order. A variable whose parameter strata refuses is
 /// an error when set, never silently ignored.
@@ -247,6 +258,12 @@ impl DbUrl {
     /// a connection string, a service file or a `PG*` variable. An empty
     /// value leaves the key unset, as in libpq.
     pub(crate) fn set(&mut self, key: &str, value: &str) -> Result<(), UrlError> {
+        if AS_STRATA_DOES
+            .iter()
+            .any(|(k, values)| *k == key && values.contains(&value))
+        {
+            return Ok(());
+        }
         if let Some((_, why)) = REFUSED.iter().find(|(k, _)| *k == key) {
             return Err(UrlError::UnsupportedParameter {
                 name: key.to_owned(),
