@@ -7,6 +7,11 @@
 //! command asks), run it, attribute and print its failure ("database X: …")
 //! right away, print the per-database result, then the JSON document or the
 //! summary, and the exit code.
+//!
+//! Before the first database is touched, a command that connects has the
+//! environment's URL policy checked on the effective connection of every
+//! selected database ([`check_policies`], SPEC §1.3): a violation on the
+//! last database means the first ones are not touched.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -29,6 +34,13 @@ pub(crate) trait PerDatabase {
 
     /// Dependents first: for undoing what was done in `depends_on` order.
     const DEPENDENTS_FIRST: bool = false;
+
+    /// Whether the command connects to the databases (then the policy of
+    /// every one is checked before the first is touched). `env` only
+    /// reports the checks; `validate --offline` connects nowhere.
+    fn connects(&self) -> bool {
+        true
+    }
 
     /// Before the first database is touched: refusals, confirmations, a
     /// header.
@@ -81,6 +93,9 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
         // Dependents first: they were migrated after what they depend on.
         dbs.reverse();
     }
+    if per.connects() {
+        check_policies(ctx, &dbs)?;
+    }
     per.before(ctx, &dbs)?;
     let mut done = Vec::with_capacity(dbs.len());
     let mut errors = Vec::new();
@@ -119,6 +134,40 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
     let outcome = finish(errors).and_then(|()| per.conclude(&done));
     release_at_exit(done);
     outcome
+}
+
+/// The environment's URL policy on the effective connection of every
+/// database in `dbs`, before any connects (SPEC §1.3 and §4.2 step 1): the
+/// first violation is the command's error (exit 2, naming the rule, the
+/// environment and the redacted URL). A protected environment connecting
+/// without TLS gets a warning even without `require_tls`. Databases whose
+/// URL is unset or does not parse are left to their own run, which
+/// reports them.
+pub(crate) fn check_policies(ctx: &Ctx, dbs: &[&DatabaseConfig]) -> Result<()> {
+    for db in dbs {
+        let Ok(target) = ctx.target(db) else {
+            continue;
+        };
+        target
+            .check_policy()
+            .map_err(|e| anyhow::Error::new(e).context(format!("database {}", db.name)))?;
+        if ctx.env.spec.protected
+            && let Some(effective) = &target.effective
+            && !effective.is_unix_socket()
+            && !effective.ssl_mode().is_some_and(|m| m.requires_tls())
+        {
+            let mode = effective
+                .ssl_mode()
+                .map_or_else(|| "prefer (libpq's default)".to_owned(), |m| m.to_string());
+            ctx.out.warn(&format!(
+                "database {}: protected environment `{}` connects to {} without guaranteed TLS (sslmode={mode}): set sslmode=require, verify-ca or verify-full",
+                db.name,
+                ctx.env.name,
+                effective.endpoint_summary()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Databases that failed in this run, so the ones that `depends_on` them are

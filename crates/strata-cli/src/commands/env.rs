@@ -8,7 +8,7 @@
 
 use anyhow::Result;
 use serde::Serialize;
-use strata::config::{DatabaseConfig, UrlRole, check_url_policy};
+use strata::config::{DatabaseConfig, UrlRole, check_effective_policy, check_url_policy};
 
 use super::driver::{Done, PerDatabase, for_each_database};
 use crate::context::Ctx;
@@ -26,6 +26,10 @@ struct Env;
 impl PerDatabase for Env {
     /// What the document shows of the database (always set: nothing fails).
     type Extra = Option<EnvDatabase>;
+
+    fn connects(&self) -> bool {
+        false
+    }
 
     fn before(&self, ctx: &Ctx, _: &[&DatabaseConfig]) -> Result<()> {
         for l in show::header(ctx.project.root(), &ctx.env) {
@@ -136,7 +140,10 @@ fn database(ctx: &Ctx, db: &DatabaseConfig) -> (Vec<String>, EnvDatabase) {
         });
         let report = match &target.admin_policy {
             Some(r) => r.clone(),
-            None => check_url_policy(&env.spec, url, UrlRole::Admin),
+            None => match ctx.libpq.effective(url) {
+                Ok(effective) => check_effective_policy(&env.spec, url, &effective, UrlRole::Admin),
+                Err(_) => check_url_policy(&env.spec, url, UrlRole::Admin),
+            },
         };
         show::checks(&report, "admin ", &mut lines, &mut v.policy);
     }

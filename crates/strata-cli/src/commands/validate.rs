@@ -27,6 +27,10 @@ impl PerDatabase for Validate<'_> {
     /// How many migration files were read.
     type Extra = usize;
 
+    fn connects(&self) -> bool {
+        !self.args.offline
+    }
+
     async fn run(
         &self,
         ctx: &Ctx,

@@ -15,6 +15,7 @@ mod exit_codes;
 mod file_rules;
 mod history_guards;
 mod json;
+mod libpq_parity;
 mod pg_dump_roundtrip;
 mod placeholders;
 mod quickstart;

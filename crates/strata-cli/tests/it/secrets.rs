@@ -275,3 +275,78 @@ fn a_raw_special_character_in_a_password_never_shows_it() {
         }
     }
 }
+
+/// The same sweep for a libpq key=value string (quoted and bare password)
+/// and for a password that comes from a service file: never shown, on
+/// success, on a refused connection, on an unsupported parameter and in
+/// `strata env`.
+#[test]
+fn key_value_strings_and_service_files_never_show_the_password() {
+    let role = Role::create_named("kv");
+    let db = TestDb::new_blocking("cli_password_kv");
+    let port = strata_testkit::server().port();
+    let project = Project::new();
+    project.migration("V1__create_a.sql", "CREATE TABLE a (id int);\n");
+    let closed = closed_port();
+    let kv = |port: u16, password: &str| {
+        format!(
+            "host=127.0.0.1 port={port} user={} dbname={} sslmode=disable password={password}",
+            role.name,
+            db.name()
+        )
+    };
+    let quoted = format!("'{}'", PASSWORD.replace('\\', "\\\\"));
+    let cases: Vec<(String, i32)> = vec![
+        (kv(port, PASSWORD), 0),
+        (kv(port, &quoted), 0),
+        (kv(closed, PASSWORD), 1),
+        (format!("{} sslcrl=/x", kv(port, &quoted)), 2),
+    ];
+    for (url, code) in &cases {
+        for args in [
+            &["status", "-v"][..],
+            &["migrate", "--json"],
+            &["verify"],
+            &["env"],
+            &["env", "--json"],
+        ] {
+            let run = project.run(url, args);
+            if args[0] != "env" {
+                run.expect_code(*code);
+            }
+            assert_no_secret(&format!("key=value {args:?}"), &run);
+        }
+    }
+    let run = project.run(&cases[0].0, &["env"]);
+    assert!(run.stdout.contains("password=***"), "{}", run.stdout);
+
+    // A service file holding the password.
+    let services = project.path().join("services.conf");
+    let write = |port: u16| {
+        std::fs::write(
+            &services,
+            format!(
+                "[sweep]\nhost=127.0.0.1\nport={port}\nuser={}\npassword={PASSWORD}\nsslmode=disable\n",
+                role.name
+            ),
+        )
+        .unwrap();
+    };
+    let url = format!("service=sweep dbname={}", db.name());
+    for (port, code) in [(port, 0), (closed, 1)] {
+        write(port);
+        for args in [
+            &["status", "-v"][..],
+            &["migrate", "--json"],
+            &["env", "--json"],
+        ] {
+            let mut cmd = project.cmd(Some(&url), args);
+            cmd.env("PGSERVICEFILE", &services);
+            let run = support::Run::of(cmd.output().unwrap());
+            if args[0] != "env" {
+                run.expect_code(code);
+            }
+            assert_no_secret(&format!("service file {args:?}"), &run);
+        }
+    }
+}

@@ -1,5 +1,7 @@
 //! What libpq fills in when a URL leaves it out, and the server-level
-//! connection of `db create` / `db drop`.
+//! connection of `db create` / `db drop`. The merge of the service file and
+//! every `PG*` variable into a connection string is in `effective`; this
+//! file captures the variables and adds the last defaults below.
 //!
 //! As libpq does (<https://www.postgresql.org/docs/current/libpq-envars.html>,
 //! <https://www.postgresql.org/docs/current/libpq-pgpass.html>):
@@ -19,9 +21,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::env::ResolvedEnv;
-use super::target::{MAINTENANCE_DATABASE, Target};
-use super::url::DbUrl;
+use super::env::{Origin, ResolvedEnv};
+use super::pgpass::{pgpass_lookup, read_private};
+use super::url::{DbUrl, ENV_VARS};
 
 /// The `PG*` variables and paths libpq consults, captured once.
 ///
@@ -43,6 +45,22 @@ pub struct Libpq {
     passfile: Option<PathBuf>,
     home: Option<PathBuf>,
     os_user: Option<String>,
+    /// Every set variable of [`ENV_VARS`], with its parameter and origin.
+    pub(super) vars: Vec<PgVar>,
+    /// `PGSERVICEFILE`.
+    pub(super) service_file: Option<PathBuf>,
+    /// `PGSYSCONFDIR`.
+    pub(super) sysconfdir: Option<PathBuf>,
+}
+
+/// One set `PG*` variable: its name, the parameter it fills, its value and
+/// where it came from (`None`: the process, read without strata.toml).
+#[derive(Clone)]
+pub(super) struct PgVar {
+    pub(super) var: &'static str,
+    pub(super) key: &'static str,
+    pub(super) value: String,
+    pub(super) origin: Option<Origin>,
 }
 
 impl std::fmt::Debug for Libpq {
@@ -111,7 +129,7 @@ impl Libpq {
     /// assert_eq!(Libpq::from_env(&project.resolve_env(None, &process).unwrap()).pg_user(), None);
     /// ```
     pub fn from_env(env: &ResolvedEnv) -> Libpq {
-        Libpq::from_lookup(|k| env.get(k).map(|(v, _)| v.to_owned()))
+        Libpq::from_lookup(|k| env.get(k).map(|(v, o)| (v.to_owned(), Some(o.clone()))))
     }
 
     /// Reads the same variables from the process environment, for an
@@ -127,12 +145,27 @@ impl Libpq {
     /// assert_eq!(endpoint.database(), "shop");
     /// ```
     pub fn from_process_env() -> Libpq {
-        Libpq::from_lookup(|k| std::env::var(k).ok())
+        Libpq::from_lookup(|k| std::env::var(k).ok().map(|v| (v, None)))
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Libpq {
-        let get = |k: &str| lookup(k).filter(|v| !v.is_empty());
+    fn from_lookup(lookup: impl Fn(&str) -> Option<(String, Option<Origin>)>) -> Libpq {
+        let get = |k: &str| lookup(k).map(|(v, _)| v).filter(|v| !v.is_empty());
+        let vars = ENV_VARS
+            .iter()
+            .filter_map(|(var, key)| {
+                let (value, origin) = lookup(var).filter(|(v, _)| !v.is_empty())?;
+                Some(PgVar {
+                    var,
+                    key,
+                    value,
+                    origin,
+                })
+            })
+            .collect();
         Libpq {
+            vars,
+            service_file: get("PGSERVICEFILE").map(PathBuf::from),
+            sysconfdir: get("PGSYSCONFDIR").map(PathBuf::from),
             host: get("PGHOST"),
             port: get("PGPORT").and_then(|p| p.trim().parse().ok()),
             user: get("PGUSER"),
@@ -187,7 +220,13 @@ impl Libpq {
         self.password.as_deref()
     }
 
-    /// The driver configuration for `url` with libpq's defaults filled in.
+    /// The driver configuration for `url` with libpq's defaults filled in
+    /// ([`Libpq::effective`], then the default socket directory and the
+    /// password file).
+    ///
+    /// # Errors
+    ///
+    /// As [`Libpq::effective`].
     ///
     /// # Examples
     ///
@@ -197,42 +236,46 @@ impl Libpq {
     /// let process = ProcessEnv::from([("PGPASSWORD".to_owned(), "from-env".to_owned())]);
     /// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
     /// // A URL without a password gets PGPASSWORD, as libpq would give it.
-    /// let config = libpq.pg_config(&DbUrl::parse("postgres://app@db/shop").unwrap());
+    /// let config = libpq.pg_config(&DbUrl::parse("postgres://app@db/shop").unwrap()).unwrap();
     /// assert_eq!(config.get_password(), Some(&b"from-env"[..]));
     /// ```
-    pub fn pg_config(&self, url: &DbUrl) -> tokio_postgres::Config {
-        let mut config = url.to_pg_config();
+    pub fn pg_config(&self, url: &DbUrl) -> Result<tokio_postgres::Config, super::ConfigError> {
+        Ok(self.driver_config(&self.effective(url)?))
+    }
+
+    /// The driver configuration of an effective connection: the default
+    /// socket directory when it names no host, the password file's entry
+    /// when it has no password.
+    pub(crate) fn driver_config(&self, effective: &DbUrl) -> tokio_postgres::Config {
+        let mut config = effective.to_pg_config();
         if config.get_user().is_none()
-            && let Some(user) = self.user.as_ref().or(self.os_user.as_ref())
+            && let Some(user) = self.os_user.as_ref()
         {
             config.user(user);
         }
-        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
-            match &self.host {
-                Some(h) => config.host(h),
-                None => config.host(default_socket_dir()),
-            };
-        }
-        if config.get_ports().is_empty()
-            && let Some(port) = self.port
+        if config.get_dbname().is_none()
+            && let Some(user) = config.get_user().map(str::to_owned)
         {
-            config.port(port);
+            config.dbname(user);
         }
-        if config.get_password().is_none() {
-            if let Some(p) = &self.password {
-                config.password(p);
-            } else if let Some(p) = self.pgpass_for(&config) {
-                config.password(p);
-            }
+        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+            config.host(default_socket_dir());
+        }
+        if config.get_password().is_none()
+            && let Some(p) = self.pgpass_for(&config, effective)
+        {
+            config.password(p);
         }
         config
     }
 
-    /// The password file's entry for `config`'s host, port, database and user.
-    fn pgpass_for(&self, config: &tokio_postgres::Config) -> Option<String> {
-        let path = self
-            .passfile
-            .clone()
+    /// The password file's entry for `config`'s first host, port, database
+    /// and user.
+    fn pgpass_for(&self, config: &tokio_postgres::Config, effective: &DbUrl) -> Option<String> {
+        let path = effective
+            .param(super::url::Param::Passfile)
+            .map(PathBuf::from)
+            .or_else(|| self.passfile.clone())
             .or_else(|| self.home.as_ref().map(|h| h.join(".pgpass")))?;
         let text = read_private(&path)?;
         let host = match config.get_hosts().first() {
@@ -252,41 +295,9 @@ impl Libpq {
         )
     }
 
-    /// The server-level URL for `db create` / `db drop` / `db reset`, and
-    /// where its credentials come from:
-    ///
-    /// 1. the database's `admin_url_env` variable, when set;
-    /// 2. else, when `PGUSER` is set, the database URL's server with
-    ///    `PGUSER` and `PGPASSWORD` (or the password file), on the
-    ///    maintenance database `postgres` (seed 004's root `.env`);
-    /// 3. else the database URL itself on `postgres`.
-    ///
-    /// `None` when the database has no URL.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use strata::config::{resolve_target, AdminSource, Libpq, ProcessEnv, Project};
-    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
-    /// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app:pw@db/shop".to_owned())]);
-    /// let env = project.resolve_env(None, &process).unwrap();
-    /// let target = resolve_target(&project.databases()[0], &env).unwrap();
-    /// let (url, source) = Libpq::from_env(&env).admin_url(&target).unwrap();
-    /// assert_eq!((url.database(), source), ("postgres", AdminSource::DatabaseUrl));
-    /// ```
-    pub fn admin_url(&self, target: &Target<'_>) -> Option<(DbUrl, AdminSource)> {
-        if let Some((url, _)) = &target.admin {
-            let var = target.db.admin_url_env.clone().unwrap_or_default();
-            return Some((url.clone(), AdminSource::AdminUrlEnv(var)));
-        }
-        let url = target.url.as_ref()?.with_database(MAINTENANCE_DATABASE);
-        match &self.user {
-            Some(user) => Some((
-                url.with_credentials(Some(user.clone()), self.password.clone()),
-                AdminSource::PgVariables,
-            )),
-            None => Some((url, AdminSource::DatabaseUrl)),
-        }
+    /// The operating-system user (libpq's last default for `user`).
+    pub(super) fn os_user(&self) -> Option<&str> {
+        self.os_user.as_deref()
     }
 }
 
@@ -297,79 +308,6 @@ fn default_socket_dir() -> &'static str {
     } else {
         "/tmp"
     }
-}
-
-/// The file's text, unless group or others may read it (libpq ignores such
-/// a password file) or it cannot be read.
-fn read_private(path: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
-}
-
-/// The password of the first line of a `.pgpass` text matching
-/// `hostname:port:database:username` (`*` matches anything; `\:` and `\\`
-/// are a literal colon and backslash; `#` starts a comment line).
-///
-/// # Examples
-///
-/// ```
-/// use strata::config::pgpass_lookup;
-/// let text = "# host:port:database:user:password\ndb.internal:5432:*:app:s3cret\n*:*:*:*:fallback\n";
-/// assert_eq!(pgpass_lookup(text, "db.internal", 5432, "shop", "app").as_deref(), Some("s3cret"));
-/// assert_eq!(pgpass_lookup(text, "other", 6432, "x", "y").as_deref(), Some("fallback"));
-/// ```
-pub fn pgpass_lookup(
-    text: &str,
-    host: &str,
-    port: u16,
-    database: &str,
-    user: &str,
-) -> Option<String> {
-    let port = port.to_string();
-    let wanted = [host, port.as_str(), database, user];
-    for line in text.lines() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim_start().starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let fields = split_fields(line);
-        if fields.len() < 5 {
-            continue;
-        }
-        if fields[..4]
-            .iter()
-            .zip(wanted)
-            .all(|(f, w)| f == "*" || f == w)
-        {
-            return Some(fields[4..].join(":"));
-        }
-    }
-    None
-}
-
-fn split_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let (Some(next), Some(f)) = (chars.next(), fields.last_mut()) {
-                    f.push(next);
-                }
-            }
-            ':' if fields.len() < 5 => fields.push(String::new()),
-            _ => {
-                if let Some(f) = fields.last_mut() {
-                    f.push(c);
-                }
-            }
-        }
-    }
-    fields
 }
 
 #[cfg(test)]
@@ -388,35 +326,6 @@ mod tests {
     }
 
     #[test]
-    fn pgpass_matching() {
-        let text = "# comment\n\
-                    db.example.com:5432:shop:app:first\n\
-                    *:5433:*:app:any\\:colon\n\
-                    localhost:*:*:*:local\\\\pw\n";
-        assert_eq!(
-            pgpass_lookup(text, "db.example.com", 5432, "shop", "app").as_deref(),
-            Some("first")
-        );
-        assert_eq!(
-            pgpass_lookup(text, "db.example.com", 5433, "other", "app").as_deref(),
-            Some("any:colon")
-        );
-        assert_eq!(
-            pgpass_lookup(text, "localhost", 1, "x", "y").as_deref(),
-            Some("local\\pw")
-        );
-        assert_eq!(
-            pgpass_lookup(text, "db.example.com", 5432, "shop", "bob"),
-            None
-        );
-        // An unescaped colon in the password field is part of it.
-        assert_eq!(
-            pgpass_lookup("h:1:d:u:a:b", "h", 1, "d", "u").as_deref(),
-            Some("a:b")
-        );
-    }
-
-    #[test]
     fn defaults_fill_only_what_the_url_leaves_out() {
         let dir = tempfile::tempdir().unwrap();
         let pass = dir.path().join("pgpass");
@@ -428,12 +337,16 @@ mod tests {
             ("PGUSER", "alice"),
             ("PGPASSFILE", pass.to_str().unwrap()),
         ]));
-        let c = l.pg_config(&DbUrl::parse("postgres:///app").unwrap());
+        let c = l
+            .pg_config(&DbUrl::parse("postgres:///app").unwrap())
+            .unwrap();
         assert_eq!(c.get_user(), Some("alice"));
         assert_eq!(c.get_ports(), &[6000]);
         assert_eq!(c.get_password(), Some(&b"from-file"[..]));
         // The URL wins over every default.
-        let c = l.pg_config(&DbUrl::parse("postgres://bob:pw@h:7/app").unwrap());
+        let c = l
+            .pg_config(&DbUrl::parse("postgres://bob:pw@h:7/app").unwrap())
+            .unwrap();
         assert_eq!(c.get_user(), Some("bob"));
         assert_eq!(c.get_password(), Some(&b"pw"[..]));
         assert_eq!(c.get_ports(), &[7]);
@@ -445,7 +358,9 @@ mod tests {
             ("PGPASSWORD", "from-var"),
             ("PGPASSFILE", pass.to_str().unwrap()),
         ]));
-        let c = l.pg_config(&DbUrl::parse("postgres:///app").unwrap());
+        let c = l
+            .pg_config(&DbUrl::parse("postgres:///app").unwrap())
+            .unwrap();
         assert_eq!(c.get_password(), Some(&b"from-var"[..]));
         // A file others can read is ignored, as libpq ignores it.
         std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -457,6 +372,7 @@ mod tests {
         ]));
         assert_eq!(
             l.pg_config(&DbUrl::parse("postgres:///app").unwrap())
+                .unwrap()
                 .get_password(),
             None
         );

@@ -40,14 +40,17 @@
 //! # Ok::<(), strata::config::ConfigError>(())
 //! ```
 
+mod effective;
 mod env;
 mod envfile;
 mod error;
 mod file;
 mod libpq;
 
+mod pgpass;
 mod policy;
 mod project;
+mod service;
 mod table;
 mod target;
 mod timeout;
@@ -59,8 +62,12 @@ pub use env::{
     select_env_name,
 };
 pub use error::ConfigError;
-pub use libpq::{AdminSource, Libpq, pgpass_lookup};
-pub use policy::{PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_url_policy};
+pub use libpq::{AdminSource, Libpq};
+pub use pgpass::pgpass_lookup;
+pub use policy::{
+    PolicyCheck, PolicyReport, PolicyRule, SOCKET_HOST, UrlRole, check_effective_policy,
+    check_url_policy,
+};
 pub use project::{
     CONFIG_FILE_NAME, DEFAULT_DATABASE, DEFAULT_URL_ENV, DatabaseConfig, PlaceholderValue, Project,
 };
@@ -68,7 +75,8 @@ pub use table::{DEFAULT_HISTORY_TABLE, TableName, quote_ident};
 pub use target::{MAINTENANCE_DATABASE, Target, resolve_target};
 pub use timeout::Timeout;
 pub use url::{
-    DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORT, DbUrl, SslMode, UrlError,
+    DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORT, DbUrl, ENV_VARS, HostTarget,
+    Param, SslMode, UrlError,
 };
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use super::env::{Origin, ResolvedEnv};
 use super::error::ConfigError;
-use super::policy::{PolicyReport, UrlRole, check_url_policy};
+use super::libpq::{AdminSource, Libpq};
+use super::policy::{PolicyReport, UrlRole, check_effective_policy};
 use super::project::DatabaseConfig;
 use super::url::DbUrl;
 
@@ -25,8 +26,7 @@ pub const MAINTENANCE_DATABASE: &str = "postgres";
 ///
 /// When `url` is `None` the `url_env` variable is unset (or empty): if
 /// [`Target::local_cluster`] is true the caller starts the embedded cluster
-/// and derives the URL (then checks it with
-/// [`check_url_policy`](super::check_url_policy)); otherwise
+/// and derives the URL; otherwise
 /// [`Target::require_url`] gives the error to show.
 ///
 /// # Examples
@@ -51,7 +51,11 @@ pub struct Target<'a> {
     pub url: Option<DbUrl>,
     /// Where `url` came from.
     pub origin: Option<Origin>,
-    /// The environment's URL rules applied to `url` (`None` without a URL).
+    /// `url` as libpq would connect with it: after its service file and
+    /// the `PG*` variables ([`Libpq::effective`]).
+    pub effective: Option<DbUrl>,
+    /// The environment's URL rules applied to the effective connection
+    /// (`None` without a URL).
     pub policy: Option<PolicyReport>,
     /// The URL from `admin_url_env`, if configured and set, with its origin.
     pub admin: Option<(DbUrl, Origin)>,
@@ -179,27 +183,29 @@ pub fn resolve_target<'a>(
     db: &'a DatabaseConfig,
     env: &ResolvedEnv,
 ) -> Result<Target<'a>, ConfigError> {
-    let read =
-        |var: &str, role: UrlRole| -> Result<Option<(DbUrl, Origin, PolicyReport)>, ConfigError> {
-            let Some((value, origin)) = env.get_non_empty(var) else {
-                return Ok(None);
-            };
-            let url = DbUrl::parse(value).map_err(|reason| ConfigError::InvalidUrl {
-                var: var.to_owned(),
-                origin: Some(origin.clone()),
-                reason,
-            })?;
-            let policy = check_url_policy(&env.spec, &url, role);
-            Ok(Some((url, origin.clone(), policy)))
+    let libpq = Libpq::from_env(env);
+    type Read = Option<(DbUrl, Origin, DbUrl, PolicyReport)>;
+    let read = |var: &str, role: UrlRole| -> Result<Read, ConfigError> {
+        let Some((value, origin)) = env.get_non_empty(var) else {
+            return Ok(None);
         };
+        let url = DbUrl::parse(value).map_err(|reason| ConfigError::InvalidUrl {
+            var: var.to_owned(),
+            origin: Some(origin.clone()),
+            reason,
+        })?;
+        let effective = libpq.effective(&url)?;
+        let policy = check_effective_policy(&env.spec, &url, &effective, role);
+        Ok(Some((url, origin.clone(), effective, policy)))
+    };
 
-    let (url, origin, policy) = match read(&db.url_env, UrlRole::Database)? {
-        Some((u, o, p)) => (Some(u), Some(o), Some(p)),
-        None => (None, None, None),
+    let (url, origin, effective, policy) = match read(&db.url_env, UrlRole::Database)? {
+        Some((u, o, e, p)) => (Some(u), Some(o), Some(e), Some(p)),
+        None => (None, None, None, None),
     };
     let (admin, admin_policy) = match &db.admin_url_env {
         Some(var) => match read(var, UrlRole::Admin)? {
-            Some((u, o, p)) => (Some((u, o)), Some(p)),
+            Some((u, o, _, p)) => (Some((u, o)), Some(p)),
             None => (None, None),
         },
         None => (None, None),
@@ -209,9 +215,49 @@ pub fn resolve_target<'a>(
         env: env.name.clone(),
         url,
         origin,
+        effective,
         policy,
         admin,
         admin_policy,
         local_cluster: env.spec.local_cluster,
     })
+}
+
+impl Libpq {
+    /// The server-level URL for `db create` / `db drop` / `db reset`, and
+    /// where its credentials come from:
+    ///
+    /// 1. the database's `admin_url_env` variable, when set;
+    /// 2. else, when `PGUSER` is set, the database URL's server with
+    ///    `PGUSER` and `PGPASSWORD` (or the password file), on the
+    ///    maintenance database `postgres` (seed 004's root `.env`);
+    /// 3. else the database URL itself on `postgres`.
+    ///
+    /// `None` when the database has no URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{resolve_target, AdminSource, Libpq, ProcessEnv, Project};
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("DATABASE_URL".to_owned(), "postgres://app:pw@db/shop".to_owned())]);
+    /// let env = project.resolve_env(None, &process).unwrap();
+    /// let target = resolve_target(&project.databases()[0], &env).unwrap();
+    /// let (url, source) = Libpq::from_env(&env).admin_url(&target).unwrap();
+    /// assert_eq!((url.database(), source), ("postgres", AdminSource::DatabaseUrl));
+    /// ```
+    pub fn admin_url(&self, target: &Target<'_>) -> Option<(DbUrl, AdminSource)> {
+        if let Some((url, _)) = &target.admin {
+            let var = target.db.admin_url_env.clone().unwrap_or_default();
+            return Some((url.clone(), AdminSource::AdminUrlEnv(var)));
+        }
+        let url = target.url.as_ref()?.with_database(MAINTENANCE_DATABASE);
+        match self.pg_user() {
+            Some(user) => Some((
+                url.with_credentials(Some(user.to_owned()), self.pg_password().map(str::to_owned)),
+                AdminSource::PgVariables,
+            )),
+            None => Some((url, AdminSource::DatabaseUrl)),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
 use super::endpoint::Endpoint;
-use crate::config::{AdminSource, DatabaseConfig, MAINTENANCE_DATABASE, Project, ResolvedEnv};
+use crate::config::{AdminSource, DatabaseConfig, Project, ResolvedEnv};
 use crate::error::Error;
 
 /// The fallback when the maintenance database does not exist, as `createdb`.
@@ -144,7 +144,7 @@ impl AdminEndpoint {
                 if source.code() == Some(&SqlState::INVALID_CATALOG_NAME) =>
             {
                 self.endpoint
-                    .on_database(TEMPLATE_DATABASE, MAINTENANCE_DATABASE)
+                    .on_database(TEMPLATE_DATABASE)
                     .connect(wait)
                     .await
             }

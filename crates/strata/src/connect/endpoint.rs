@@ -8,8 +8,8 @@ use tokio_postgres::config::{Host, SslMode as DriverSslMode};
 use tokio_postgres::{Client, Config};
 
 use super::retry::connect_with;
-use super::tls::Tls;
-use crate::config::{DbUrl, Libpq};
+use super::tls::{Tls, TlsParams};
+use crate::config::{DbUrl, Libpq, Param};
 use crate::error::Error;
 
 /// A database ready to connect to. `Display` shows the URL with its
@@ -31,7 +31,9 @@ use crate::error::Error;
 pub struct Endpoint {
     config: Config,
     tls: Tls,
+    configured: DbUrl,
     redacted: String,
+    effective: DbUrl,
     database: String,
     created: bool,
 }
@@ -44,8 +46,10 @@ impl Endpoint {
     ///
     /// # Errors
     ///
-    /// As [`Tls::for_mode`]: `verify-ca` / `verify-full` without trusted
-    /// roots, an unreadable or empty `sslrootcert`.
+    /// As [`Libpq::effective`] (a `PG*` variable or service strata cannot
+    /// take), and as [`Tls::from_params`]: `verify-ca` / `verify-full`
+    /// without trusted roots, an unreadable or empty `sslrootcert`, a client
+    /// key others may read.
     ///
     /// # Examples
     ///
@@ -60,9 +64,11 @@ impl Endpoint {
     /// assert!(matches!(endpoint.tls(), Tls::None));
     /// ```
     pub fn for_url(url: &DbUrl, libpq: &Libpq) -> Result<Endpoint, Error> {
-        let mut config = libpq.pg_config(url);
+        let effective = libpq.effective(url)?;
+        let mut config = libpq.driver_config(&effective);
         // libpq never uses TLS on a Unix socket, whatever sslmode says.
         let socket_only = !config.get_hosts().is_empty()
+            && config.get_hostaddrs().is_empty()
             && config
                 .get_hosts()
                 .iter()
@@ -71,15 +77,62 @@ impl Endpoint {
             config.ssl_mode(DriverSslMode::Disable);
             Tls::None
         } else {
-            Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), libpq.home())?
+            Tls::from_params(&TlsParams {
+                mode: effective.ssl_mode(),
+                root_cert: effective.ssl_root_cert().map(str::to_owned),
+                cert: effective.param(Param::SslCert).map(str::to_owned),
+                key: effective.param(Param::SslKey).map(str::to_owned),
+                home: libpq.home().map(std::path::Path::to_path_buf),
+            })?
         };
+        let database = config.get_dbname().unwrap_or_default().to_owned();
         Ok(Endpoint {
             config,
             tls,
+            configured: url.clone(),
             redacted: url.redacted(),
-            database: url.database().to_owned(),
+            effective,
+            database,
             created: false,
         })
+    }
+
+    /// The effective connection, as libpq would make it: the URL after its
+    /// service file and the `PG*` variables (see
+    /// [`Libpq::effective`]). Its `Display` redacts the password.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, Libpq, ProcessEnv, Project};
+    /// use strata::connect::Endpoint;
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("PGDATABASE".to_owned(), "shop".to_owned())]);
+    /// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
+    /// let url = DbUrl::parse("postgres://app@db.internal?sslmode=disable").unwrap();
+    /// let endpoint = Endpoint::for_url(&url, &libpq).unwrap();
+    /// assert_eq!(endpoint.database(), "shop");
+    /// assert_eq!(endpoint.effective().database(), "shop");
+    /// ```
+    pub fn effective(&self) -> &DbUrl {
+        &self.effective
+    }
+
+    /// Where this endpoint connects, with nothing secret: the effective
+    /// hosts, ports and database (`db.internal:5432/shop`), for a banner
+    /// line. A stable function: see [`DbUrl::endpoint_summary`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, Libpq};
+    /// use strata::connect::Endpoint;
+    /// let url = DbUrl::parse("postgres://app:pw@db.internal:6432/shop?sslmode=disable").unwrap();
+    /// let endpoint = Endpoint::for_url(&url, &Libpq::default()).unwrap();
+    /// assert_eq!(endpoint.summary(), "db.internal:6432/shop");
+    /// ```
+    pub fn summary(&self) -> String {
+        self.effective.endpoint_summary()
     }
 
     /// Connects, retrying for up to `wait` while the server refuses
@@ -192,12 +245,12 @@ impl Endpoint {
 
     /// The same server and credentials on database `name` (its redacted URL
     /// names it too).
-    pub(super) fn on_database(&self, name: &str, from: &str) -> Endpoint {
+    pub(super) fn on_database(&self, name: &str) -> Endpoint {
         let mut other = self.clone();
         other.config.dbname(name);
-        other.redacted = self
-            .redacted
-            .replacen(&format!("/{from}"), &format!("/{name}"), 1);
+        other.effective = self.effective.with_database(name);
+        other.configured = self.configured.with_database(name);
+        other.redacted = other.configured.redacted();
         other.database = name.to_owned();
         other
     }

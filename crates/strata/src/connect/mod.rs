@@ -4,10 +4,14 @@
 //! [`Endpoint::resolve`] (or a [`Resolver`] for several databases) does, in
 //! this order: read the database's URL variable in the environment (or start
 //! the project's local cluster when the variable is unset and the
-//! environment allows it, SPEC §6), run the environment's URL policy, fill in
-//! what libpq fills in (`PGUSER`, `PGHOST`, `PGPORT`, `PGPASSWORD`,
-//! `.pgpass`, see [`crate::config::Libpq`]) and choose TLS as `sslmode` asks
-//! ([`tls`]; never on a Unix socket, as libpq). [`Endpoint::connect`] then
+//! environment allows it, SPEC §6), fill in what libpq fills in (the
+//! service file and every `PG*` variable: [`Libpq::effective`], then
+//! `.pgpass`), run the environment's URL policy on that effective
+//! connection, and choose TLS as `sslmode`, `sslrootcert`, `sslcert` and
+//! `sslkey` ask ([`tls`]; never on a Unix socket, as libpq).
+//! [`Endpoint::summary`] is the redacted effective host/port/database.
+//!
+//! [`Libpq::effective`]: crate::config::Libpq::effective [`Endpoint::connect`] then
 //! connects, retrying while the server starts. [`AdminEndpoint`] is the
 //! server-level (maintenance database) connection of `db create` / `db drop`.
 //!

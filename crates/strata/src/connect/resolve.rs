@@ -15,7 +15,7 @@ use super::local;
 use crate::cluster::ClusterInfo;
 use crate::config::{
     AdminSource, ConfigError, DatabaseConfig, DbUrl, Libpq, MAINTENANCE_DATABASE, Project,
-    ResolvedEnv, UrlRole, check_url_policy, resolve_target,
+    ResolvedEnv, UrlRole, check_effective_policy, resolve_target,
 };
 use crate::error::Error;
 
@@ -237,7 +237,9 @@ impl<'a> Resolver<'a> {
                     env: self.env.name.clone(),
                 })?;
         if !matches!(source, AdminSource::AdminUrlEnv(_)) {
-            check_url_policy(&self.env.spec, &url, UrlRole::Admin).into_result()?;
+            let effective = self.libpq.effective(&url)?;
+            check_effective_policy(&self.env.spec, &url, &effective, UrlRole::Admin)
+                .into_result()?;
         }
         Ok(AdminEndpoint::new(self.url(&url)?, source))
     }

@@ -34,8 +34,9 @@ use crate::error::Error;
 /// # Ok(()) }
 /// ```
 pub async fn connect_url(url: &DbUrl, wait: Duration) -> Result<Client, Error> {
-    let tls = Tls::for_mode(url.ssl_mode(), url.ssl_root_cert(), None)?;
-    connect_with(&url.to_pg_config(), &tls, &url.redacted(), wait).await
+    super::Endpoint::for_url(url, &crate::config::Libpq::default())?
+        .connect(wait)
+        .await
 }
 
 /// Connects, retrying for up to `wait` while the server refuses connections,
@@ -97,7 +98,15 @@ pub async fn connect_with(
     // tokio-postgres bounds only the socket's connect with `connect_timeout`;
     // libpq bounds the whole establishment, startup and authentication
     // included, so a server that accepts and never answers cannot hang us.
-    let limit = config.get_connect_timeout().copied();
+    // libpq's bound is per host: several hosts get one each.
+    let hosts = config
+        .get_hosts()
+        .len()
+        .max(config.get_hostaddrs().len())
+        .max(1);
+    let limit = config
+        .get_connect_timeout()
+        .map(|t| t.saturating_mul(u32::try_from(hosts).unwrap_or(u32::MAX)));
     loop {
         let attempt = attempt(config, tls);
         let attempt = match limit {
@@ -116,6 +125,13 @@ pub async fn connect_with(
             Ok(client) => return Ok(client),
             Err(e) => {
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                if let Some(reason) = super::tls::describe_tls_error(&e) {
+                    // Never the TLS library's debug text.
+                    return Err(Error::TlsHandshake {
+                        url: redacted_url.to_owned(),
+                        reason,
+                    });
+                }
                 if !is_transient(&e) || left == Some(Duration::ZERO) {
                     return Err(Error::Connect {
                         url: redacted_url.to_owned(),

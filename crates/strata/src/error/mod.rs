@@ -459,6 +459,21 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A client certificate or key file refused (exit 2): libpq's key rule.
+    /// ```
+    /// let e = strata::Error::TlsFile { path: "k".into(), problem: "is open".into() };
+    /// assert!(e.is_config() && e.to_string() == "TLS file k is open");
+    /// ```
+    #[error("TLS file {} {problem}", path.display())]
+    TlsFile { path: PathBuf, problem: String },
+    /// The TLS handshake failed (exit 1), in words ([`crate::tls::describe_tls_error`]).
+    /// ```
+    /// let err = strata::Error::TlsHandshake { url: "postgres://db/x".into(), reason: "why".into() };
+    /// assert_eq!(err.to_string(), "cannot connect to postgres://db/x: why");
+    /// ```
+    #[error("cannot connect to {url}: {reason}")]
+    TlsHandshake { url: String, reason: String },
+
     /// Something that cannot happen did (exit 1): a bug in strata.
     ///
     /// ```

@@ -60,6 +60,7 @@ impl Error {
                 | Error::NoMigrationsDir { .. }
                 | Error::Conflict { .. }
                 | Error::TlsRoots { .. }
+                | Error::TlsFile { .. }
         )
     }
 

@@ -6,10 +6,17 @@
 //! [`PolicyReport::into_result`] turns the first failure into a
 //! [`ConfigError::PolicyViolation`].
 //!
-//! A URL that connects through a Unix socket (a socket directory as host, or
-//! no host at all) counts as host `localhost`: a socket is always on the
-//! local machine, so `allowed_hosts = ["localhost"]` admits it and a list of
-//! remote hosts does not.
+//! The rules run on the **effective** connection ([`Libpq::effective`]:
+//! the URL after its service file and the `PG*` variables), so `PGHOST`,
+//! `PGDATABASE` or `PGSSLMODE` cannot get around them. With several hosts,
+//! every one must be allowed. A connection through a Unix socket (a socket
+//! directory as the effective host, or no host anywhere: libpq's default
+//! socket) counts as host `localhost`: a socket is always on the local
+//! machine, so `allowed_hosts = ["localhost"]` admits it and a list of
+//! remote hosts does not. A TCP host is compared as written (`::1` is not
+//! `localhost`).
+//!
+//! [`Libpq::effective`]: super::Libpq::effective
 
 pub(super) mod rule;
 
@@ -199,23 +206,63 @@ pub enum UrlRole {
 /// assert!(report.passed());
 /// ```
 pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> PolicyReport {
+    check_effective_policy(env, url, url, role)
+}
+
+/// Checks the effective connection `effective` (see
+/// [`Libpq::effective`](super::Libpq::effective)) of the configured URL
+/// `configured` against every rule `env` configures; the report names
+/// `configured`, the messages the effective values.
+///
+/// # Examples
+///
+/// ```
+/// use strata::config::{check_effective_policy, DbUrl, Environment, Libpq, ProcessEnv, Project, UrlRole};
+/// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+/// let process = ProcessEnv::from([("PGHOST".to_owned(), "::1".to_owned())]);
+/// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
+/// let mut env = Environment::undeclared("prod");
+/// env.allowed_hosts = Some(vec!["localhost".into()]);
+/// let url = DbUrl::parse("postgres://app@/shop").unwrap();
+/// // PGHOST=::1 makes it a TCP connection to ::1, which is not localhost.
+/// let report = check_effective_policy(&env, &url, &libpq.effective(&url).unwrap(), UrlRole::Database);
+/// assert!(!report.passed(), "{report:?}");
+/// assert!(report.checks[0].message.contains("`::1`"));
+/// ```
+pub fn check_effective_policy(
+    env: &Environment,
+    configured: &DbUrl,
+    effective: &DbUrl,
+    role: UrlRole,
+) -> PolicyReport {
+    let url = effective;
     let mut checks = Vec::new();
 
     if let Some(allowed) = &env.allowed_hosts {
-        let host = policy_host(url);
-        let passed = allowed
-            .iter()
-            .any(|a| normalize_host(a).eq_ignore_ascii_case(&host));
-        let socket = if url.is_unix_socket() {
-            " (a Unix socket counts as localhost)"
-        } else {
-            ""
+        let hosts = policy_hosts(url);
+        let is_allowed = |h: &(String, bool)| {
+            allowed
+                .iter()
+                .any(|a| normalize_host(a).eq_ignore_ascii_case(&h.0))
+        };
+        let refused: Vec<&(String, bool)> = hosts.iter().filter(|h| !is_allowed(h)).collect();
+        let passed = refused.is_empty();
+        let describe = |h: &(String, bool)| {
+            let socket = if h.1 {
+                " (a Unix socket counts as localhost)"
+            } else {
+                ""
+            };
+            format!("`{}`{socket}", h.0)
         };
         let message = if passed {
-            format!("host `{host}`{socket} is allowed")
+            let shown: Vec<String> = hosts.iter().map(describe).collect();
+            format!("host {} is allowed", shown.join(", "))
         } else {
+            let shown: Vec<String> = refused.iter().map(|h| describe(h)).collect();
             format!(
-                "host `{host}`{socket} is not in allowed_hosts [{}]",
+                "host {} is not in allowed_hosts [{}]",
+                shown.join(", "),
                 allowed.join(", ")
             )
         };
@@ -225,7 +272,6 @@ pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> Policy
             message,
         });
     }
-
     if let (Some(pattern), UrlRole::Database) = (&env.database_pattern, role) {
         let db = url.database();
         let passed = pattern.is_match(db);
@@ -248,7 +294,7 @@ pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> Policy
             ),
             None => (
                 false,
-                "no sslmode in the URL (libpq defaults to prefer): add sslmode=require, verify-ca or verify-full".to_owned(),
+                "no sslmode in the URL, the service file or PGSSLMODE (libpq defaults to prefer): add sslmode=require, verify-ca or verify-full".to_owned(),
             ),
         };
         checks.push(PolicyCheck {
@@ -260,22 +306,29 @@ pub fn check_url_policy(env: &Environment, url: &DbUrl, role: UrlRole) -> Policy
 
     PolicyReport {
         env: env.name.clone(),
-        url: url.redacted(),
+        url: configured.redacted(),
         checks,
     }
 }
 
-/// The host compared against `allowed_hosts`.
-fn policy_host(url: &DbUrl) -> String {
-    // `hostaddr` is where the driver connects: that is what must be allowed.
-    if let Some(addr) = url.hostaddr() {
-        return addr.to_string();
+/// The hosts compared against `allowed_hosts`, one per place the driver may
+/// connect to, each with whether it is a Unix socket.
+fn policy_hosts(url: &DbUrl) -> Vec<(String, bool)> {
+    let targets = url.targets();
+    if targets.is_empty() {
+        // No host anywhere: libpq's default socket directory.
+        return vec![(SOCKET_HOST.to_owned(), true)];
     }
-    if url.is_unix_socket() {
-        return SOCKET_HOST.to_owned();
-    }
-    url.host()
-        .map_or_else(|| SOCKET_HOST.to_owned(), normalize_host)
+    targets
+        .into_iter()
+        .map(|t| match (t.hostaddr, t.host) {
+            // `hostaddr` is where the driver connects: that is what must be allowed.
+            (Some(addr), _) => (addr.to_string(), false),
+            (None, Some(h)) if h.starts_with('/') => (SOCKET_HOST.to_owned(), true),
+            (None, Some(h)) => (normalize_host(&h), false),
+            (None, None) => (SOCKET_HOST.to_owned(), true),
+        })
+        .collect()
 }
 
 /// Hosts compare case-insensitively, IPv6 with or without brackets.

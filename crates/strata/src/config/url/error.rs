@@ -16,8 +16,10 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlError {
-    /// Not a URL at all (for instance a `key=value` connection string).
-    #[error("not a URL: expected postgres://user:password@host:port/database")]
+    /// Neither a URL nor a `key=value` connection string.
+    #[error(
+        "not a connection string: expected postgres://user:password@host:port/database or host=… dbname=…"
+    )]
     NotAUrl,
     /// A scheme other than `postgres` / `postgresql`.
     #[error("unsupported scheme `{scheme}`: expected postgres:// or postgresql://")]
@@ -25,9 +27,42 @@ pub enum UrlError {
         /// The scheme found (only shown when it looks like a scheme).
         scheme: String,
     },
-    /// `host1,host2` lists are not supported.
-    #[error("several hosts in one URL are not supported: use one host")]
-    MultipleHosts,
+    /// A key of a `key=value` string without `=value`.
+    #[error("`{name}` has no value: expected {name}=value")]
+    MissingValue {
+        /// The key.
+        name: String,
+    },
+    /// A quoted value of a `key=value` string that does not end.
+    #[error("the value of `{name}` has no closing quote")]
+    UnterminatedQuote {
+        /// The key.
+        name: String,
+    },
+    /// A libpq parameter strata does not support.
+    #[error("connection parameter `{name}` is not supported: {reason}")]
+    UnsupportedParameter {
+        /// The parameter.
+        name: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+    /// A `service` that no service file defines.
+    #[error("service `{name}` is not defined in {}", .searched.join(" or "))]
+    UnknownService {
+        /// The service name.
+        name: String,
+        /// The files looked in.
+        searched: Vec<String>,
+    },
+    /// A service file that cannot be read or has a bad line.
+    #[error("service file {path}: {reason}")]
+    ServiceFile {
+        /// The file.
+        path: String,
+        /// What is wrong (line number included).
+        reason: String,
+    },
     /// A port that is not a number in 1..=65535. The text found is not
     /// quoted: in a URL that does not parse it may be part of a password.
     #[error("invalid port: expected a number from 1 to 65535")]

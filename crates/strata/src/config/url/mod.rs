@@ -1,25 +1,31 @@
-//! PostgreSQL connection URLs (`postgres://` / `postgresql://`).
+//! PostgreSQL connection strings: `postgres://` / `postgresql://` URIs and
+//! libpq's `key=value` strings, as one set of libpq connection parameters.
 //!
-//! The grammar follows libpq's connection URIs
-//! (<https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS>),
-//! restricted to what strata honours: user, password, one host (a name, an
-//! IPv4 address, a bracketed IPv6 address, or a percent-encoded socket
-//! directory), port, database, and the parameters `sslmode`, `sslrootcert`,
-//! `application_name`, `connect_timeout`, `options`, `host`, `hostaddr`,
-//! `port`, `user`, `password` and `dbname`. Any other parameter is an error so
-//! a typo (`sslmod=require`) cannot silently weaken a connection.
+//! The grammars follow libpq's
+//! (<https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING>):
+//! user, password, one or several hosts (names, IPv4 addresses, bracketed
+//! IPv6 addresses, or socket directories) with their ports, database, and
+//! the parameters listed in `params` (`sslmode`, `sslrootcert`, `sslcert`,
+//! `sslkey`, `channel_binding`, `target_session_attrs`, `keepalives*`,
+//! `service` …). Any other parameter is an error naming it, so a typo
+//! (`sslmod=require`) cannot silently weaken a connection.
 //!
 //! The password is never shown: `Display`, `Debug` and [`DbUrl::redacted`]
-//! print it as `***`, and no [`UrlError`] holds any part of the URL.
+//! print it as `***`, and no [`UrlError`] holds any part of the string.
 //!
-//! Parsing lives in `parse`, the `sslmode` values in `sslmode`, rendering
-//! with the password redacted in `display`.
+//! URI parsing lives in `parse`, `key=value` parsing in `keyvalue`, what
+//! each parameter accepts in `params`, the `sslmode` values in `sslmode`,
+//! rendering with the password redacted in `display`.
 
 mod display;
 mod error;
+mod hosts;
+mod keyvalue;
+mod params;
 mod parse;
 mod sslmode;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -27,6 +33,8 @@ use std::time::Duration;
 pub use error::UrlError;
 
 pub(crate) use display::redact_url_like;
+pub use hosts::HostTarget;
+pub use params::{ENV_VARS, Param};
 pub use sslmode::SslMode;
 
 /// The `application_name` strata connects with unless the URL sets one.
@@ -85,24 +93,33 @@ pub const DEFAULT_PORT: u16 = 5432;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DbUrl {
+    /// How it was written: rendered back in the same form.
+    form: Form,
     user: Option<String>,
     password: Option<String>,
-    /// The host from the authority part, brackets removed.
-    host: Option<String>,
-    port: Option<u16>,
-    database: String,
-    /// `host=` parameter: overrides the authority host (usually a socket dir).
-    host_param: Option<String>,
-    hostaddr: Option<IpAddr>,
+    /// The hosts (names, addresses, or socket directories), brackets removed.
+    hosts: Vec<String>,
+    /// Whether the hosts came from a `host=` parameter (rendered so).
+    hosts_in_query: bool,
+    /// One port for every host, or one per host (`None`: the default).
+    ports: Vec<Option<u16>>,
+    hostaddrs: Vec<IpAddr>,
+    dbname: Option<String>,
     sslmode: Option<SslMode>,
-    sslrootcert: Option<String>,
-    application_name: Option<String>,
-    connect_timeout: Option<u64>,
-    options: Option<String>,
+    /// The other parameters, validated, as written.
+    params: BTreeMap<Param, String>,
+}
+
+/// The syntax a connection string was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Uri,
+    KeyValue,
 }
 
 impl DbUrl {
-    /// The database name (explicit, or the user name as libpq defaults it).
+    /// The database name: `dbname` if set, else the user name as libpq
+    /// defaults it, else empty (left for the environment to fill in).
     ///
     /// # Examples
     ///
@@ -113,7 +130,23 @@ impl DbUrl {
     /// assert_eq!(DbUrl::parse("postgres://app@db").unwrap().database(), "app");
     /// ```
     pub fn database(&self) -> &str {
-        &self.database
+        self.dbname
+            .as_deref()
+            .or(self.user.as_deref())
+            .unwrap_or("")
+    }
+
+    /// `dbname`, when the string sets it (no default from the user).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// assert_eq!(DbUrl::parse("postgres://app@db").unwrap().dbname(), None);
+    /// assert_eq!(DbUrl::parse("dbname=shop").unwrap().dbname(), Some("shop"));
+    /// ```
+    pub fn dbname(&self) -> Option<&str> {
+        self.dbname.as_deref()
     }
 
     /// The user, if the URL names one.
@@ -174,9 +207,8 @@ impl DbUrl {
         }
     }
 
-    /// The effective host: the `host=` parameter if given, else the host of
-    /// the authority. A value starting with `/` is a Unix-socket directory.
-    /// `None` means libpq's default (the local Unix socket).
+    /// The first host (a name, an address, or a socket directory starting
+    /// with `/`). `None` means libpq's default (the local Unix socket).
     ///
     /// # Examples
     ///
@@ -186,11 +218,25 @@ impl DbUrl {
     /// assert_eq!(DbUrl::parse("postgres://app@/shop").unwrap().host(), None);
     /// ```
     pub fn host(&self) -> Option<&str> {
-        self.host_param.as_deref().or(self.host.as_deref())
+        self.hosts.first().map(String::as_str)
     }
 
-    /// Whether the connection goes through a Unix socket (a socket directory
-    /// as host, or no host at all).
+    /// Every host, in the order they are tried.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::DbUrl;
+    /// let url = DbUrl::parse("host=a,b port=5432,5433 dbname=shop").unwrap();
+    /// assert_eq!(url.hosts(), ["a", "b"]);
+    /// ```
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// Whether every connection goes through a Unix socket: each host is a
+    /// socket directory (starts with `/`) with no `hostaddr`, or there is no
+    /// host and no `hostaddr` at all (libpq's default socket).
     ///
     /// # Examples
     ///
@@ -200,13 +246,14 @@ impl DbUrl {
     /// assert!(!DbUrl::parse("postgres://app@127.0.0.1/shop").unwrap().is_unix_socket());
     /// ```
     pub fn is_unix_socket(&self) -> bool {
-        // With `hostaddr` the driver connects over TCP to that address.
-        self.hostaddr.is_none() && self.host().is_none_or(|h| h.starts_with('/'))
+        self.targets()
+            .iter()
+            .all(|t| t.hostaddr.is_none() && t.host.as_deref().is_some_and(|h| h.starts_with('/')))
     }
 
-    /// `hostaddr`, if the URL sets it: the address the driver actually
-    /// connects to, whatever `host` says (which then only names the server
-    /// for TLS and `.pgpass`).
+    /// The first `hostaddr`, if the URL sets one: the address the driver
+    /// actually connects to, whatever `host` says (which then only names
+    /// the server for TLS and `.pgpass`).
     ///
     /// # Examples
     ///
@@ -217,10 +264,10 @@ impl DbUrl {
     /// assert!(!DbUrl::parse("postgres://app@/shop?hostaddr=10.0.0.5").unwrap().is_unix_socket());
     /// ```
     pub fn hostaddr(&self) -> Option<IpAddr> {
-        self.hostaddr
+        self.hostaddrs.first().copied()
     }
 
-    /// The port (5432 unless the URL sets one).
+    /// The port of the first host (5432 unless the string sets one).
     ///
     /// # Examples
     ///
@@ -229,7 +276,7 @@ impl DbUrl {
     /// assert_eq!(DbUrl::parse("postgres://app@db:6432/shop").unwrap().port(), 6432);
     /// ```
     pub fn port(&self) -> u16 {
-        self.port.unwrap_or(DEFAULT_PORT)
+        self.port_at(0)
     }
 
     /// `sslmode`, if the URL sets it (libpq's default is `prefer`).
@@ -245,6 +292,21 @@ impl DbUrl {
         self.sslmode
     }
 
+    /// A parameter's value as written, if set (`sslrootcert`, `sslcert`,
+    /// `service` …; see [`Param`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, Param};
+    /// let url = DbUrl::parse("host=db sslcert=/etc/c.pem sslkey=/etc/c.key").unwrap();
+    /// assert_eq!(url.param(Param::SslCert), Some("/etc/c.pem"));
+    /// assert_eq!(url.param(Param::Service), None);
+    /// ```
+    pub fn param(&self, param: Param) -> Option<&str> {
+        self.params.get(&param).map(String::as_str)
+    }
+
     /// `sslrootcert`: for the TLS connector, which tokio-postgres' `Config`
     /// does not carry.
     ///
@@ -256,10 +318,11 @@ impl DbUrl {
     /// assert_eq!(url.ssl_root_cert(), Some("/etc/ssl/ca.pem"));
     /// ```
     pub fn ssl_root_cert(&self) -> Option<&str> {
-        self.sslrootcert.as_deref()
+        self.param(Param::SslRootCert)
     }
 
-    /// `application_name` as strata will send it.
+    /// `application_name` as strata will send it: the string's, else
+    /// `fallback_application_name`, else `strata`.
     ///
     /// # Examples
     ///
@@ -269,8 +332,8 @@ impl DbUrl {
     /// assert_eq!(url.application_name(), "deploy");
     /// ```
     pub fn application_name(&self) -> &str {
-        self.application_name
-            .as_deref()
+        self.param(Param::ApplicationName)
+            .or(self.param(Param::FallbackApplicationName))
             .unwrap_or(DEFAULT_APPLICATION_NAME)
     }
 
@@ -291,10 +354,11 @@ impl DbUrl {
     /// assert_eq!(url.connect_timeout(), None);
     /// ```
     pub fn connect_timeout(&self) -> Option<Duration> {
-        match self.connect_timeout {
+        match self.param(Param::ConnectTimeout).map(params::timeout_secs) {
             None => Some(DEFAULT_CONNECT_TIMEOUT),
             Some(0) => None,
-            Some(secs) => Some(Duration::from_secs(secs)),
+            // libpq: a timeout under 2 s is taken as 2 s.
+            Some(secs) => Some(Duration::from_secs(secs.max(2))),
         }
     }
 
@@ -311,7 +375,7 @@ impl DbUrl {
     /// ```
     pub fn with_database(&self, name: impl Into<String>) -> DbUrl {
         DbUrl {
-            database: name.into(),
+            dbname: Some(name.into()),
             ..self.clone()
         }
     }
@@ -330,13 +394,15 @@ impl DbUrl {
     /// ```
     pub fn with_credentials(&self, user: Option<String>, password: Option<String>) -> DbUrl {
         DbUrl {
+            dbname: Some(self.database().to_owned()).filter(|d| !d.is_empty()),
             user,
             password,
             ..self.clone()
         }
     }
 
-    /// The URL with the password shown as `***`.
+    /// The string with the password shown as `***`, in the form it was
+    /// written (URI or `key=value`).
     ///
     /// # Examples
     ///
@@ -345,16 +411,22 @@ impl DbUrl {
     /// let url = DbUrl::parse("postgres://app:s3cret@db/shop").unwrap();
     /// assert!(url.redacted().contains("app:***@db"));
     /// assert!(!url.redacted().contains("s3cret"));
+    /// let kv = DbUrl::parse("host=db dbname=shop password=s3cret").unwrap();
+    /// assert_eq!(kv.redacted(), "host=db password=*** dbname=shop");
     /// ```
     pub fn redacted(&self) -> String {
         self.to_string()
     }
 
-    /// The driver configuration: user, password, database, host (or socket
-    /// directory), hostaddr, port, `application_name` (`strata` unless the
-    /// URL sets one), `connect_timeout`, `options` and the nearest `sslmode`
-    /// (see [`SslMode::to_tokio_postgres`]). With no host, none is set: the
-    /// caller decides the default socket directory.
+    /// The driver configuration: user, password, database, hosts (or
+    /// socket directories), hostaddrs, ports, `application_name` (`strata`
+    /// unless set), `connect_timeout` (10 s unless set), keepalives (on,
+    /// probing after 30 s unless set), `options`, `target_session_attrs`,
+    /// `channel_binding`, `load_balance_hosts`, `tcp_user_timeout` and the
+    /// nearest `sslmode` (see [`SslMode::to_tokio_postgres`]). The values
+    /// were checked with tokio-postgres's own parser when the string was
+    /// read. With no host, none is set: the caller decides the default
+    /// socket directory.
     ///
     /// # Examples
     ///
@@ -373,16 +445,21 @@ impl DbUrl {
         if let Some(password) = &self.password {
             config.password(password);
         }
-        config.dbname(&self.database);
-        if let Some(host) = self.host() {
+        let database = self.database();
+        if !database.is_empty() {
+            config.dbname(database);
+        }
+        for host in &self.hosts {
             // tokio-postgres treats a leading `/` as a socket directory.
             config.host(host);
         }
-        if let Some(addr) = self.hostaddr {
-            config.hostaddr(addr);
+        for addr in &self.hostaddrs {
+            config.hostaddr(*addr);
         }
-        if let Some(port) = self.port {
-            config.port(port);
+        if self.ports.iter().any(Option::is_some) {
+            for port in &self.ports {
+                config.port(port.unwrap_or(DEFAULT_PORT));
+            }
         }
         config.application_name(self.application_name());
         if let Some(timeout) = self.connect_timeout() {
@@ -390,14 +467,13 @@ impl DbUrl {
         }
         // Keepalives on every TCP connection, probing after 30 s of silence,
         // so a peer that vanishes is noticed in about a minute, not hours
-        // (the kernel's default idle time is 2 h).
+        // (the kernel's default idle time is 2 h), unless the string says
+        // otherwise.
         config.keepalives(true);
         config.keepalives_idle(KEEPALIVES_IDLE);
         config.keepalives_interval(KEEPALIVES_INTERVAL);
         config.keepalives_retries(KEEPALIVES_RETRIES);
-        if let Some(options) = &self.options {
-            config.options(options);
-        }
+        params::apply_driver_params(&self.params, &mut config);
         config.ssl_mode(self.sslmode.unwrap_or(SslMode::Prefer).to_tokio_postgres());
         config
     }

@@ -1,27 +1,15 @@
-//! [`DbUrl::parse`]: libpq's URI grammar, restricted to what strata
-//! honours; an unknown parameter is an error.
+//! [`DbUrl::parse`]: libpq's URI grammar (and the dispatch to the
+//! `key=value` grammar); an unknown parameter is an error.
 
 use percent_encoding::percent_decode_str;
 
-use super::DbUrl;
 use super::error::UrlError;
-
-const KNOWN_PARAMS: &[&str] = &[
-    "sslmode",
-    "sslrootcert",
-    "application_name",
-    "connect_timeout",
-    "options",
-    "host",
-    "hostaddr",
-    "port",
-    "user",
-    "password",
-    "dbname",
-];
+use super::params::{is_known, parse_port};
+use super::{DbUrl, Form};
 
 impl DbUrl {
-    /// Parses a `postgres://` or `postgresql://` URL.
+    /// Parses a `postgres://` or `postgresql://` URL, or a libpq
+    /// `key=value` connection string (`host=db dbname=shop`).
     ///
     /// The database defaults to the user name, as in libpq.
     ///
@@ -42,7 +30,7 @@ impl DbUrl {
     pub fn parse(text: &str) -> Result<DbUrl, UrlError> {
         let text = text.trim();
         let Some((scheme, rest)) = text.split_once("://") else {
-            return Err(UrlError::NotAUrl);
+            return DbUrl::parse_key_value(text);
         };
         if !scheme.eq_ignore_ascii_case("postgres") && !scheme.eq_ignore_ascii_case("postgresql") {
             let looks_like_scheme = !scheme.is_empty()
@@ -65,20 +53,7 @@ impl DbUrl {
             None => (after_userinfo, ""),
         };
 
-        let mut url = DbUrl {
-            user: None,
-            password: None,
-            host: None,
-            port: None,
-            database: String::new(),
-            host_param: None,
-            hostaddr: None,
-            sslmode: None,
-            sslrootcert: None,
-            application_name: None,
-            connect_timeout: None,
-            options: None,
-        };
+        let mut url = DbUrl::empty(Form::Uri);
 
         if let Some(userinfo) = userinfo {
             let (user, password) = match userinfo.split_once(':') {
@@ -91,60 +66,45 @@ impl DbUrl {
             }
         }
 
-        let (host, port) = split_host_port(hostport)?;
-        url.host = non_empty(decode(host, "host")?);
-        if let Some(port) = port {
-            url.port = Some(parse_port(port)?);
+        // `host1:port1,host2:port2`: each host with its own (or no) port.
+        if !hostport.is_empty() {
+            let mut hosts = Vec::new();
+            let mut ports = Vec::new();
+            for part in hostport.split(',') {
+                let (host, port) = split_host_port(part)?;
+                hosts.push(decode(host, "host")?);
+                ports.push(match port {
+                    Some(p) if !p.is_empty() => Some(parse_port(p)?),
+                    _ => None,
+                });
+            }
+            if hosts.iter().any(|h| !h.is_empty()) {
+                url.hosts = hosts;
+            }
+            if ports.iter().any(Option::is_some) {
+                url.ports = ports;
+            }
         }
-        let mut database = non_empty(decode(path, "database")?);
+        url.dbname = non_empty(decode(path, "database")?);
 
         let mut unknown = Vec::new();
+        let mut seen = Vec::new();
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = decode(raw_name, "parameter name")?;
-            if !KNOWN_PARAMS.contains(&name.as_str()) {
+            if !is_known(&name) {
                 unknown.push(name);
                 continue;
             }
             let value = decode(raw_value, &name)?;
-            match name.as_str() {
-                "sslmode" => url.sslmode = Some(value.parse()?),
-                "sslrootcert" => url.sslrootcert = non_empty(value),
-                "application_name" => url.application_name = Some(value),
-                "connect_timeout" => {
-                    let secs = value
-                        .parse::<u64>()
-                        .map_err(|_| UrlError::InvalidParameter {
-                            name: name.clone(),
-                            reason: format!("`{value}` is not a whole number of seconds"),
-                        })?;
-                    // libpq: zero means wait forever (kept, so it beats
-                    // strata's default).
-                    url.connect_timeout = Some(secs);
-                }
-                "options" => url.options = non_empty(value),
-                "host" => url.host_param = non_empty(value),
-                "hostaddr" => {
-                    let addr = value.parse().map_err(|_| UrlError::InvalidParameter {
-                        name: name.clone(),
-                        reason: format!("`{value}` is not an IP address"),
-                    })?;
-                    url.hostaddr = Some(addr);
-                }
-                "port" => url.port = Some(parse_port(&value)?),
-                "user" => url.user = non_empty(value),
-                "password" => url.password = non_empty(value),
-                "dbname" => database = non_empty(value),
-                _ => unknown.push(name),
-            }
+            seen.push(name.clone());
+            url.set(&name, &value)?;
         }
         if !unknown.is_empty() {
             return Err(UrlError::UnknownParameters { names: unknown });
         }
-
-        url.database = database
-            .or_else(|| url.user.clone())
-            .ok_or(UrlError::NoDatabase)?;
+        // `?host=` rendered back as a parameter only when given as one.
+        url.hosts_in_query = seen.iter().any(|n| n == "host");
         Ok(url)
     }
 }
@@ -173,7 +133,7 @@ pub(super) fn split_userinfo(rest: &str) -> (Option<&str>, &str, Option<&str>) {
     }
 }
 
-fn non_empty(s: String) -> Option<String> {
+pub(super) fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
@@ -187,9 +147,6 @@ fn decode(text: &str, part: &str) -> Result<String, UrlError> {
 }
 
 fn split_host_port(hostport: &str) -> Result<(&str, Option<&str>), UrlError> {
-    if hostport.contains(',') {
-        return Err(UrlError::MultipleHosts);
-    }
     if let Some(rest) = hostport.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or(UrlError::InvalidHost)?;
         return match after {
@@ -204,11 +161,4 @@ fn split_host_port(hostport: &str) -> Result<(&str, Option<&str>), UrlError> {
         Some((host, port)) => (host, Some(port)),
         None => (hostport, None),
     })
-}
-
-fn parse_port(text: &str) -> Result<u16, UrlError> {
-    match text.parse::<u16>() {
-        Ok(p) if p > 0 => Ok(p),
-        _ => Err(UrlError::InvalidPort),
-    }
 }
