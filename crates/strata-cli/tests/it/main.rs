@@ -13,6 +13,7 @@ mod deadlines;
 mod env_resolution;
 mod exit_codes;
 mod file_rules;
+mod interruptions;
 mod json;
 mod quickstart;
 mod reset_ceremony;

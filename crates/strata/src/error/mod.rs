@@ -375,6 +375,40 @@ pub enum Error {
         applied: bool,
     },
 
+    /// A no-transaction migration ended inside a transaction block it
+    /// opened (exit 1): strata rolled that transaction back, and the
+    /// history row says failed after the statements done before it.
+    ///
+    /// ```
+    /// let err = strata::Error::TransactionLeftOpen {
+    ///     script: "V4__split.sql".into(),
+    ///     statements_applied: 3,
+    ///     statements_rolled_back: 1,
+    ///     recorded: true,
+    /// };
+    /// assert!(err.to_string().starts_with("V4__split.sql left a transaction open"));
+    /// assert!(!err.is_check_failure());
+    /// ```
+    #[error(
+        "{script} left a transaction open (a `BEGIN` without `COMMIT`): strata rolled back its last \
+         {statements_rolled_back} statement(s); {statements_applied} statement(s) before them stay applied{}",
+        if *recorded {
+            "; recorded as failed: end the transaction in the file, then run `strata migrate --resume`, or `strata repair`"
+        } else {
+            " (the history row could not be updated); end the transaction in the file, then run `strata migrate --resume`, or `strata repair`"
+        }
+    )]
+    TransactionLeftOpen {
+        /// The migration's file name.
+        script: String,
+        /// Statements done outside that transaction (they stay applied).
+        statements_applied: usize,
+        /// Statements of the transaction left open (rolled back).
+        statements_rolled_back: usize,
+        /// Whether the history row was updated to say failed.
+        recorded: bool,
+    },
+
     /// A migration cannot run with the options given (exit 2), e.g. a
     /// no-transaction migration with `--single-transaction`. Nothing ran.
     ///

@@ -33,6 +33,7 @@
 //! of a failure to its file, line and column.
 
 mod failure;
+mod in_flight;
 mod locked;
 mod no_transaction;
 mod options;
