@@ -332,3 +332,188 @@ fn a_no_transaction_migration_that_sets_a_role_keeps_it_between_statements() {
     assert_eq!(history(&db).len(), 1);
     assert!(history(&db)[0].2);
 }
+
+/// Sends `signal` (`INT`, `TERM`) to the child.
+fn send(child: &Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits (bounded) for the child to end; kills it if it does not.
+fn ended(mut child: Child) -> Run {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("strata did not end after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Run::of(child.wait_with_output().unwrap())
+}
+
+/// The backends of `db` still running a statement with `pattern`.
+fn running(db: &TestDb, pattern: &str) -> String {
+    db.query_strings_blocking(&format!(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() \
+         AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%{pattern}%'"
+    ))[0][0]
+        .clone()
+        .unwrap()
+}
+
+fn sleeping_at(db: &TestDb, child: &mut Child, pattern: &str) {
+    let sql = format!(
+        "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() \
+         AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%{pattern}%'"
+    );
+    wait_for(db, &sql, Some(child), "strata's statement to run");
+}
+
+fn signal_mid_migration(signal: &str, json: bool) -> (TestDb, Run) {
+    let db = TestDb::new_blocking(&format!("cli_sig_{}", signal.to_lowercase()));
+    let project = Project::new();
+    project
+        .migration("V1__first.sql", "CREATE TABLE first (id int);\n")
+        .migration(
+            "V2__slow.sql",
+            "CREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n",
+        )
+        .migration("V3__after.sql", "CREATE TABLE after (id int);\n");
+    let args: &[&str] = if json {
+        &["migrate", "--json"]
+    } else {
+        &["migrate"]
+    };
+    let mut child = project
+        .std_cmd(&db.url(), args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleeping_at(&db, &mut child, "pg_sleep(60)");
+    send(&child, signal);
+    let run = ended(child);
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(
+        running(&db, "pg_sleep(60)"),
+        "0",
+        "the statement was cancelled"
+    );
+    assert_eq!(advisory_locks(&db), 0, "the migration lock is free");
+    assert_eq!(
+        history(&db),
+        vec![(Some("1".into()), "V1__first.sql".into(), true)],
+        "V2 rolled back, V3 never started"
+    );
+    assert!(!table_exists(&db, "slow") && !table_exists(&db, "after"));
+    (db, run)
+}
+
+#[test]
+fn sigint_mid_statement_cancels_it_rolls_back_and_exits_130() {
+    let (_db, run) = signal_mid_migration("INT", false);
+    run.expect_code(130).expect_no_panic();
+}
+
+#[test]
+fn sigterm_mid_statement_exits_143_with_one_json_document() {
+    let (_db, run) = signal_mid_migration("TERM", true);
+    run.expect_code(143).expect_no_panic();
+    let doc = run.json();
+    let db = &doc["databases"][0];
+    assert!(
+        db["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("V2__slow.sql")),
+        "{doc}"
+    );
+}
+
+#[test]
+fn sigint_in_a_no_transaction_migration_leaves_it_failed() {
+    let db = TestDb::new_blocking("cli_sig_no_tx");
+    let project = Project::new();
+    project.migration(
+        "V1__slow.sql",
+        "-- strata:no-transaction\nCREATE TABLE done (id int);\nSELECT pg_sleep(60);\nCREATE TABLE never (id int);\n",
+    );
+    let mut child = spawn_migrate(&project, &db);
+    sleeping_at(&db, &mut child, "pg_sleep(60)");
+    send(&child, "INT");
+    let run = ended(child);
+
+    run.expect_code(130).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(running(&db, "pg_sleep(60)"), "0");
+    assert_eq!(advisory_locks(&db), 0);
+    assert!(table_exists(&db, "done") && !table_exists(&db, "never"));
+    let rows = db.query_strings_blocking(
+        "SELECT success::text, progress->>'state', progress->>'done' FROM public.strata_schema_history",
+    );
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some("false".into()),
+            Some("failed".into()),
+            Some("1".into())
+        ]]
+    );
+}
+
+#[test]
+fn sigterm_during_db_seed_cancels_the_seed() {
+    let db = TestDb::new_blocking("cli_sig_seed");
+    let project = Project::new();
+    let seeds = project.path().join("seeds").join("main");
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(
+        seeds.join("001_slow.sql"),
+        "CREATE TABLE seeded (id int);\nSELECT pg_sleep(60);\n",
+    )
+    .unwrap();
+    let mut child = project
+        .std_cmd(&db.url(), &["db", "seed"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleeping_at(&db, &mut child, "pg_sleep(60)");
+    send(&child, "TERM");
+    let run = ended(child);
+
+    run.expect_code(143).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(running(&db, "pg_sleep(60)"), "0");
+    assert!(
+        !table_exists(&db, "seeded"),
+        "the seed's transaction rolled back"
+    );
+}
+
+#[test]
+fn sigint_while_db_wait_retries_exits_130() {
+    // Nothing listens on port 1: `db wait` keeps retrying until interrupted.
+    let project = Project::new();
+    let mut child = project
+        .std_cmd(
+            "postgres://nobody@127.0.0.1:1/none",
+            &["db", "wait", "--timeout", "120"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // No server-side sign of the retry loop to wait for: give the binary a
+    // moment to start (the handler is installed before the project loads).
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "still waiting");
+    send(&child, "INT");
+    let run = ended(child);
+
+    run.expect_code(130).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+}

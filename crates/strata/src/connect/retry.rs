@@ -13,6 +13,7 @@ use tokio_postgres::{Client, Config, NoTls};
 use super::tls::Tls;
 use crate::config::DbUrl;
 use crate::error::Error;
+use crate::interrupt;
 
 /// Connects to `url` as given (no libpq defaults filled in), with TLS as
 /// its `sslmode` and `sslrootcert` ask.
@@ -122,6 +123,7 @@ pub async fn connect_with(
                         source: e,
                     });
                 }
+                interrupt::check()?;
                 tokio::time::sleep(left.map_or(delay, |l| delay.min(l))).await;
                 delay = (delay * 2).min(Duration::from_secs(1));
             }
@@ -133,9 +135,12 @@ pub async fn connect_with(
 async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::Error> {
     match tls {
         Tls::None => config.connect(NoTls).await.map(|(client, connection)| {
+            // Cancellable on SIGINT/SIGTERM while it is open (crate::interrupt).
+            let id = interrupt::register(client.cancel_token(), tls);
             tokio::spawn(async move {
                 // The error, if any, surfaces on the next query as a closed connection.
                 let _ = connection.await;
+                interrupt::forget(id);
             });
             client
         }),
@@ -143,8 +148,10 @@ async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::E
             .connect(make.clone())
             .await
             .map(|(client, connection)| {
+                let id = interrupt::register(client.cancel_token(), tls);
                 tokio::spawn(async move {
                     let _ = connection.await;
+                    interrupt::forget(id);
                 });
                 client
             }),

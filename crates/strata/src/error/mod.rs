@@ -375,6 +375,17 @@ pub enum Error {
         applied: bool,
     },
 
+    /// The run stopped because [`crate::interrupt::request`] was called
+    /// (SIGINT or SIGTERM in the CLI): the running statement was cancelled,
+    /// the current migration rolled back, the lock released.
+    ///
+    /// ```
+    /// assert!(strata::Error::Interrupted.to_string().starts_with("interrupted"));
+    /// assert!(strata::Error::Interrupted.is_interrupted());
+    /// ```
+    #[error("interrupted: the current migration was rolled back and the migration lock released")]
+    Interrupted,
+
     /// A no-transaction migration ended inside a transaction block it
     /// opened (exit 1): strata rolled that transaction back, and the
     /// history row says failed after the statements done before it.

@@ -340,7 +340,9 @@ impl Migrator<'_> {
                 let start = Instant::now();
                 let script = Script::up(m);
                 let row = row_of(m, None, true, None);
-                let applied = if resume.is_some() || m.no_transaction() {
+                let applied = if let Err(stop) = crate::interrupt::check() {
+                    Err(stop)
+                } else if resume.is_some() || m.no_transaction() {
                     if let Some(r) = &resume {
                         on_event(Event::Resuming(m, r.statement_hashes.len()));
                     }

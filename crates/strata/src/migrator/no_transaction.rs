@@ -68,6 +68,16 @@ pub(super) async fn run_no_transaction(
             committed = hashes.len();
             continue;
         }
+        if crate::interrupt::requested() {
+            return Err(interrupted(
+                client,
+                table,
+                in_flight.as_ref(),
+                &hashes[..committed],
+                elapsed(),
+            )
+            .await);
+        }
         let flight = match &in_flight {
             Some(f) => f,
             None => {
@@ -212,6 +222,27 @@ pub(super) async fn run_no_transaction(
 /// connected (`client_connection_check_interval`, PostgreSQL 14+).
 const CHECK_CLIENT: &str = "SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false) \
      WHERE pg_catalog.current_setting('server_version_num')::int >= 140000";
+
+/// Stopped by [`crate::interrupt::request`] between statements: a
+/// transaction the file left open is rolled back, and the in-flight row
+/// says failed after the statements done.
+async fn interrupted(
+    client: &Client,
+    table: &TableName,
+    in_flight: Option<&InFlight>,
+    done: &[String],
+    ms: i32,
+) -> Error {
+    if matches!(open_transaction(client).await, Ok(true)) {
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    if let Some(f) = in_flight {
+        let _ = f
+            .update(client, table, &progress("failed", done, None), ms)
+            .await;
+    }
+    Error::Interrupted
+}
 
 /// The connection failed between statements: the in-flight row stays, and
 /// says how far the run got.
