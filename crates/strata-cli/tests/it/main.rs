@@ -15,6 +15,7 @@ mod exit_codes;
 mod file_rules;
 mod interruptions;
 mod json;
+mod lost_commit;
 mod quickstart;
 mod reset_ceremony;
 mod rollback_repair_baseline;

@@ -386,6 +386,43 @@ pub enum Error {
     #[error("interrupted: the current migration was rolled back and the migration lock released")]
     Interrupted,
 
+    /// The connection was lost during a transactional migration, when its
+    /// `COMMIT` may already have been sent (exit 1). `committed` is what the
+    /// history said once strata reconnected (`Migrator::settle_lost_commit`);
+    /// `None` before, or when that reconnect failed.
+    ///
+    /// ```
+    /// # async fn lost() -> tokio_postgres::Error {
+    /// #     tokio_postgres::connect("host=127.0.0.1 port=1 user=x", tokio_postgres::NoTls).await.err().unwrap()
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let err = strata::Error::ConnectionLost {
+    ///     script: "V2__orders.sql".into(),
+    ///     committed: Some(true),
+    ///     source: lost().await,
+    /// };
+    /// assert!(err.to_string().contains("it committed"));
+    /// # }
+    /// ```
+    #[error(
+        "{script}: the connection was lost while its COMMIT may have been in flight; {}",
+        match committed {
+            Some(true) => "strata reconnected and read the history: it committed (its history row is there)",
+            Some(false) => "strata reconnected and read the history: it did not commit, nothing of it was applied (no history row); run `strata migrate` again",
+            None => "whether it committed is unknown (strata could not reconnect): run `strata status` once the database is reachable",
+        }
+    )]
+    ConnectionLost {
+        /// The migration's file name.
+        script: String,
+        /// Whether it committed, read from the history after reconnecting.
+        committed: Option<bool>,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+
     /// A no-transaction migration ended inside a transaction block it
     /// opened (exit 1): strata rolled that transaction back, and the
     /// history row says failed after the statements done before it.

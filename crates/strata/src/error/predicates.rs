@@ -39,6 +39,22 @@ impl Error {
         matches!(self.without_report(), Error::LockTimeout { .. })
     }
 
+    /// True for [`Error::ConnectionLost`] before strata reconnected to
+    /// read whether the migration committed.
+    ///
+    /// ```
+    /// assert!(!strata::Error::Interrupted.is_commit_unknown());
+    /// ```
+    pub fn is_commit_unknown(&self) -> bool {
+        matches!(
+            self.without_report(),
+            Error::ConnectionLost {
+                committed: None,
+                ..
+            }
+        )
+    }
+
     /// True when the run stopped between two steps on
     /// `strata::interrupt::request`. (A statement that request cancelled
     /// fails as an [`Error::Sql`] with SQLSTATE 57014, as one cancelled by
