@@ -20,12 +20,14 @@ mod partial;
 mod predicates;
 mod sql;
 mod sqlstate;
+mod text;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::SslMode;
 use crate::plan::problem::Problem;
+use text::{join_lines, join_problems};
 
 pub use conflict::Conflict;
 pub use lock_holder::LockHolder;
@@ -375,77 +377,23 @@ pub enum Error {
         applied: bool,
     },
 
-    /// The run stopped because [`crate::interrupt::request`] was called
-    /// (SIGINT or SIGTERM in the CLI): the running statement was cancelled,
-    /// the current migration rolled back, the lock released.
-    ///
-    /// ```
-    /// assert!(strata::Error::Interrupted.to_string().starts_with("interrupted"));
-    /// assert!(strata::Error::Interrupted.is_interrupted());
-    /// ```
+    /// Stopped by [`crate::interrupt::request`] (SIGINT/SIGTERM in the CLI).
     #[error("interrupted: the current migration was rolled back and the migration lock released")]
     Interrupted,
 
-    /// The connection was lost during a transactional migration, when its
-    /// `COMMIT` may already have been sent (exit 1). `committed` is what the
-    /// history said once strata reconnected (`Migrator::settle_lost_commit`);
-    /// `None` before, or when that reconnect failed.
-    ///
-    /// ```
-    /// # async fn lost() -> tokio_postgres::Error {
-    /// #     tokio_postgres::connect("host=127.0.0.1 port=1 user=x", tokio_postgres::NoTls).await.err().unwrap()
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let err = strata::Error::ConnectionLost {
-    ///     script: "V2__orders.sql".into(),
-    ///     committed: Some(true),
-    ///     source: lost().await,
-    /// };
-    /// assert!(err.to_string().contains("it committed"));
-    /// # }
-    /// ```
-    #[error(
-        "{script}: the connection was lost while its COMMIT may have been in flight; {}",
-        match committed {
-            Some(true) => "strata reconnected and read the history: it committed (its history row is there)",
-            Some(false) => "strata reconnected and read the history: it did not commit, nothing of it was applied (no history row); run `strata migrate` again",
-            None => "whether it committed is unknown (strata could not reconnect): run `strata status` once the database is reachable",
-        }
-    )]
+    /// Lost while a migration's `COMMIT` may have been in flight (exit 1).
+    #[error("{script}: the connection was lost while its COMMIT may have been in flight; {}", text::commit_outcome(*committed))]
     ConnectionLost {
         /// The migration's file name.
         script: String,
-        /// Whether it committed, read from the history after reconnecting.
+        /// Whether it committed, as the history said after reconnecting once.
         committed: Option<bool>,
         /// The driver's error.
-        #[source]
         source: tokio_postgres::Error,
     },
 
-    /// A no-transaction migration ended inside a transaction block it
-    /// opened (exit 1): strata rolled that transaction back, and the
-    /// history row says failed after the statements done before it.
-    ///
-    /// ```
-    /// let err = strata::Error::TransactionLeftOpen {
-    ///     script: "V4__split.sql".into(),
-    ///     statements_applied: 3,
-    ///     statements_rolled_back: 1,
-    ///     recorded: true,
-    /// };
-    /// assert!(err.to_string().starts_with("V4__split.sql left a transaction open"));
-    /// assert!(!err.is_check_failure());
-    /// ```
-    #[error(
-        "{script} left a transaction open (a `BEGIN` without `COMMIT`): strata rolled back its last \
-         {statements_rolled_back} statement(s); {statements_applied} statement(s) before them stay applied{}",
-        if *recorded {
-            "; recorded as failed: end the transaction in the file, then run `strata migrate --resume`, or `strata repair`"
-        } else {
-            " (the history row could not be updated); end the transaction in the file, then run `strata migrate --resume`, or `strata repair`"
-        }
-    )]
+    /// A no-transaction file ended inside a transaction it opened (exit 1).
+    #[error("{script} left a transaction open (a `BEGIN` without `COMMIT`): {}", text::left_open(*statements_rolled_back, *statements_applied, *recorded))]
     TransactionLeftOpen {
         /// The migration's file name.
         script: String,
@@ -548,20 +496,4 @@ pub enum Error {
     /// itself; every predicate looks through it.
     #[error(transparent)]
     Partial(Box<Partial>),
-}
-
-fn join_lines(errors: &[Error]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn join_problems(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
