@@ -62,11 +62,18 @@ pub fn listen() {
         );
         strata::interrupt::request().await;
         let code = tokio::select! {
-            _ = int.recv() => INTERRUPTED_SIGINT,
-            _ = term.recv() => INTERRUPTED_SIGTERM,
-            () = tokio::time::sleep(GRACE) => first,
+            _ = int.recv() => Some(INTERRUPTED_SIGINT),
+            _ = term.recv() => Some(INTERRUPTED_SIGTERM),
+            () = tokio::time::sleep(GRACE) => None,
         };
-        eprintln!("interrupted again ({}): exiting now", name(code));
-        std::process::exit(i32::from(code));
+        match code {
+            Some(code) => eprintln!("interrupted again ({}): exiting now", name(code)),
+            None => eprintln!(
+                "interrupted ({}): still cleaning up after {}s, exiting now; the server rolls back what was in flight",
+                name(first),
+                GRACE.as_secs()
+            ),
+        }
+        std::process::exit(i32::from(code.unwrap_or(first)));
     });
 }

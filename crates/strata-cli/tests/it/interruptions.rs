@@ -517,3 +517,114 @@ fn sigint_while_db_wait_retries_exits_130() {
     run.expect_code(130).expect_no_panic();
     assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
 }
+
+#[test]
+fn sigint_during_rollback_cancels_the_down_part() {
+    let db = TestDb::new_blocking("cli_sig_rollback");
+    let project = Project::new();
+    project
+        .migration("V1__keep.sql", "CREATE TABLE keep (id int);\n")
+        .migration("U1__keep.sql", "DROP TABLE keep;\nSELECT pg_sleep(60);\n");
+    project.run(&db.url(), &["migrate"]).expect_code(0);
+    let mut child = project
+        .std_cmd(&db.url(), &["rollback"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleeping_at(&db, &mut child, "pg_sleep(60)");
+    send(&child, "INT");
+    let run = ended(child);
+
+    run.expect_code(130).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(running(&db, "pg_sleep(60)"), "0");
+    assert_eq!(advisory_locks(&db), 0);
+    assert!(table_exists(&db, "keep"), "the down part rolled back");
+    assert_eq!(history(&db).len(), 1, "no undo row");
+}
+
+#[test]
+fn sigterm_while_db_clean_waits_for_a_table_lock() {
+    let db = TestDb::new_blocking("cli_sig_clean");
+    let project = Project::new();
+    project.migration(
+        "V1__t.sql",
+        "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n",
+    );
+    project.run(&db.url(), &["migrate"]).expect_code(0);
+    // Another session reads t in an open transaction: TRUNCATE must wait.
+    let gate = Gate::hold(&db, 0);
+    gate.rt
+        .block_on(
+            gate.client
+                .batch_execute("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE"),
+        )
+        .unwrap();
+    let mut child = project
+        .std_cmd(&db.url(), &["db", "clean"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sql = "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() \
+               AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE '%TRUNCATE%'";
+    wait_for(
+        &db,
+        sql,
+        Some(&mut child),
+        "db clean to wait for the table lock",
+    );
+    send(&child, "TERM");
+    let run = ended(child);
+    drop(gate);
+
+    run.expect_code(143).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(
+        db.query_strings_blocking("SELECT count(*)::text FROM t"),
+        vec![vec![Some("1".to_owned())]],
+        "nothing was truncated"
+    );
+}
+
+#[test]
+fn a_second_signal_exits_at_once_while_the_first_cleans_up() {
+    let db = TestDb::new_blocking("cli_sig_twice");
+    let project = Project::new();
+    project.migration("V1__slow.sql", "SELECT pg_sleep(60);\n");
+    let port = strata_testkit::server().port();
+    let host = format!("127.0.0.1:{port}");
+    let url = db.url();
+    assert!(url.contains(&host), "{url}");
+    let link = crate::proxy::proxy(host.clone(), crate::proxy::Cut::Never);
+    let through = url.replacen(&host, &format!("127.0.0.1:{}", link.port), 1);
+    let mut child = project
+        .std_cmd(&through, &["migrate"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleeping_at(&db, &mut child, "pg_sleep(60)");
+    // The server's answers stop arriving: after the first signal the
+    // statement is cancelled, but strata never hears of it and waits.
+    link.freeze();
+    send(&child, "INT");
+    wait_for(
+        &db,
+        "SELECT 'cancelled' WHERE NOT EXISTS (SELECT FROM pg_stat_activity \
+         WHERE state = 'active' AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid())",
+        Some(&mut child),
+        "the cancel request to reach the server",
+    );
+    send(&child, "INT");
+    let run = ended(child);
+
+    run.expect_code(130).expect_no_panic();
+    assert!(
+        run.stderr
+            .contains("interrupted again (SIGINT): exiting now"),
+        "{}",
+        run.stderr
+    );
+}

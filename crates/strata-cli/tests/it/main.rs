@@ -16,6 +16,7 @@ mod file_rules;
 mod interruptions;
 mod json;
 mod lost_commit;
+mod proxy;
 mod quickstart;
 mod reset_ceremony;
 mod rollback_repair_baseline;
