@@ -378,7 +378,7 @@ pub enum Error {
     },
 
     /// Stopped by [`crate::interrupt::request`] (SIGINT/SIGTERM in the CLI).
-    #[error("interrupted: the current migration was rolled back and the migration lock released")]
+    #[error("interrupted: the running statement was cancelled and its transaction rolled back")]
     Interrupted,
 
     /// Lost while a migration's `COMMIT` may have been in flight (exit 1).
