@@ -18,6 +18,9 @@ pub const LOCK_TIMEOUT: u8 = 4;
 /// Refused: destructive and not allowed or not confirmed.
 pub const REFUSED: u8 = 5;
 
+// Interrupted by SIGINT / SIGTERM: 130 / 143, defined in `signals`, which
+// decides them (`code_u8` asks it first).
+
 /// An error that carries its own exit code (for outcomes that are not library errors).
 #[derive(Debug)]
 pub struct Exit {
@@ -49,6 +52,10 @@ pub fn code_of(err: &anyhow::Error) -> ExitCode {
 }
 
 pub(crate) fn code_u8(err: &anyhow::Error) -> u8 {
+    // An interrupted run ends with the signal's code, whatever failed on the way.
+    if let Some(code) = crate::signals::received() {
+        return code;
+    }
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<Exit>() {
             return e.code;

@@ -7,6 +7,7 @@ mod duration;
 mod exit;
 mod output;
 mod render;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -32,7 +33,17 @@ fn main() -> ExitCode {
     };
     let g = &cli.global;
     let out = Output::new(g.json, g.quiet, g.verbose, g.no_color);
-    match run(&cli, &out) {
+    let result = run(&cli, &out);
+    // A run that a signal stopped says so last, and exits with its code.
+    let result = match (result, signals::received()) {
+        (Ok(()), Some(code)) => Err(anyhow::Error::new(exit::Exit {
+            code,
+            message: format!("interrupted by {}", signals::name(code)),
+        })),
+        (Err(e), Some(code)) => Err(e.context(format!("interrupted by {}", signals::name(code)))),
+        (result, None) => result,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             out.error(&e);
@@ -45,14 +56,21 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
     if let Command::Init = cli.command {
         return commands::init::run(&cli.global, out);
     }
-    let ctx = Ctx::load(&cli.global, out.clone())?;
     if let Command::New(args) = &cli.command {
+        let ctx = Ctx::load(&cli.global, out.clone())?;
         return commands::new::run(&ctx, args);
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    // Listening from before the project loads: a signal is never the
+    // default "die at once" from here on.
+    {
+        let _in_runtime = rt.enter();
+        signals::listen();
+    }
+    let ctx = Ctx::load(&cli.global, out.clone())?;
     rt.block_on(async {
         match &cli.command {
             Command::Status(a) => commands::status::run(&ctx, a).await,

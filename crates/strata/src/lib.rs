@@ -85,6 +85,7 @@ pub mod connect;
 pub mod database;
 pub mod error;
 pub mod history;
+pub mod interrupt;
 pub mod lock;
 pub mod migration;
 pub mod migrator;

@@ -398,6 +398,7 @@ async fn poll(
     let mut delay = Duration::from_millis(10);
     let mut last_holder: Option<LockHolder> = None;
     loop {
+        crate::interrupt::check()?;
         if try_lock(client, key).await? {
             return Ok(());
         }

@@ -108,6 +108,12 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
             ..Default::default()
         };
         let mut extra = P::Extra::default();
+        if strata::interrupt::requested() {
+            // Interrupted (SIGINT/SIGTERM): the databases not started stay untouched.
+            report.skipped = Some("interrupted".to_owned());
+            done.push(Done { report, extra });
+            continue;
+        }
         if P::SKIPS_DEPENDENTS && failed.skip_dependent(ctx, db, &mut report) {
             done.push(Done { report, extra });
             continue;

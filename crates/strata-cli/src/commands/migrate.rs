@@ -207,7 +207,13 @@ async fn migrate_one(
         Ok(report) => report,
         // What ran before the failure, and the states after it, come with
         // the error when the run changed the database.
-        Err(e) => {
+        Err(mut e) => {
+            if e.is_commit_unknown() {
+                // SPEC §4.2 step 5: reconnect once and read the history.
+                if let Ok(again) = ctx.connect(&endpoint, Duration::ZERO).await {
+                    e = migrator.settle_lost_commit(e, &again).await;
+                }
+            }
             match e.report() {
                 Some(so_far) => {
                     r.executed.clone_from(&so_far.executed);

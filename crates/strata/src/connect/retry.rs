@@ -13,6 +13,7 @@ use tokio_postgres::{Client, Config, NoTls};
 use super::tls::Tls;
 use crate::config::DbUrl;
 use crate::error::Error;
+use crate::interrupt;
 
 /// Connects to `url` as given (no libpq defaults filled in), with TLS as
 /// its `sslmode` and `sslrootcert` ask.
@@ -138,6 +139,7 @@ pub async fn connect_with(
                         source: e,
                     });
                 }
+                interrupt::check()?;
                 tokio::time::sleep(left.map_or(delay, |l| delay.min(l))).await;
                 delay = (delay * 2).min(Duration::from_secs(1));
             }
@@ -149,11 +151,14 @@ pub async fn connect_with(
 async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::Error> {
     match tls {
         Tls::None => config.connect(NoTls).await.map(|(client, connection)| {
-            // Notices go to the sink of the scope connecting (crate::notice).
+            // Notices go to the sink of the scope connecting (crate::notice);
+            // cancellable on SIGINT/SIGTERM while it is open (crate::interrupt).
+            let id = interrupt::register(client.cancel_token(), tls);
             let driver = crate::notice::drive_in_scope(connection);
             tokio::spawn(async move {
                 // The error, if any, surfaces on the next query as a closed connection.
                 let _ = driver.await;
+                interrupt::forget(id);
             });
             client
         }),
@@ -161,9 +166,11 @@ async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::E
             .connect(make.clone())
             .await
             .map(|(client, connection)| {
+                let id = interrupt::register(client.cancel_token(), tls);
                 let driver = crate::notice::drive_in_scope(connection);
                 tokio::spawn(async move {
                     let _ = driver.await;
+                    interrupt::forget(id);
                 });
                 client
             }),

@@ -20,6 +20,7 @@ mod partial;
 mod predicates;
 mod sql;
 mod sqlstate;
+mod text;
 mod unmanaged;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use std::time::Duration;
 
 use crate::config::SslMode;
 use crate::plan::problem::Problem;
+use text::{join_lines, join_problems};
 
 pub use conflict::Conflict;
 pub use lock_holder::LockHolder;
@@ -389,6 +391,34 @@ pub enum Error {
         applied: bool,
     },
 
+    /// Stopped by [`crate::interrupt::request`] (SIGINT/SIGTERM in the CLI).
+    #[error("interrupted: the running statement was cancelled and its transaction rolled back")]
+    Interrupted,
+
+    /// Lost while a migration's `COMMIT` may have been in flight (exit 1).
+    #[error("{script}: the connection was lost while its COMMIT may have been in flight; {}", text::commit_outcome(*committed))]
+    ConnectionLost {
+        /// The migration's file name.
+        script: String,
+        /// Whether it committed, as the history said after reconnecting once.
+        committed: Option<bool>,
+        /// The driver's error.
+        source: tokio_postgres::Error,
+    },
+
+    /// A no-transaction file ended inside a transaction it opened (exit 1).
+    #[error("{script} left a transaction open (a `BEGIN` without `COMMIT`): {}", text::left_open(*statements_rolled_back, *statements_applied, *recorded))]
+    TransactionLeftOpen {
+        /// The migration's file name.
+        script: String,
+        /// Statements done outside that transaction (they stay applied).
+        statements_applied: usize,
+        /// Statements of the transaction left open (rolled back).
+        statements_rolled_back: usize,
+        /// Whether the history row was updated to say failed.
+        recorded: bool,
+    },
+
     /// A migration cannot run with the options given (exit 2), e.g. a
     /// no-transaction migration with `--single-transaction`. Nothing ran.
     ///
@@ -495,20 +525,4 @@ pub enum Error {
     /// itself; every predicate looks through it.
     #[error(transparent)]
     Partial(Box<Partial>),
-}
-
-fn join_lines(errors: &[Error]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn join_problems(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -63,6 +63,13 @@ impl Partial {
         (*self.report).as_any().downcast_ref()
     }
 
+    /// The error, changed by `f`; the report stays.
+    pub(crate) fn map_error(mut self: Box<Self>, f: impl FnOnce(Error) -> Error) -> Error {
+        let error = std::mem::replace(&mut self.error, Error::Interrupted);
+        self.error = f(error);
+        Error::Partial(self)
+    }
+
     /// The error the run failed with.
     ///
     /// ```

@@ -39,6 +39,36 @@ impl Error {
         matches!(self.without_report(), Error::LockTimeout { .. })
     }
 
+    /// True for [`Error::ConnectionLost`] before strata reconnected to
+    /// read whether the migration committed.
+    ///
+    /// ```
+    /// assert!(!strata::Error::Interrupted.is_commit_unknown());
+    /// ```
+    pub fn is_commit_unknown(&self) -> bool {
+        matches!(
+            self.without_report(),
+            Error::ConnectionLost {
+                committed: None,
+                ..
+            }
+        )
+    }
+
+    /// True when the run stopped between two steps on
+    /// `strata::interrupt::request`. (A statement that request cancelled
+    /// fails as an [`Error::Sql`] with SQLSTATE 57014, as one cancelled by
+    /// `statement_timeout` does; `strata::interrupt::requested()` tells them
+    /// apart.)
+    ///
+    /// ```
+    /// assert!(strata::Error::Interrupted.is_interrupted());
+    /// assert!(!strata::Error::Internal { what: "x" }.is_interrupted());
+    /// ```
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self.without_report(), Error::Interrupted)
+    }
+
     /// True for configuration and usage problems (exit 2).
     ///
     /// ```

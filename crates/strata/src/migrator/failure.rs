@@ -25,6 +25,7 @@ impl Migrator<'_> {
         let recorded = match &err {
             Error::Sql(s) => s.statements_succeeded.is_some(),
             Error::ChangedWhileRunning { applied, .. } => *applied,
+            Error::TransactionLeftOpen { .. } => true,
             _ => false,
         };
         if so_far.executed.is_empty() && !recorded {

@@ -39,7 +39,9 @@
 mod copy;
 mod existing;
 mod failure;
+mod in_flight;
 mod locked;
+mod lost_commit;
 mod no_transaction;
 mod options;
 mod pipeline;
@@ -423,7 +425,10 @@ impl Migrator<'_> {
                 let start = Instant::now();
                 let script = Script::up(m).with_placeholders(self.options.placeholders.as_ref());
                 let row = row_of(m, None, true, None);
-                let applied = if resume.is_some() || m.no_transaction() {
+                let transactional = resume.is_none() && !m.no_transaction();
+                let applied = if let Err(stop) = crate::interrupt::check() {
+                    Err(stop)
+                } else if !transactional {
                     if let Some(r) = &resume {
                         on_event(Event::Resuming(m, r.statement_hashes.len()));
                     }
@@ -455,6 +460,11 @@ impl Migrator<'_> {
                         ..Executed::of(m, start, statements)
                     },
                     Err(err) => {
+                        let err = if transactional {
+                            lost_commit::classify(client, &m.script, err)
+                        } else {
+                            err
+                        };
                         if i > 0 {
                             // Make the migrations already reported as applied durable
                             // before reporting the failure; best effort.

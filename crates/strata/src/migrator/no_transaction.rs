@@ -1,9 +1,14 @@
 //! No-transaction runs: statement by statement, each awaited (a failed
 //! statement must stop the run), for files marked
 //! `-- strata:no-transaction` (`CREATE INDEX CONCURRENTLY` and the like).
-//! A failure records a history row with `success = false` holding how many
-//! statements succeeded and their hashes; `migrate --resume` checks those
-//! statements are unchanged and continues at the one that failed.
+//! The run keeps an in-flight history row ([`super::in_flight`]) whose
+//! progress holds how many statements are done and their hashes, so a
+//! failure, a `kill -9` or a lost connection leaves the version `failed`;
+//! `migrate --resume` checks those statements are unchanged and continues
+//! at the first one not done. After each statement strata asks the server
+//! whether a transaction block is open: statements inside the file's own
+//! `BEGIN … COMMIT` count as done only once it commits, and a file that
+//! ends inside one is rolled back and fails.
 
 use std::time::Instant;
 
@@ -13,6 +18,7 @@ use tokio_postgres::types::Type;
 
 use super::copy::execute;
 use super::failure::failure;
+use super::in_flight::{InFlight, insert_isolated, open_transaction, progress};
 use super::pipeline::Tag;
 use super::script::Script;
 use super::session::SessionReset;
@@ -24,9 +30,13 @@ use crate::sql::{Chunk, ConcurrentIndex, concurrent_index};
 
 /// Runs `script` statement by statement, each its own implicit transaction,
 /// then records `row` (its `execution_ms` filled in); returns how many
-/// statements ran. With `resume`, first checks that the statements the
-/// failed run applied are unchanged, then continues at the one that failed.
-/// A failure records `row` as failed, with the progress `--resume` needs.
+/// statements ran. Before the first statement an in-flight row is
+/// committed ([`InFlight`]), and its progress is updated after each
+/// statement that leaves no transaction open. With `resume`, first checks
+/// that the statements the failed run applied are unchanged, then continues
+/// at the first one not done. A failure leaves the row failed, with the
+/// progress `--resume` needs; so does a file that leaves a transaction open
+/// (it is rolled back).
 pub(super) async fn run_no_transaction(
     client: &Client,
     table: &TableName,
@@ -37,13 +47,21 @@ pub(super) async fn run_no_transaction(
     reset: &SessionReset,
 ) -> Result<usize, Error> {
     let start = Instant::now();
+    let elapsed = || i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
     let skip = resume.map_or(0, |r| r.statement_hashes.len());
     // Read once: a file up to CHECK_FIRST_LIMIT is checked against its
     // checksum before the first statement is sent.
     let mut reader = script.reader(true)?;
     let mut chunker = script.chunker(&mut reader);
     let mut hashes: Vec<String> = Vec::new();
-    while let Some(chunk) = chunker.next_chunk(0).map_err(|e| script.io(e))? {
+    // Statements done with no transaction open after them: what a rerun skips.
+    let mut committed = 0;
+    let mut in_flight: Option<InFlight> = None;
+    let mut open = false;
+    // What the in-flight row says is done.
+    let mut recorded_done = skip;
+    let mut upcoming = chunker.next_chunk(0).map_err(|e| script.io(e))?;
+    while let Some(chunk) = upcoming.take() {
         if hashes.len() < skip {
             // Before anything runs: the statements already applied must be unchanged.
             let hash = statement_hash(&chunk.text);
@@ -51,30 +69,67 @@ pub(super) async fn run_no_transaction(
                 check_applied_statement(script, r, hashes.len(), &chunk, &hash)?;
             }
             hashes.push(hash);
+            committed = hashes.len();
+            upcoming = chunker.next_chunk(0).map_err(|e| script.io(e))?;
             continue;
         }
+        if crate::interrupt::requested() {
+            return Err(interrupted(
+                client,
+                table,
+                in_flight.as_ref(),
+                &hashes[..committed],
+                elapsed(),
+            )
+            .await);
+        }
+        let flight = match &in_flight {
+            Some(f) => f,
+            None => {
+                let started = InFlight::start(client, table, &row, resume.is_some(), &hashes)
+                    .await
+                    .map_err(|e| {
+                        Error::db(
+                            format!(
+                                "cannot record {} as in flight in {table}; none of its statements ran",
+                                script.name
+                            ),
+                            e,
+                        )
+                    })?;
+                // A strata killed mid-statement leaves its statement running on
+                // the server, which would commit it behind the in-flight row's
+                // back; with this the server notices the client is gone and
+                // aborts the statement instead (PostgreSQL 14+; best effort).
+                let _ = client.batch_execute(CHECK_CLIENT).await;
+                in_flight.insert(started)
+            }
+        };
         if let Err(e) = execute(client, &chunk, &mut chunker)
             .await
             .map_err(|e| script.io(e))?
         {
-            let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
-            let progress = serde_json::json!({
-                "statements_succeeded": hashes.len(),
-                "statement_hashes": hashes,
-                "failed_statement_line": chunk.line,
-            });
-            let succeeded = hashes.len();
-            row.execution_ms = Some(ms);
-            row.success = false;
-            row.progress = Some(progress);
-            let recorded = history::insert(client, table, &row).await;
+            // A statement inside the file's own transaction block takes the
+            // block down with it: roll it back before recording.
+            if matches!(open_transaction(client).await, Ok(true)) {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            let done = &hashes[..committed];
+            let recorded = flight
+                .update(
+                    client,
+                    table,
+                    &progress("failed", done, Some(chunk.line)),
+                    elapsed(),
+                )
+                .await;
             let invalid_index = invalid_index_left_by(client, &chunk.text).await;
             let mut err = failure(
                 table,
                 script,
                 Tag::Statement(Box::new(chunk)),
                 e,
-                Some(succeeded),
+                Some(committed),
             );
             if let Error::Sql(s) = &mut err {
                 let mut next = String::new();
@@ -91,7 +146,9 @@ pub(super) async fn run_no_transaction(
                         script.name
                     ),
                     Err(_) => format!(
-                        "the failed run could not be recorded in {table}; fix {} and re-run",
+                        "its in-flight row in {table} says failed after {recorded_done} statement(s); fix {}, then run \
+                         `strata migrate --resume` to continue after them, or `strata repair` to remove the failed \
+                         row and re-run the whole file",
                         script.name
                     ),
                 });
@@ -101,6 +158,27 @@ pub(super) async fn run_no_transaction(
             return Err(err);
         }
         hashes.push(statement_hash(&chunk.text));
+        open = open_transaction(client)
+            .await
+            .map_err(|e| lost(script, table, recorded_done, e))?;
+        // Read ahead: after the last statement the success row is the
+        // progress update (one history write fewer per migration).
+        let next = chunker.next_chunk(0);
+        let last = matches!(next, Ok(None));
+        if !open && !last {
+            committed = hashes.len();
+            flight
+                .update(
+                    client,
+                    table,
+                    &progress("running", &hashes, None),
+                    elapsed(),
+                )
+                .await
+                .map_err(|e| lost(script, table, recorded_done, e))?;
+            recorded_done = committed;
+        }
+        upcoming = next.map_err(|e| script.io(e))?;
     }
     if hashes.len() < skip {
         // Nothing ran: the file is shorter than what the failed run applied.
@@ -113,22 +191,84 @@ pub(super) async fn run_no_transaction(
         ));
     }
     drop(chunker);
+    if open {
+        // The file ended inside a transaction block: never a silent success.
+        let _ = client.batch_execute("ROLLBACK").await;
+        let recorded = match &in_flight {
+            Some(f) => f
+                .update(
+                    client,
+                    table,
+                    &progress("failed", &hashes[..committed], None),
+                    elapsed(),
+                )
+                .await
+                .is_ok(),
+            None => false,
+        };
+        return Err(Error::TransactionLeftOpen {
+            script: script.name.to_owned(),
+            statements_applied: committed,
+            statements_rolled_back: hashes.len() - committed,
+            recorded,
+        });
+    }
     // A file too large to check first was hashed as it ran: record what ran.
     let ran = reader.finish()?;
-    let ms = i32::try_from(start.elapsed().as_millis()).unwrap_or(i32::MAX);
-    row.execution_ms = Some(ms);
+    row.execution_ms = Some(elapsed());
     row.checksum = Some(ran);
     reset.run(client, script).await?;
-    history::insert_with(client, table, &row, async_commit)
-        .await
-        .map_err(|e| {
-            Error::db(
-                format!("{} ran, but recording it in {table} failed", script.name),
-                e,
-            )
-        })?;
+    let recorded = match in_flight {
+        Some(f) => f.succeed(client, table, &row, async_commit).await,
+        None => insert_isolated(client, table, &row, async_commit).await,
+    };
+    recorded.map_err(|e| {
+        Error::db(
+            format!("{} ran, but recording it in {table} failed", script.name),
+            e,
+        )
+    })?;
     changed_while_running(script, ran)?;
     Ok(hashes.len() - skip)
+}
+
+/// Makes the server check, while a statement runs, that strata is still
+/// connected (`client_connection_check_interval`, PostgreSQL 14+).
+const CHECK_CLIENT: &str = "SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false) \
+     WHERE pg_catalog.current_setting('server_version_num')::int >= 140000";
+
+/// Stopped by [`crate::interrupt::request`] between statements: a
+/// transaction the file left open is rolled back, and the in-flight row
+/// says failed after the statements done.
+async fn interrupted(
+    client: &Client,
+    table: &TableName,
+    in_flight: Option<&InFlight>,
+    done: &[String],
+    ms: i32,
+) -> Error {
+    if matches!(open_transaction(client).await, Ok(true)) {
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    if let Some(f) = in_flight {
+        let _ = f
+            .update(client, table, &progress("failed", done, None), ms)
+            .await;
+    }
+    Error::Interrupted
+}
+
+/// The connection failed between statements: the in-flight row stays, and
+/// says how far the run got.
+fn lost(script: &Script<'_>, table: &TableName, done: usize, e: tokio_postgres::Error) -> Error {
+    Error::db(
+        format!(
+            "{}: the connection failed after {done} statement(s); its in-flight row in {table} keeps it failed: \
+             run `strata migrate --resume` to continue, or `strata repair` to remove the row",
+            script.name
+        ),
+        e,
+    )
 }
 
 /// After a run outside a transaction (nothing can be rolled back): an error

@@ -174,14 +174,30 @@ async fn a_no_transaction_migration_sends_its_statements_and_one_insert() {
     reset(&db).await;
     run(&db, dir.path()).await;
     let c = counts(&db).await;
+    assert_eq!(calls_like(&c, "CREATE INDEX"), 2, "{c:#?}");
+    // The in-flight row (SPEC §3), each in a short transaction of its own
+    // (BEGIN READ WRITE, two SET LOCAL, the write, COMMIT): committed before
+    // the first statement, its progress updated after each statement but
+    // the last, and replaced by the success row (DELETE + INSERT).
+    assert_eq!(calls_like(&c, "BEGIN READ WRITE"), 3, "{c:#?}");
+    assert_eq!(calls_like(&c, "COMMIT"), 3, "{c:#?}");
+    assert_eq!(calls_like(&c, "SET LOCAL"), 2 * 3, "{c:#?}");
+    assert_eq!(calls_like(&c, "UPDATE"), 1, "{c:#?}");
+    assert_eq!(calls_like(&c, "WITH S AS"), 2, "{c:#?}");
+    // After each statement, whether a transaction block is open.
     assert_eq!(
-        calls_like(&c, "BEGIN") + calls_like(&c, "COMMIT"),
-        0,
+        calls_like(&c, "SELECT PG_CATALOG.STATEMENT_TIMESTAMP()"),
+        2,
         "{c:#?}"
     );
-    assert_eq!(calls_like(&c, "CREATE INDEX"), 2, "{c:#?}");
-    // 2 statements + the reset (4) + INSERT + the fixed overhead as
-    // counted above (4).
-    assert_reset_per_migration(&c, 1);
-    assert_eq!(total(&c), 2 + 4 + 1 + 4, "{c:#?}");
+    // The session reset after the last statement (SPEC §4.2 step 4): the
+    // three RESETs in one message, and strata's timeouts set again.
+    for reset in ["RESET ROLE", "RESET SESSION AUTHORIZATION", "RESET ALL"] {
+        assert_eq!(calls_like(&c, reset), 1, "{reset}: {c:#?}");
+    }
+    // 2 statements; the in-flight row: 6 (its rank read back), the
+    // client_connection_check_interval set_config, 2 probes, one update (5),
+    // the reset (4), the success row (6); and the fixed overhead as counted
+    // above (4).
+    assert_eq!(total(&c), 2 + 6 + 1 + 2 + 5 + 4 + 6 + 4, "{c:#?}");
 }

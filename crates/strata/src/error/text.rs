@@ -1,0 +1,87 @@
+//! Pieces of [`super::Error`]'s messages that are more than a format
+//! string: lists of errors and problems, and the endings that depend on a
+//! field.
+
+use super::Error;
+use crate::plan::problem::Problem;
+
+/// One error per line.
+pub(super) fn join_lines(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One problem per line, indented.
+pub(super) fn join_problems(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the history said about a migration whose COMMIT may have been in
+/// flight when the connection was lost.
+pub(super) fn commit_outcome(committed: Option<bool>) -> &'static str {
+    match committed {
+        Some(true) => {
+            "strata reconnected and read the history: it committed (its history row is there)"
+        }
+        Some(false) => {
+            "strata reconnected and read the history: it did not commit, nothing of it was applied \
+             (no history row); run `strata migrate` again"
+        }
+        None => {
+            "whether it committed is unknown (strata could not reconnect): run `strata status` once \
+             the database is reachable"
+        }
+    }
+}
+
+/// The rest of the message of a no-transaction file that left a
+/// transaction open.
+pub(super) fn left_open(rolled_back: usize, applied: usize, recorded: bool) -> String {
+    let next = if recorded {
+        "recorded as failed: end the transaction in the file, then run `strata migrate --resume`, \
+         or `strata repair`"
+    } else {
+        "the history row could not be updated; end the transaction in the file, then run \
+         `strata migrate --resume`, or `strata repair`"
+    };
+    format!(
+        "strata rolled back its last {rolled_back} statement(s); {applied} statement(s) before them \
+         stay applied; {next}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_left_open_names_the_file_and_the_way_out() {
+        let err = Error::TransactionLeftOpen {
+            script: "V4__split.sql".into(),
+            statements_applied: 3,
+            statements_rolled_back: 1,
+            recorded: true,
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with("V4__split.sql left a transaction open"),
+            "{text}"
+        );
+        assert!(text.contains("strata migrate --resume") && text.contains("strata repair"));
+        assert!(!err.is_check_failure() && !err.is_config());
+    }
+
+    #[test]
+    fn the_commit_outcome_says_which() {
+        assert!(commit_outcome(Some(true)).contains("it committed"));
+        assert!(commit_outcome(Some(false)).contains("did not commit"));
+        assert!(commit_outcome(None).contains("unknown"));
+    }
+}
