@@ -14,6 +14,7 @@ mod env_resolution;
 mod exit_codes;
 mod file_rules;
 mod json;
+mod messages;
 mod quickstart;
 mod reset_ceremony;
 mod rollback_repair_baseline;

@@ -117,6 +117,7 @@ async fn admin_client(
     let (name, url) = confirm::real_name(ctx, db)?;
     r.url = Some(url);
     let admin = ctx.admin_endpoint(db).await?;
+    ctx.banner(db, admin.endpoint(), &name);
     show_admin(ctx, db, &admin);
     let client = ctx.connect_admin(&admin, wait).await?;
     Ok((name, client))
