@@ -9,6 +9,7 @@ mod support;
 mod concurrency;
 mod db_atriz_example;
 mod db_lifecycle;
+mod db_owner;
 mod deadlines;
 mod env_resolution;
 mod exit_codes;
