@@ -32,6 +32,8 @@ pub struct Ctx {
     pub db_filter: Vec<String>,
     /// libpq's defaults (PGUSER, PGPASSWORD, .pgpass …) from the environment.
     pub libpq: Libpq,
+    /// The databases whose banner line was printed.
+    bannered: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// The working directory: `-C DIR` or the process's.
@@ -75,6 +77,7 @@ impl Ctx {
             env,
             db_filter: global.db.clone(),
             libpq,
+            bannered: Default::default(),
         })
     }
 
@@ -172,6 +175,7 @@ impl Ctx {
             .resolver()
             .endpoint(db, LocalDatabase::CreateIfMissing)
             .await?;
+        self.banner(db, &endpoint, endpoint.database());
         if endpoint.created_local_database() {
             self.out.info(&format!(
                 "created database {} in the local cluster",
@@ -188,6 +192,7 @@ impl Ctx {
             .resolver()
             .endpoint(db, LocalDatabase::Existing)
             .await?;
+        self.banner(db, &endpoint, endpoint.database());
         Ok(registered(endpoint))
     }
 
@@ -196,6 +201,36 @@ impl Ctx {
         let admin = self.resolver().admin(db).await?;
         registered(admin.endpoint().clone());
         Ok(admin)
+    }
+
+    /// The banner line of SPEC §4 on stderr, once per database and run,
+    /// before anything connects: the environment, the database and where
+    /// `endpoint` goes, naming `dbname` (for a server-level endpoint, the
+    /// database it will create or drop). Shown with `--json` too (it is on
+    /// stderr); `--quiet` hides it.
+    pub fn banner(&self, db: &DatabaseConfig, endpoint: &Endpoint, dbname: &str) {
+        let mut seen = self
+            .bannered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.insert(db.name.clone()) {
+            self.out.info(&crate::render::lines::banner(
+                &self.env.name,
+                &db.name,
+                endpoint.pg_config(),
+                dbname,
+            ));
+        }
+        // libpq looks the password file up when nothing else gave a
+        // password, and warns when it ignores it for its mode; so do we
+        // (once: the empty name stands for it).
+        if endpoint.pg_config().get_password().is_none()
+            && let Some(file) = self.libpq.ignored_passfile()
+            && seen.insert(String::new())
+        {
+            self.out
+                .warn(&crate::render::lines::ignored_passfile(&file));
+        }
     }
 
     /// Opens a connection to `db`, retrying refused connections for `wait`.

@@ -1,8 +1,6 @@
 //! Exit codes (SPEC §9). Only `main` decides the process's exit code; every
 //! command returns a `Result` and this module maps its error.
 
-use std::process::ExitCode;
-
 /// Success (for verify/validate: everything is in order).
 pub const OK: u8 = 0;
 /// The operation failed (SQL error, connection failure, TLS setup, I/O, a
@@ -47,10 +45,6 @@ pub fn exit(code: u8, message: impl Into<String>) -> anyhow::Error {
 }
 
 /// The exit code for an error chain.
-pub fn code_of(err: &anyhow::Error) -> ExitCode {
-    ExitCode::from(code_u8(err))
-}
-
 pub(crate) fn code_u8(err: &anyhow::Error) -> u8 {
     // An interrupted run ends with the signal's code, whatever failed on the way.
     if let Some(code) = crate::signals::received() {

@@ -16,19 +16,24 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
 use crate::output::Output;
+use crate::render::json::ErrorDocument;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             // --help and --version are not errors.
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(exit::OK);
+            }
             let _ = e.print();
-            return ExitCode::from(code);
+            if json_requested() {
+                let out = Output::new(true, false, false, true);
+                let message = first_line(&e.render().to_string());
+                out.json(&ErrorDocument::new(exit::USAGE, vec![message]));
+            }
+            return ExitCode::from(exit::USAGE);
         }
     };
     let g = &cli.global;
@@ -44,12 +49,37 @@ fn main() -> ExitCode {
         (result, None) => result,
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            if out.json && !out.json_written() {
+                // Every command writes its document; this is the backstop.
+                out.json(&serde_json::json!({ "exit_code": exit::OK }));
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             out.error(&e);
-            exit::code_of(&e)
+            let code = exit::code_u8(&e);
+            if out.json && !out.json_written() {
+                out.json(&ErrorDocument::new(code, output::chain(&e)));
+            }
+            ExitCode::from(code)
         }
     }
+}
+
+/// Whether `--json` is among the arguments (before a `--`), for a command
+/// line clap could not parse.
+fn json_requested() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
+/// The first line of clap's message, without its `error: ` prefix.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
 }
 
 fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {

@@ -5,7 +5,9 @@
 //! covering driver messages too. A closed pipe is not an error: writes to a
 //! closed stdout are dropped (ripgrep's behaviour), never a panic.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -81,6 +83,9 @@ pub struct Output {
     pub stderr_tty: bool,
     stdout: Sink,
     stderr: Sink,
+    /// Whether the JSON document was written (so `main` writes the error
+    /// document only when a command failed before it had one).
+    json_written: Arc<AtomicBool>,
 }
 
 impl Output {
@@ -103,6 +108,7 @@ impl Output {
             stderr_tty,
             stdout: sink(std::io::stdout()),
             stderr: sink(std::io::stderr()),
+            json_written: Arc::default(),
         }
     }
 
@@ -120,9 +126,16 @@ impl Output {
         }
     }
 
-    /// Writes `text` and a newline to a stream, scrubbed. A write error (a
-    /// closed pipe: EPIPE) is dropped, never a panic or an error.
+    /// Writes `text` and a newline to a stream, scrubbed, with its control
+    /// characters escaped (a file name may hold any of them). A write error
+    /// (a closed pipe: EPIPE) is dropped, never a panic or an error.
     fn line(stream: &Sink, prefix: &str, text: &str) {
+        Output::styled_line(stream, prefix, &printable(text));
+    }
+
+    /// [`Output::line`] for text whose parts were escaped by its renderer,
+    /// which added colour of its own.
+    fn styled_line(stream: &Sink, prefix: &str, text: &str) {
         let mut w = stream
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -135,6 +148,15 @@ impl Output {
             return;
         }
         Output::line(&self.stdout, "", text);
+    }
+
+    /// A result on stdout already made printable by its renderer (the
+    /// status table, coloured): written as it is.
+    pub fn styled_result(&self, text: &str) {
+        if self.json || self.quiet {
+            return;
+        }
+        Output::styled_line(&self.stdout, "", text);
     }
 
     /// A progress/info line on stderr (suppressed under `--quiet`).
@@ -170,30 +192,32 @@ impl Output {
         let _ = w.flush();
     }
 
-    /// The one JSON document on stdout.
+    /// The one JSON document on stdout. A second call writes nothing: the
+    /// first document is the run's (SPEC §10: exactly one).
     pub fn json(&self, value: &impl serde::Serialize) {
+        if self.json_written.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // serde_json escapes every control character itself.
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
-        Output::line(&self.stdout, "", &text);
+        Output::styled_line(&self.stdout, "", &text);
+    }
+
+    /// Whether the JSON document was written.
+    pub fn json_written(&self) -> bool {
+        self.json_written.load(Ordering::SeqCst)
     }
 
     /// An error with its whole chain, on stderr.
     pub fn error(&self, err: &anyhow::Error) {
-        let mut text = String::new();
-        let mut first = true;
-        for cause in err.chain() {
-            let msg = cause.to_string();
-            if msg.is_empty() {
-                continue;
-            }
-            if first {
-                text.push_str(&msg);
-                first = false;
-            } else {
-                text.push_str(&format!("\n  caused by: {msg}"));
-            }
-        }
-        if text.is_empty() {
+        let chain = chain(err);
+        let Some((first, causes)) = chain.split_first() else {
             return;
+        };
+        let mut text = first.clone();
+        for cause in causes {
+            text.push_str("\n  caused by: ");
+            text.push_str(cause);
         }
         let prefix = if self.color {
             "\x1b[1;31merror\x1b[0m"
@@ -204,9 +228,77 @@ impl Output {
     }
 }
 
+/// The messages of an error's chain, outermost first, as they are shown:
+/// empty messages left out, and tokio-postgres's bare `db error` left out
+/// where the server's message (its source) follows, so only real causes
+/// remain.
+pub fn chain(err: &anyhow::Error) -> Vec<String> {
+    err.chain()
+        .filter(|cause| {
+            !cause
+                .downcast_ref::<tokio_postgres::Error>()
+                .is_some_and(|e| e.as_db_error().is_some() && e.to_string() == "db error")
+        })
+        .map(|cause| bounded(cause.to_string()))
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// The most characters of one message of an error chain that are shown.
+const CAUSE_MAX: usize = 8000;
+
+/// `text` whole, or its beginning and end around `…` (a driver or server
+/// message can echo a whole statement, megabytes long).
+fn bounded(text: String) -> String {
+    let len = text.chars().count();
+    if len <= CAUSE_MAX {
+        return text;
+    }
+    let half = CAUSE_MAX / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(len - half).collect();
+    format!("{head}…{tail}")
+}
+
+/// `text` with every control character but newline and tab escaped
+/// (`\x1b`, `\r`, `\u{9b}`), so a file or server message cannot move the
+/// cursor, recolour or clear a terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            c if escaped(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if escaped(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The chain of [`chain`] on one line, joined by `: ` (anyhow's `{:#}`).
+pub fn one_line(err: &anyhow::Error) -> String {
+    chain(err).join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("V1__a\x1b[31m.sql"), "V1__a\\x1b[31m.sql");
+        assert_eq!(printable("a\rb\u{9b}c\nd\te"), "a\\rb\\u{9b}c\nd\te");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn scrubs_plain_and_encoded_secrets() {

@@ -19,7 +19,8 @@ use strata::config::DatabaseConfig;
 
 use super::release_at_exit;
 use crate::context::Ctx;
-use crate::exit::{Exit, FAILED};
+use crate::exit::{Exit, FAILED, OK};
+use crate::render::json::WithExitCode;
 use crate::render::{DbReport, lines};
 
 /// What one command does per database; the driver does the rest.
@@ -123,12 +124,17 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
             record_failure(ctx, &mut report, e, &mut errors);
         }
         if let Some(finding) = per.after(ctx, &report, &extra) {
+            report.found_problems = true;
             findings.push(finding);
         }
         done.push(Done { report, extra });
     }
+    let outcome = finish(errors.iter().chain(&findings)).and_then(|()| per.conclude(&done));
     if ctx.out.json {
-        ctx.out.json(&per.document(ctx, &done));
+        ctx.out.json(&WithExitCode {
+            document: per.document(ctx, &done),
+            exit_code: outcome.as_ref().map_or_else(crate::exit::code_u8, |()| OK),
+        });
     } else {
         per.summary(ctx, &done);
     }
@@ -136,8 +142,6 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
     for f in &findings {
         ctx.out.error(f);
     }
-    errors.extend(findings);
-    let outcome = finish(errors).and_then(|()| per.conclude(&done));
     release_at_exit(done);
     outcome
 }
@@ -211,20 +215,20 @@ fn record_failure(
 ) {
     let with_name = err.context(format!("database {}", report.name));
     ctx.out.error(&with_name);
-    report.error = Some(format!("{with_name:#}"));
+    report.error = Some(crate::output::one_line(&with_name));
     errors.push(with_name);
 }
 
 /// The outcome of a command over several databases: success, the one
 /// failure's own exit code, or 1 when several databases failed differently.
-/// Errors were already printed, so the returned error carries no message.
-fn finish(errors: Vec<anyhow::Error>) -> Result<()> {
-    if errors.is_empty() {
+/// Errors are printed by the driver, so the returned error carries no message.
+fn finish<'a>(errors: impl Iterator<Item = &'a anyhow::Error>) -> Result<()> {
+    let codes: Vec<u8> = errors.map(crate::exit::code_u8).collect();
+    let Some(first) = codes.first() else {
         return Ok(());
-    }
-    let codes: Vec<u8> = errors.iter().map(crate::exit::code_u8).collect();
-    let code = if codes.iter().all(|c| *c == codes[0]) {
-        codes[0]
+    };
+    let code = if codes.iter().all(|c| c == first) {
+        *first
     } else {
         FAILED
     };

@@ -6,6 +6,7 @@ use crate::cli::Global;
 use crate::context::work_dir;
 use crate::exit::{REFUSED, exit};
 use crate::output::Output;
+use crate::render::json::Created;
 use crate::render::lines;
 
 /// Runs `strata init`.
@@ -30,5 +31,11 @@ pub fn run(global: &Global, out: &Output) -> Result<()> {
     out.result(&lines::created_file(&path));
     out.result(&lines::created_dir(&migrations));
     out.info("next: `strata new create_users`, write the SQL, then `strata migrate`");
+    if out.json {
+        out.json(&Created {
+            created: vec![path.display().to_string(), migrations.display().to_string()],
+            exit_code: crate::exit::OK,
+        });
+    }
     Ok(())
 }

@@ -170,7 +170,7 @@ async fn migrate_one(
         Event::Resuming(m, skipped) => out.info(&lines::resuming(&name, m, skipped)),
         Event::Started(m) => {
             if let Some(pb) = &bar {
-                pb.set_message(m.script.clone());
+                pb.set_message(crate::output::printable(&m.script).into_owned());
             }
         }
         Event::Applied(e) => {

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use crate::cli::NewArgs;
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
+use crate::render::json::Created;
 
 /// Runs `strata new`.
 pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<()> {
@@ -46,6 +47,7 @@ pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<()> {
     let description = args.description.join(" ");
     let files = strata::scaffold::next_migration(&existing, &description, args.reversible, &stamp)
         .map_err(|e| exit(USAGE, e))?;
+    let mut created = Vec::new();
     for f in files {
         let path = dir.join(&f.name);
         let mut file = std::fs::OpenOptions::new()
@@ -56,6 +58,13 @@ pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<()> {
         file.write_all(f.content.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         ctx.out.result(&path.display().to_string());
+        created.push(path.display().to_string());
+    }
+    if ctx.out.json {
+        ctx.out.json(&Created {
+            created,
+            exit_code: crate::exit::OK,
+        });
     }
     Ok(())
 }

@@ -62,7 +62,8 @@ impl PerDatabase for Status<'_> {
             ctx.out.warn(&lines::warning(&r.name, w));
         }
         if !ctx.out.json && r.plan.is_some() {
-            ctx.out.result(&status_table(r, ctx.out.stdout_color));
+            ctx.out
+                .styled_result(&status_table(r, ctx.out.stdout_color));
         }
         None
     }

@@ -63,7 +63,8 @@ impl PerDatabase for Validate<'_> {
             Ok(c) => c,
             Err(e) => {
                 r.warnings.push(format!(
-                    "{e:#}; checked the files only (--offline skips the database)"
+                    "{}; checked the files only (--offline skips the database)",
+                    crate::output::one_line(&e)
                 ));
                 return Ok(());
             }

@@ -59,6 +59,9 @@ impl<'a> DbDatabase<'a> {
 pub enum Action {
     Created {
         database: String,
+        /// The role made its owner, when not the admin role itself.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
     },
     Exists {
         database: String,
@@ -90,8 +93,11 @@ pub enum Action {
 }
 
 /// `main: created database app_dev`.
-pub fn created(db: &str, database: &str) -> String {
-    format!("{db}: created database {database}")
+pub fn created(db: &str, database: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(owner) => format!("{db}: created database {database} (owner {owner})"),
+        None => format!("{db}: created database {database}"),
+    }
 }
 
 /// `main: database app_dev already exists`.

@@ -34,7 +34,7 @@ pub struct Database<'a> {
     pub applied: usize,
     pub pending: usize,
     pub problems: Vec<Problem<'a>>,
-    /// `ok`, `failed` or `skipped`.
+    /// `ok`, `problems`, `failed` or `skipped`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub warnings: &'a [String],
@@ -207,6 +207,8 @@ pub struct Changed<'a, T> {
     pub name: &'a str,
     pub url: Option<&'a str>,
     pub history_table: &'a str,
+    /// `ok`, `failed` or `skipped`.
+    pub status: &'static str,
     #[serde(flatten)]
     pub outcome: Outcome<'a, T>,
 }
@@ -228,6 +230,7 @@ impl<'a, T> Changed<'a, T> {
             name: &r.name,
             url: r.url.as_deref(),
             history_table: &r.table,
+            status: r.outcome(),
             outcome: match done {
                 Some(d) => Outcome::Done(d),
                 None => Outcome::Failed {
@@ -321,4 +324,55 @@ impl<'a> From<&'a NewRow> for Recorded<'a> {
             checksum: x.checksum.map(|c| c.to_hex()),
         }
     }
+}
+
+/// The document of a run that failed before it had results (SPEC §10):
+/// `{"error": {"exit_code": N, "message": "…", "causes": […]}}`.
+#[derive(Debug, Serialize)]
+pub struct ErrorDocument {
+    pub error: ErrorBody,
+}
+
+/// What [`ErrorDocument`] says: the exit code, the error and its causes,
+/// as stderr shows them.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub exit_code: u8,
+    pub message: String,
+    pub causes: Vec<String>,
+}
+
+impl ErrorDocument {
+    /// The document of `chain` (outermost first), ending the run with `exit_code`.
+    pub fn new(exit_code: u8, mut chain: Vec<String>) -> ErrorDocument {
+        let message = if chain.is_empty() {
+            String::new()
+        } else {
+            chain.remove(0)
+        };
+        ErrorDocument {
+            error: ErrorBody {
+                exit_code,
+                message,
+                causes: chain,
+            },
+        }
+    }
+}
+
+/// A result document with the run's exit code added as its last key, so a
+/// reader of the document alone knows how the run ended.
+#[derive(Debug, Serialize)]
+pub struct WithExitCode<T> {
+    #[serde(flatten)]
+    pub document: T,
+    pub exit_code: u8,
+}
+
+/// The document of `init` and `new`: the files and folders written.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    /// The paths written, in order.
+    pub created: Vec<String>,
+    pub exit_code: u8,
 }

@@ -299,3 +299,59 @@ pub fn created_file(path: &Path) -> String {
 pub fn created_dir(path: &Path) -> String {
     format!("created {}/", path.display())
 }
+
+/// The line every command that talks to a database prints first (SPEC §4):
+/// `strata: env dev, database core → 127.0.0.1:5432/app_dev`, from the
+/// driver settings the connection will use (no password: host, port and
+/// database name only).
+pub fn banner(env: &str, db: &str, config: &tokio_postgres::Config, dbname: &str) -> String {
+    format!(
+        "strata: env {env}, database {db} → {}/{dbname}",
+        address(config)
+    )
+}
+
+/// `host:port` of each host the driver will try, in order (`[::1]:5432`
+/// for IPv6, the directory for a Unix socket).
+fn address(config: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let ports = config.get_ports();
+    let port = |i: usize| ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match h {
+            Host::Tcp(name) if name.contains(':') => format!("[{name}]:{}", port(i)),
+            Host::Tcp(name) => format!("{name}:{}", port(i)),
+            Host::Unix(dir) => format!("{}:{}", dir.display(), port(i)),
+        })
+        .collect();
+    if !hosts.is_empty() {
+        return hosts.join(",");
+    }
+    let addrs: Vec<String> = config
+        .get_hostaddrs()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]:{}", port(i)),
+            std::net::IpAddr::V4(v4) => format!("{v4}:{}", port(i)),
+        })
+        .collect();
+    if addrs.is_empty() {
+        format!("localhost:{}", port(0))
+    } else {
+        addrs.join(",")
+    }
+}
+
+/// The password file ignored for its mode (libpq's warning, with the fix).
+pub fn ignored_passfile(file: &Path) -> String {
+    format!(
+        "password file {} is ignored: group or others can access it; permissions should be \
+         u=rw (0600) or less (`chmod 0600 {}`)",
+        file.display(),
+        file.display()
+    )
+}

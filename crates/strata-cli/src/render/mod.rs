@@ -47,6 +47,8 @@ pub struct DbReport {
     pub error: Option<String>,
     /// Skipped because a database it depends on failed.
     pub skipped: Option<String>,
+    /// The command's checks found problems here (its exit code is 3).
+    pub found_problems: bool,
 }
 
 impl DbReport {
@@ -61,12 +63,15 @@ impl DbReport {
         }
     }
 
-    /// `ok`, `failed` or `skipped`, for summaries.
+    /// `ok`, `problems` (the checks found some), `failed` or `skipped`,
+    /// for summaries.
     pub fn outcome(&self) -> &'static str {
         if self.skipped.is_some() {
             "skipped"
         } else if self.error.is_some() {
             "failed"
+        } else if self.found_problems {
+            "problems"
         } else {
             "ok"
         }

@@ -7,13 +7,14 @@ use strata::history::AppliedMigration;
 use strata::plan::State;
 
 use super::{DbReport, applied_state, header};
+use crate::output::printable;
 
 /// `strata status` for one database.
 ///
 /// Written straight into one string, cell by cell: with ten thousand
 /// migrations, a `String` per cell was a quarter of `status`'s time.
 pub fn status_table(r: &DbReport, color: bool) -> String {
-    let mut out = header(r);
+    let mut out = printable(&header(r)).into_owned();
     let Some(plan) = &r.plan else { return out };
     // `2026-11-21T16:32:28Z` shows as `2026-11-21 16:32:28`. Appended in
     // place (no string per row); returns the width written.
@@ -59,7 +60,7 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
     for e in &plan.entries {
         scratch.clear();
         w[0] = w[0].max(push_version(&mut scratch, e));
-        w[1] = w[1].max(e.description.chars().count());
+        w[1] = w[1].max(printable(&e.description).chars().count());
         w[2] = w[2].max(e.state.as_str().len());
         if let Some(a) = shown(e) {
             scratch.clear();
@@ -88,8 +89,9 @@ pub fn status_table(r: &DbReport, color: bool) -> String {
         out.push_str("\n  ");
         let width = push_version(&mut out, e);
         pad(&mut out, w[0] - width + 2);
-        out.push_str(&e.description);
-        pad(&mut out, w[1] - e.description.chars().count() + 2);
+        let description = printable(&e.description);
+        out.push_str(&description);
+        pad(&mut out, w[1] - description.chars().count() + 2);
         let state = e.state.as_str();
         if color {
             let _ = write!(out, "{}{state}\x1b[0m", state_color(e.state));

@@ -68,14 +68,14 @@ fn six_processes_racing_apply_each_migration_exactly_once() {
 
 /// Holds strata's migration lock from a test connection whose
 /// application_name says who it is, for as long as it lives.
-struct LockHolder {
+pub(crate) struct LockHolder {
     rt: tokio::runtime::Runtime,
     client: tokio_postgres::Client,
     pid: i32,
 }
 
 impl LockHolder {
-    fn take(db: &TestDb, application_name: &str) -> LockHolder {
+    pub(crate) fn take(db: &TestDb, application_name: &str) -> LockHolder {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -30,6 +30,8 @@ fn snapshot(name: &str, text: &str) {
     let mut settings = insta::Settings::clone_current();
     // Whoever the server is: user, host and port.
     settings.add_filter(r"postgres(?:ql)?://\S*?/\[DB\]", "postgres://[SERVER]/[DB]");
+    // The banner line's host and port.
+    settings.add_filter(r"→ \S*?/\[DB\]", "→ [SERVER]/[DB]");
     settings.add_filter(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}Z?", "[TIMESTAMP]");
     settings.add_filter(r"\b\d+ ms\b", "[N] ms");
     settings.bind(|| insta::assert_snapshot!(name, text));

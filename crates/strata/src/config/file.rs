@@ -36,6 +36,7 @@ pub(crate) struct RawDatabase {
     pub admin_url_env: Option<Spanned<String>>,
     #[serde(default)]
     pub baseline_on_migrate: bool,
+    pub owner: Option<Spanned<String>>,
     pub placeholders: Option<BTreeMap<String, Spanned<RawPlaceholder>>>,
 }
 

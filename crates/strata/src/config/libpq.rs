@@ -192,6 +192,36 @@ impl Libpq {
         self.home.as_deref()
     }
 
+    /// The password file (`PGPASSFILE`, else `~/.pgpass`) when it exists but
+    /// is ignored because group or others can access it, as libpq ignores
+    /// it — for the warning libpq prints (`chmod 0600` fixes it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use strata::config::{Libpq, ProcessEnv, Project};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("pgpass");
+    /// std::fs::write(&file, "*:*:*:*:pw\n").unwrap();
+    /// std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    /// let project = Project::from_toml("", std::path::Path::new("/srv/app/strata.toml")).unwrap();
+    /// let process = ProcessEnv::from([("PGPASSFILE".to_owned(), file.display().to_string())]);
+    /// let libpq = Libpq::from_env(&project.resolve_env(None, &process).unwrap());
+    /// assert_eq!(libpq.ignored_passfile(), Some(file.clone()));
+    /// std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    /// assert_eq!(libpq.ignored_passfile(), None);
+    /// ```
+    pub fn ignored_passfile(&self) -> Option<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self
+            .passfile
+            .clone()
+            .or_else(|| self.home.as_ref().map(|h| h.join(".pgpass")))?;
+        let meta = std::fs::metadata(&path).ok()?;
+        (meta.is_file() && meta.permissions().mode() & 0o077 != 0).then_some(path)
+    }
+
     /// `PGUSER`, if set.
     ///
     /// # Examples

@@ -65,18 +65,56 @@ pub async fn exists(admin: &Client, name: &str) -> Result<bool, Error> {
 /// # let _ = created; Ok(()) }
 /// ```
 pub async fn create_if_missing(admin: &Client, name: &str) -> Result<bool, Error> {
+    create_owned_if_missing(admin, name, None).await
+}
+
+/// [`create_if_missing`], with the new database owned by role `owner` when
+/// one is given (`CREATE DATABASE … OWNER …`), so that role may create
+/// objects in its `public` schema on PostgreSQL 15 and later, where only the
+/// database owner may. An existing database is left as it is.
+///
+/// # Errors
+/// [`Error::Db`]: the role lacks `CREATEDB`, may not make `owner` the owner
+/// (it must be a member of `owner`, or a superuser), or `owner` does not
+/// exist (the message says so, and where it comes from).
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// // A maintenance connection as a superuser; `app` will own `app_dev`.
+/// let (admin, connection) =
+///     tokio_postgres::connect("postgres://postgres@127.0.0.1:5432/postgres", tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// strata::database::create_owned_if_missing(&admin, "app_dev", Some("app")).await?;
+/// # Ok(()) }
+/// ```
+pub async fn create_owned_if_missing(
+    admin: &Client,
+    name: &str,
+    owner: Option<&str>,
+) -> Result<bool, Error> {
     if exists(admin, name).await? {
         return Ok(false);
     }
-    match admin
-        .batch_execute(&format!("CREATE DATABASE {}", quote_ident(name)))
-        .await
-    {
-        Ok(()) => Ok(true),
-        Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => Ok(false),
+    let mut sql = format!("CREATE DATABASE {}", quote_ident(name));
+    if let Some(owner) = owner {
+        sql.push_str(" OWNER ");
+        sql.push_str(&quote_ident(owner));
+    }
+    match (admin.batch_execute(&sql).await, owner) {
+        (Ok(()), _) => Ok(true),
+        (Err(e), _) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => Ok(false),
         // Two concurrent CREATE DATABASE can also collide on the catalog's unique index.
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
-        Err(e) => Err(Error::db(format!("cannot create database {name}"), e)),
+        (Err(e), _) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
+        (Err(e), Some(owner)) if e.code() == Some(&SqlState::UNDEFINED_OBJECT) => Err(Error::db(
+            format!(
+                "cannot create database {name} owned by role {owner}: the role does not \
+                 exist on this server (create it, or fix `owner` in strata.toml)"
+            ),
+            e,
+        )),
+        (Err(e), _) => Err(Error::db(format!("cannot create database {name}"), e)),
     }
 }
 

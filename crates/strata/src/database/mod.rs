@@ -16,7 +16,7 @@ mod seed;
 mod sessions;
 
 pub use clean::{clean, tables_to_clean};
-pub use create::{create_if_missing, drop_database, exists};
+pub use create::{create_if_missing, create_owned_if_missing, drop_database, exists};
 pub use reset::{Recreated, recreate_database};
 pub use seed::{SeedFile, run_seed, seed_files};
 pub use sessions::{sessions, terminate_sessions};

@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 
 use crate::error::Error;
 use crate::history::quote_ident;
 
-use super::{create_if_missing, exists, terminate_sessions};
+use super::{create_owned_if_missing, exists, terminate_sessions};
 
 /// What [`recreate_database`] did.
 ///
@@ -38,7 +39,7 @@ pub struct Recreated {
 }
 
 /// The first half of `db reset`: terminate other sessions on `name`, drop
-/// it, create it empty. New sessions that slip in between are terminated
+/// it, create it empty, with the owner it had. New sessions that slip in between are terminated
 /// too (`DROP … WITH (FORCE)` on PostgreSQL 13 and later; retried before).
 ///
 /// # Errors
@@ -61,7 +62,20 @@ pub struct Recreated {
 pub async fn recreate_database(admin: &Client, name: &str) -> Result<Recreated, Error> {
     let mut terminated = 0;
     let mut dropped = false;
+    let mut owner = None;
     if exists(admin, name).await? {
+        // The new database keeps the old one's owner (the application's
+        // role may own it, so that it can create in `public`, SPEC §4).
+        owner = admin
+            .query_typed(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database \
+                 WHERE datname = $1 AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+                &[(&name, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| Error::db(format!("cannot read the owner of database {name}"), e))?
+            .first()
+            .and_then(|row| row.try_get::<_, String>(0).ok());
         let version: i32 = admin
             .query_one("SELECT current_setting('server_version_num')::int", &[])
             .await
@@ -87,7 +101,7 @@ pub async fn recreate_database(admin: &Client, name: &str) -> Result<Recreated, 
         }
         dropped = true;
     }
-    create_if_missing(admin, name).await?;
+    create_owned_if_missing(admin, name, owner.as_deref()).await?;
     Ok(Recreated {
         terminated,
         dropped,

@@ -14,6 +14,7 @@
 //! migration, and the [`Partial`] failure that carries what a run did
 //! before it failed.
 
+mod bounded;
 mod conflict;
 mod lock_holder;
 mod partial;

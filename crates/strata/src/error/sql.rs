@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::SqlState;
+use super::bounded::{around_column, bounded};
 
 /// A migration's SQL failed: where in the file, and what PostgreSQL said.
 ///
@@ -71,11 +72,13 @@ impl fmt::Display for SqlError {
                 write!(f, ":{c}")?;
             }
         }
-        write!(f, ": {} (SQLSTATE {})", self.message, self.code)?;
+        write!(f, ": {} (SQLSTATE {})", bounded(&self.message), self.code)?;
         if let (Some(l), Some(text)) = (self.line, &self.line_text) {
+            // A window around the column: the line may be megabytes long.
+            let (text, column) = around_column(text, self.column);
             let gutter = l.to_string().len();
             write!(f, "\n {l} | {text}")?;
-            if let Some(c) = self.column {
+            if let Some(c) = column {
                 // Tabs keep their width so the caret lines up.
                 let pad: String = text
                     .chars()
@@ -86,13 +89,13 @@ impl fmt::Display for SqlError {
             }
         }
         if let Some(d) = &self.detail {
-            write!(f, "\n  detail: {d}")?;
+            write!(f, "\n  detail: {}", bounded(d))?;
         }
         if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
+            write!(f, "\n  hint: {}", bounded(h))?;
         }
         if let Some(c) = &self.context {
-            write!(f, "\n  context: {}", c.replace('\n', "\n    "))?;
+            write!(f, "\n  context: {}", bounded(c).replace('\n', "\n    "))?;
         }
         if let Some(n) = self.statements_succeeded {
             write!(

@@ -18,7 +18,7 @@ pub(super) async fn drop(
     r: &mut DbReport,
     done: &mut Vec<Action>,
 ) -> Result<()> {
-    let (name, client) = super::admin_client(ctx, db, wait, r).await?;
+    let (name, client, _) = super::admin_client(ctx, db, wait, r).await?;
     if strata::database::drop_database(&client, &name).await? {
         ctx.out.result(&show::dropped(&db.name, &name));
         done.push(Action::Dropped { database: name });

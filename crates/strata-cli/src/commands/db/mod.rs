@@ -107,19 +107,22 @@ impl PerDatabase for Db<'_> {
     }
 }
 
-/// The real database name and a server-level connection for it (`create`, `drop`).
+/// The real database name, a server-level connection for it (`create`,
+/// `drop`) and the role that connection logs in as.
 async fn admin_client(
     ctx: &Ctx,
     db: &DatabaseConfig,
     wait: std::time::Duration,
     r: &mut DbReport,
-) -> Result<(String, tokio_postgres::Client)> {
+) -> Result<(String, tokio_postgres::Client, Option<String>)> {
     let (name, url) = confirm::real_name(ctx, db)?;
     r.url = Some(url);
     let admin = ctx.admin_endpoint(db).await?;
+    ctx.banner(db, admin.endpoint(), &name);
     show_admin(ctx, db, &admin);
     let client = ctx.connect_admin(&admin, wait).await?;
-    Ok((name, client))
+    let role = admin.endpoint().pg_config().get_user().map(str::to_owned);
+    Ok((name, client, role))
 }
 
 /// With `--verbose`: which server-level connection is used, and whose

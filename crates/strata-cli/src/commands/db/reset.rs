@@ -28,6 +28,7 @@ pub(super) async fn reset(
         None => Vec::new(),
     };
     let admin = ctx.admin_endpoint(db).await?;
+    ctx.banner(db, admin.endpoint(), &name);
     super::show_admin(ctx, db, &admin);
     let admin_client = ctx.connect_admin(&admin, wait).await?;
     let re = strata::database::recreate_database(&admin_client, &name).await?;

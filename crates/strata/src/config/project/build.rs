@@ -137,6 +137,12 @@ impl Builder<'_> {
             .as_ref()
             .map(|v| self.var_name(v))
             .transpose()?;
+        let owner = match raw.owner {
+            Some(o) if o.get_ref().is_empty() => {
+                return Err(self.invalid(o.span(), "`owner` is empty: name a role".to_owned()));
+            }
+            o => o.map(Spanned::into_inner),
+        };
         let schemas = match raw.schemas {
             None => vec!["public".to_owned()],
             Some(list) => list
@@ -163,6 +169,7 @@ impl Builder<'_> {
             seeds,
             url_env,
             admin_url_env,
+            owner,
             depends_on,
             schemas,
             history_table,
@@ -283,6 +290,7 @@ impl RawDatabase {
             admin_url_env: None,
             baseline_on_migrate: false,
             placeholders: None,
+            owner: None,
         }
     }
 }

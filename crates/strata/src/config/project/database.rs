@@ -34,6 +34,8 @@ pub struct DatabaseConfig {
     pub url_env: String,
     /// The variable holding a server-level admin URL, if configured.
     pub admin_url_env: Option<String>,
+    /// The role `db create` makes the database's owner (`owner`), if configured.
+    pub owner: Option<String>,
     /// Databases migrated before this one, as declared.
     pub depends_on: Vec<String>,
     /// Schemas `db clean` truncates.
