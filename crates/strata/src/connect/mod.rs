@@ -11,11 +11,12 @@
 //! `sslkey` ask ([`tls`]; never on a Unix socket, as libpq).
 //! [`Endpoint::summary`] is the redacted effective host/port/database.
 //!
-//! [`Libpq::effective`]: crate::config::Libpq::effective [`Endpoint::connect`] then
-//! connects, retrying while the server starts. [`AdminEndpoint`] is the
+//! [`Endpoint::connect`] then connects, retrying while the server starts. [`AdminEndpoint`] is the
 //! server-level (maintenance database) connection of `db create` / `db drop`.
 //!
 //! Every type here redacts the password in `Display` and `Debug`.
+//!
+//! [`Libpq::effective`]: crate::config::Libpq::effective
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
