@@ -212,3 +212,83 @@ fn retries_exhausted_name_the_attempts_and_the_blocker() {
     assert!(!column_c_exists(&db));
     assert_eq!(v2_rows(&db), 0);
 }
+
+#[test]
+fn no_transaction_and_single_transaction_runs_are_not_retried() {
+    let db = TestDb::new_blocking("cli_lock_retry_not_for_all");
+    let project = project_with_t(&db, 3);
+    let blocker = Blocker::hold(&db);
+    // One transaction for the whole run: no retry.
+    let run = migrate(&project, &db, &["--single-transaction"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("55P03"), "{}", run.stderr);
+    assert!(!run.stderr.contains("waiting for a lock"), "{}", run.stderr);
+    // A no-transaction file: a statement may have committed, no retry.
+    project.remove_migration("V2__add_c.sql");
+    project.migration(
+        "V2__add_c.sql",
+        "-- strata:no-transaction\nALTER TABLE t ADD COLUMN c int;\n",
+    );
+    let run = migrate(&project, &db, &[]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("55P03"), "{}", run.stderr);
+    assert!(!run.stderr.contains("waiting for a lock"), "{}", run.stderr);
+    blocker.commit();
+    assert!(!column_c_exists(&db));
+}
+
+#[test]
+fn sigterm_during_the_backoff_stops_the_run() {
+    let db = TestDb::new_blocking("cli_lock_retry_sigterm");
+    let project = project_with_t(&db, 5);
+    let blocker = Blocker::hold(&db);
+    let mut child = project
+        .std_cmd(&db.url(), &["--env", "dev", "migrate"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains("attempt 3 of 6, next in 2s") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the second wait reported");
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // Bounded: a run that ignored the signal is killed by the test.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("strata did not end after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(!stderr.contains("attempt 4 of 6"), "{stderr}");
+    assert_eq!(
+        crate::support::advisory_locks(&db),
+        0,
+        "the migration lock is free"
+    );
+    blocker.commit();
+    assert!(!column_c_exists(&db));
+    assert_eq!(v2_rows(&db), 0);
+}

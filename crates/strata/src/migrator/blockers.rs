@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
+use super::Migrator;
 use crate::config::Timeout;
 use crate::connect::Endpoint;
 use crate::error::Blocker;
@@ -40,6 +41,27 @@ const BLOCKERS_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), coal
          AND l.database = (SELECT oid FROM pg_catalog.pg_database \
                            WHERE datname = pg_catalog.current_database())) \
      ORDER BY a.pid";
+
+impl Migrator<'_> {
+    /// Names the sessions that block a migration's locks (in
+    /// [`Event::LockRetry`](super::Event::LockRetry) and the final error's
+    /// [`SqlError::lock_wait`](crate::error::SqlError::lock_wait)) by
+    /// watching from a second connection to `endpoint`, the migrating
+    /// database, opened only when a migration runs for a while.
+    ///
+    /// ```no_run
+    /// use strata::{Migrator, TableName};
+    /// # async fn f(endpoint: strata::connect::Endpoint, migrations: strata::Migrations) -> Result<(), strata::Error> {
+    /// let client = endpoint.connect(std::time::Duration::ZERO).await?;
+    /// let migrator = Migrator::new(&migrations, TableName::default()).with_blocker_watch(endpoint);
+    /// migrator.run(&client, &mut |_| {}).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_blocker_watch(mut self, endpoint: Endpoint) -> Self {
+        self.watch = Some(endpoint);
+        self
+    }
+}
 
 /// How long the watcher may take to connect, and to answer one poll.
 const STEP_MAX: Duration = Duration::from_secs(5);

@@ -104,7 +104,7 @@ pub struct Migrator<'m> {
     table: TableName,
     options: MigrateOptions,
     notices: Option<Notices>,
-    watch: Option<crate::connect::Endpoint>,
+    pub(super) watch: Option<crate::connect::Endpoint>,
 }
 
 impl<'m> Migrator<'m> {
@@ -169,25 +169,6 @@ impl<'m> Migrator<'m> {
     /// ```
     pub fn with_notices(mut self, notices: Notices) -> Self {
         self.notices = Some(notices);
-        self
-    }
-
-    /// Names the sessions that block a migration's locks (in
-    /// [`Event::LockRetry`] and the final error's
-    /// [`SqlError::lock_wait`](crate::error::SqlError::lock_wait)) by
-    /// watching from a second connection to `endpoint`, the migrating
-    /// database, opened only when a migration runs for a while.
-    ///
-    /// ```no_run
-    /// use strata::{Migrator, TableName};
-    /// # async fn f(endpoint: strata::connect::Endpoint, migrations: strata::Migrations) -> Result<(), strata::Error> {
-    /// let client = endpoint.connect(std::time::Duration::ZERO).await?;
-    /// let migrator = Migrator::new(&migrations, TableName::default()).with_blocker_watch(endpoint);
-    /// migrator.run(&client, &mut |_| {}).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn with_blocker_watch(mut self, endpoint: crate::connect::Endpoint) -> Self {
-        self.watch = Some(endpoint);
         self
     }
 
