@@ -151,6 +151,10 @@ pub struct MigrateArgs {
     pub single_transaction: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Run a migration that fails on lock_timeout again up to N times, with
+    /// backoff (default: the environment's `lock_retries`, else 0).
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
     /// Apply pending versions lower than the highest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,

@@ -66,6 +66,7 @@ impl PerDatabase for Migrate<'_> {
             resume: args.resume,
             first_run: strata::migrator::FirstRun::of(&ctx.project, db),
             placeholders: None,
+            lock_retries: args.lock_retries.unwrap_or(ctx.env.spec.lock_retries),
         };
         migrate_one(ctx, db, opts, args.connect.wait, r).await
     }
@@ -133,7 +134,8 @@ async fn migrate_one(
     let placeholders = opts.placeholders.clone();
     let migrator = Migrator::new(&migrations, ctx.table(db))
         .with_options(opts)
-        .with_notices(notices);
+        .with_notices(notices)
+        .with_blocker_watch(endpoint.clone());
     let show_progress = ctx.out.stderr_tty && !ctx.out.quiet && !ctx.out.json;
     let mut bar: Option<ProgressBar> = None;
     let out = ctx.out.clone();
@@ -165,6 +167,13 @@ async fn migrate_one(
         Event::Planned(plan) => {
             for w in &plan.warnings {
                 out.warn(&lines::warning(&name, &w.to_string()));
+            }
+        }
+        Event::LockRetry(retry) => {
+            let line = lines::lock_retry(&name, retry);
+            match &bar {
+                Some(pb) => pb.suspend(|| out.info(&line)),
+                None => out.info(&line),
             }
         }
         Event::Resuming(m, skipped) => out.info(&lines::resuming(&name, m, skipped)),

@@ -239,6 +239,22 @@ pub fn lock_waiting(db: &str, holder: &LockHolder) -> String {
     format!("{db}: waiting for the migration lock, held by {holder}")
 }
 
+/// `main: V3__add_index.sql: waiting for a lock (attempt 2 of 4, next in 1s):
+/// blocked by pid 4242 (app "orders-api", idle in transaction since …): SELECT …`.
+pub fn lock_retry(db: &str, retry: &strata::migrator::LockRetry) -> String {
+    let who = if retry.blockers.is_empty() {
+        "no blocking session seen".to_owned()
+    } else {
+        let each: Vec<String> = retry
+            .blockers
+            .iter()
+            .map(|b| format!("blocked by {b}"))
+            .collect();
+        each.join("; ")
+    };
+    format!("{db}: {retry}: {who}")
+}
+
 /// `main: connecting to postgres://app@db/app` (`--verbose`).
 pub fn connecting(db: &str, url: &str) -> String {
     format!("{db}: connecting to {url}")

@@ -18,6 +18,7 @@ mod history_guards;
 mod interruptions;
 mod json;
 mod libpq_parity;
+mod lock_retries;
 mod lost_commit;
 mod messages;
 mod pg_dump_roundtrip;

@@ -71,6 +71,9 @@ pub(crate) struct RawEnvironment {
     pub lock_timeout: Option<Spanned<toml::Value>>,
     /// A string (`"5s"`) or an integer (milliseconds).
     pub statement_timeout: Option<Spanned<toml::Value>>,
+    /// Retries of a transactional migration that fails on `lock_timeout`.
+    #[serde(default)]
+    pub lock_retries: u32,
 }
 
 /// Parses strata.toml's text.

@@ -39,6 +39,7 @@ database_pattern = "*_prod"
 require_tls = true
 lock_timeout = "5s"
 statement_timeout = "0"
+lock_retries = 3
 "#;
 
 fn project(toml: &str) -> Project {
@@ -92,6 +93,7 @@ fn spec_example_loads() {
         [PathBuf::from("/p/.env"), PathBuf::from("/p/.env.local")]
     );
     assert_eq!(dev.lock_timeout.as_setting(), "10s");
+    assert_eq!(dev.lock_retries, 0);
     assert_eq!(dev.statement_timeout, None);
     let prod = p.environment("prod").unwrap();
     assert!(prod.protected && prod.require_tls && !prod.local_cluster);
@@ -105,6 +107,7 @@ fn spec_example_loads() {
     );
     assert_eq!(prod.lock_timeout.as_setting(), "5s");
     assert_eq!(prod.statement_timeout, Some(Timeout::DISABLED));
+    assert_eq!(prod.lock_retries, 3);
 }
 
 #[test]
@@ -198,6 +201,11 @@ fn invalid_values_name_key_and_line() {
         (
             "[environments.prod]\nlock_timeout = true\n",
             "environments.prod.lock_timeout",
+            2,
+        ),
+        (
+            "[environments.prod]\nlock_retries = -1\n",
+            "environments.prod.lock_retries",
             2,
         ),
         ("history_table = \"a.b.c\"\n", "history_table", 1),

@@ -144,5 +144,6 @@ fn seed_error(seed: &SeedFile, text: &str, e: tokio_postgres::Error) -> Error {
         statements_succeeded: None,
         next_step: Some("the seed was rolled back; fix it and run `strata db seed` again".into()),
         invalid_index: None,
+        lock_wait: None,
     }))
 }

@@ -14,6 +14,7 @@
 //! migration, and the [`Partial`] failure that carries what a run did
 //! before it failed.
 
+mod blocker;
 mod bounded;
 mod conflict;
 mod lock_holder;
@@ -31,6 +32,7 @@ use crate::config::SslMode;
 use crate::plan::problem::Problem;
 use text::{join_lines, join_problems};
 
+pub use blocker::{Blocker, LockWait};
 pub use conflict::Conflict;
 pub use lock_holder::LockHolder;
 pub use partial::Partial;

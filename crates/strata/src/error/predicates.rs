@@ -146,7 +146,7 @@ impl Error {
     /// #     line_text: Some("INSERT INTO orders SELECT id FROM userz;".into()),
     /// #     code: "42P01".into(), message: "relation \"userz\" does not exist".into(),
     /// #     detail: None, hint: None, context: None, statements_succeeded: None,
-    /// #     next_step: None, invalid_index: None,
+    /// #     next_step: None, invalid_index: None, lock_wait: None,
     /// # }));
     /// // `err` as returned by a failed `Migrator::run`:
     /// if let Some(sql) = err.as_sql() {
@@ -173,7 +173,7 @@ impl Error {
     /// #     line_text: None, code: "57014".into(),
     /// #     message: "canceling statement due to statement timeout".into(),
     /// #     detail: None, hint: None, context: None, statements_succeeded: None,
-    /// #     next_step: None, invalid_index: None,
+    /// #     next_step: None, invalid_index: None, lock_wait: None,
     /// # }));
     /// // `err` as returned by a migration that ran past `statement_timeout`:
     /// assert!(err.sqlstate().is_some_and(|code| code.is_query_canceled()));

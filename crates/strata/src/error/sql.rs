@@ -24,7 +24,7 @@ use super::bounded::{around_column, bounded};
 ///     code: "42P01".into(),
 ///     message: "relation \"userz\" does not exist".into(),
 ///     detail: None, hint: None, context: None, statements_succeeded: None,
-///     next_step: None, invalid_index: None,
+///     next_step: None, invalid_index: None, lock_wait: None,
 /// };
 /// assert!(!e.code.is_query_canceled());
 /// assert_eq!(e.to_string(), "\
@@ -61,6 +61,9 @@ pub struct SqlError {
     /// A failed `CREATE INDEX CONCURRENTLY` left this INVALID index behind
     /// (`schema.name`, quoted as needed); drop it before retrying.
     pub invalid_index: Option<String>,
+    /// A transactional migration that failed on `lock_timeout` (55P03):
+    /// its attempts and the sessions that blocked it.
+    pub lock_wait: Option<super::LockWait>,
 }
 
 impl fmt::Display for SqlError {
@@ -102,6 +105,9 @@ impl fmt::Display for SqlError {
                 f,
                 "\n  {n} statement(s) before this one succeeded and stay applied (no transaction)"
             )?;
+        }
+        if let Some(w) = &self.lock_wait {
+            write!(f, "\n  {w}")?;
         }
         if let Some(s) = &self.next_step {
             write!(f, "\n  {s}")?;

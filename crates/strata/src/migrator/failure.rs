@@ -84,6 +84,7 @@ pub(super) fn failure(
         statements_succeeded: succeeded,
         next_step: None,
         invalid_index: None,
+        lock_wait: None,
     };
     match tag {
         Tag::Statement(chunk) if copy_row(&chunk, err.context.as_deref()).is_some() => {

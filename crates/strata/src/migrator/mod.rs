@@ -36,6 +36,7 @@
 //! no-transaction runs with resume, `--single-transaction`, and the mapping
 //! of a failure to its file, line and column.
 
+mod blockers;
 mod copy;
 mod existing;
 mod failure;
@@ -46,6 +47,7 @@ mod no_transaction;
 mod options;
 mod pipeline;
 mod report;
+mod retry;
 mod script;
 mod session;
 mod single;
@@ -69,11 +71,11 @@ use no_transaction::run_no_transaction;
 pub(crate) use no_transaction::run_statements;
 pub use options::MigrateOptions;
 pub use report::{Event, Executed, Report};
+pub use retry::LockRetry;
 pub use script::Script;
 pub(crate) use session::SessionReset;
 use single::run_single_transaction;
 pub(crate) use transaction::run_in_transaction;
-use transaction::run_in_transaction_creating;
 
 /// Runs the migrations of one database.
 ///
@@ -102,6 +104,7 @@ pub struct Migrator<'m> {
     table: TableName,
     options: MigrateOptions,
     notices: Option<Notices>,
+    pub(super) watch: Option<crate::connect::Endpoint>,
 }
 
 impl<'m> Migrator<'m> {
@@ -122,6 +125,7 @@ impl<'m> Migrator<'m> {
             table,
             options: MigrateOptions::default(),
             notices: None,
+            watch: None,
         }
     }
 
@@ -388,6 +392,8 @@ impl Migrator<'_> {
             }
         }
         let reset = SessionReset::new(&self.options.session);
+        let lock_timeout = self.options.session.lock_timeout;
+        let mut watcher = blockers::Watcher::new(self.watch.clone(), &self.table, lock_timeout);
         let executed = if self.options.single_transaction {
             if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
                 return Err(Error::Conflict {
@@ -439,16 +445,16 @@ impl Migrator<'_> {
                 } else {
                     let create = create_with_first.take();
                     let creating = create.is_some();
-                    let applied = run_in_transaction_creating(
-                        client,
-                        &self.table,
-                        &script,
-                        row,
+                    let attempt = retry::Attempt {
+                        m,
+                        script: &script,
                         async_commit,
                         create,
-                        &reset,
-                    )
-                    .await;
+                        reset: &reset,
+                    };
+                    let applied = self
+                        .transactional(client, attempt, &mut watcher, on_event)
+                        .await;
                     if creating && applied.is_ok() {
                         on_event(Event::HistoryCreated(&self.table));
                     }

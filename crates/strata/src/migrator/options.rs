@@ -23,6 +23,7 @@ use crate::plan::PlanOptions;
 /// };
 /// assert_eq!(opts.session.lock_wait, Duration::from_secs(60));
 /// assert!(!opts.single_transaction && opts.session.statement_timeout.is_none());
+/// assert_eq!(opts.lock_retries, 0);
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -46,4 +47,9 @@ pub struct MigrateOptions {
     /// The database's `${name}` placeholders (SPEC §2.4), replaced in every
     /// script as it runs; None when it declares none.
     pub placeholders: Option<Placeholders>,
+    /// How many times a transactional migration that fails on
+    /// `lock_timeout` (SQLSTATE 55P03) is rolled back and run again, with
+    /// a backoff of 1 s, 2 s, 4 s … (at most 30 s). Not for no-transaction
+    /// migrations, nor with `single_transaction`. Default 0.
+    pub lock_retries: u32,
 }

@@ -51,6 +51,9 @@ pub enum Event<'a> {
     /// A failed no-transaction migration continues after the statements that
     /// already succeeded (`migrate --resume`); the number is how many are skipped.
     Resuming(&'a Migration, usize),
+    /// A transactional migration failed on `lock_timeout`, was rolled back,
+    /// and runs again after a backoff (`lock_retries`); names who blocked it.
+    LockRetry(&'a super::LockRetry),
     /// A migration was applied (in `--single-transaction` mode, after the final commit).
     Applied(&'a Executed),
     /// A version was rolled back (its down part ran with its `undo` row).

@@ -140,6 +140,10 @@ pub struct Environment {
     /// strata does not set it, so the server/role setting applies; `"0"`
     /// explicitly disables it.
     pub statement_timeout: Option<Timeout>,
+    /// How many times a transactional migration that fails on
+    /// `lock_timeout` (SQLSTATE 55P03) is rolled back and run again, with
+    /// backoff (SPEC §4.2 step 4). Default 0.
+    pub lock_retries: u32,
 }
 
 impl Environment {
@@ -165,6 +169,7 @@ impl Environment {
             require_tls: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             statement_timeout: None,
+            lock_retries: 0,
         }
     }
 }

@@ -224,6 +224,7 @@ impl Builder<'_> {
         env.local_cluster = raw.local_cluster;
         env.protected = raw.protected;
         env.require_tls = raw.require_tls;
+        env.lock_retries = raw.lock_retries;
         if let Some(hosts) = raw.allowed_hosts {
             if hosts.get_ref().is_empty() {
                 return Err(self.invalid(
