@@ -413,6 +413,34 @@ async fn copy_data_rows_are_never_markers_or_directives() {
     assert!(!exists(&db, "notes").await);
 }
 
+/// A database (or role) that sets standard_conforming_strings off: strata's
+/// session runs with it on, so the server reads the file as the lexer did
+/// and no COMMIT hides in a string; the failed migration leaves nothing.
+#[tokio::test]
+async fn a_database_with_standard_conforming_strings_off_runs_with_it_on() {
+    let db = fresh_db("world_scs_off_database").await;
+    db.client()
+        .await
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET standard_conforming_strings = off",
+            db.name()
+        ))
+        .await
+        .unwrap();
+    let dir = fixture("scs_off_database");
+    let err = migrate(&db, &dir).await.unwrap_err();
+    assert_eq!(
+        err.sqlstate().map(|s| s.as_str().to_owned()).as_deref(),
+        Some("22012"),
+        "{err}"
+    );
+    assert!(!exists(&db, "t1").await && !exists(&db, "t2").await);
+    assert!(
+        !exists(&db, "strata_schema_history").await,
+        "nothing recorded"
+    );
+}
+
 #[test]
 fn unterminated_tokens_are_refused_where_they_start() {
     use Unterminated as U;
