@@ -327,13 +327,17 @@ pub async fn with_lock<T>(
 /// database, the role or `options`, or a standby), and the database's name;
 /// plus `lock_timeout` / `statement_timeout` for the session, values bound.
 async fn prepare_session(client: &Client, session: &Session) -> Result<(), Error> {
-    let settings: Vec<(&str, String)> = [
-        ("lock_timeout", session.lock_timeout),
-        ("statement_timeout", session.statement_timeout),
-    ]
-    .into_iter()
-    .filter_map(|(name, t)| Some((name, t?.as_setting())))
-    .collect();
+    // strata's lexer reads files with standard_conforming_strings on (SPEC
+    // §2.2): the session runs with it on, whatever the database or role sets.
+    let mut settings: Vec<(&str, String)> = vec![("standard_conforming_strings", "on".into())];
+    settings.extend(
+        [
+            ("lock_timeout", session.lock_timeout),
+            ("statement_timeout", session.statement_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(name, t)| Some((name, t?.as_setting()))),
+    );
     let mut columns = vec![
         "pg_catalog.pg_is_in_recovery()".to_owned(),
         "pg_catalog.current_setting('transaction_read_only')".to_owned(),

@@ -132,6 +132,9 @@ async fn migrate_one(
         .placeholders(db)
         .map(|p| p.with_connection(endpoint.database(), user));
     let placeholders = opts.placeholders.clone();
+    let single_transaction = opts.single_transaction;
+    // A failed migration has no `Executed`: its notices stay in the sink.
+    let unreported = notices.clone();
     let migrator = Migrator::new(&migrations, ctx.table(db))
         .with_options(opts)
         .with_notices(notices)
@@ -143,6 +146,8 @@ async fn migrate_one(
     // For --json after a run that fails without changing anything (its
     // error carries no report): the states are the ones planned.
     let mut planned: Option<Plan> = None;
+    // The migration running, to name it with the notices of a failure.
+    let mut running = String::new();
     let mut on_event = |ev: Event<'_>| match ev {
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
         Event::BaselinedOnMigrate(t) => out.info(&lines::baselined_on_migrate(&name, t)),
@@ -178,6 +183,7 @@ async fn migrate_one(
         }
         Event::Resuming(m, skipped) => out.info(&lines::resuming(&name, m, skipped)),
         Event::Started(m) => {
+            running.clone_from(&m.script);
             if let Some(pb) = &bar {
                 pb.set_message(crate::output::printable(&m.script).into_owned());
             }
@@ -217,6 +223,21 @@ async fn migrate_one(
         // What ran before the failure, and the states after it, come with
         // the error when the run changed the database.
         Err(mut e) => {
+            // What the failed migration raised before it failed (in one
+            // transaction: every migration of it, all rolled back).
+            let script = if single_transaction {
+                "--single-transaction"
+            } else {
+                running.as_str()
+            };
+            for n in unreported.take() {
+                let text = lines::notice(&db.name, script, &n);
+                if n.is_warning() {
+                    ctx.out.warn(&text);
+                } else if ctx.out.verbose {
+                    ctx.out.info(&text);
+                }
+            }
             if e.is_commit_unknown() {
                 // SPEC §4.2 step 5: reconnect once and read the history.
                 if let Ok(again) = ctx.connect(&endpoint, Duration::ZERO).await {

@@ -77,3 +77,55 @@ fn json_lists_the_notices_of_each_executed_migration() {
     );
     assert!(executed[1].get("notices").is_none(), "{}", executed[1]);
 }
+
+/// A migration that fails has no result line, but what it raised before it
+/// failed is shown with the failure: WARNINGs always, NOTICEs with `-v`.
+#[test]
+fn warnings_of_a_failed_migration_show_with_the_failure() {
+    for (case, header, args) in [
+        ("tx", "", &["migrate"][..]),
+        ("notx", "-- strata:no-transaction\n", &["migrate", "-v"][..]),
+        ("single", "", &["migrate", "--single-transaction"][..]),
+    ] {
+        let project = Project::new();
+        project
+            .migration("V1__ok.sql", "CREATE TABLE ok (id int);\n")
+            .migration(
+                "V2__fails.sql",
+                format!(
+                    "{header}DO $$ BEGIN RAISE WARNING 'w-before'; RAISE NOTICE 'n-before'; END $$;\nSELECT 1/0;\n"
+                ),
+            );
+        let db = TestDb::new_blocking(&format!("cli_notices_failed_{case}"));
+        let run = project.run(&db.url(), args);
+        run.expect_code(1);
+        let script = if case == "single" {
+            "--single-transaction"
+        } else {
+            "V2__fails.sql"
+        };
+        assert!(
+            run.stderr
+                .contains(&format!("main: {script}: WARNING: w-before")),
+            "{case}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("division by zero"),
+            "{case}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.contains("NOTICE: n-before"),
+            case == "notx",
+            "{case}: NOTICEs only with -v: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.matches("WARNING").count(),
+            1,
+            "{case}: {}",
+            run.stderr
+        );
+    }
+}

@@ -125,7 +125,21 @@ pub(crate) fn scan_with(
                 no_transaction || is_sqlx_no_transaction(text),
             )
         });
-        let mark = marker(text).map_err(|p| rule(line_no, p))?;
+        // A data row of a `COPY … FROM STDIN` is data, whatever it reads:
+        // neither a marker nor a directive (the lexer knows where data is).
+        let mut mark = marker(text);
+        let mut dir = directive(text);
+        if (!matches!(mark, Ok(None)) || dir.is_some()) && {
+            let checker = match down.as_ref() {
+                Some(d) => &d.checker,
+                None => &up_section.checker,
+            };
+            checker.is_copy_data(text, line_no)
+        } {
+            mark = Ok(None);
+            dir = None;
+        }
+        let mark = mark.map_err(|p| rule(line_no, p))?;
         if down.is_none() && !matches!(mark, Some(Marker::Down { .. })) {
             hasher.line(line);
         }
@@ -180,7 +194,7 @@ pub(crate) fn scan_with(
         }
         // An unknown `-- strata:` directive is an error wherever it is; a
         // known one after the first statement is an ordinary comment.
-        match directive(text) {
+        match dir {
             Some(Err(p)) => return Err(rule(line_no, p)),
             Some(Ok(Directive::NoTransaction)) if section.in_header => {
                 section.part.no_transaction = true;

@@ -39,13 +39,17 @@ pub(crate) struct SessionReset {
 impl SessionReset {
     /// The reset for a run with `session`'s timeouts.
     pub(crate) fn new(session: &Session) -> SessionReset {
-        let settings = [
-            ("lock_timeout", session.lock_timeout),
-            ("statement_timeout", session.statement_timeout),
-        ]
-        .into_iter()
-        .filter_map(|(name, t)| Some((name, t?.as_setting())))
-        .collect();
+        // The lexer's rule holds in the session even where the database or
+        // role sets it off (RESET ALL would bring that back).
+        let mut settings = vec![("standard_conforming_strings", "on".to_owned())];
+        settings.extend(
+            [
+                ("lock_timeout", session.lock_timeout),
+                ("statement_timeout", session.statement_timeout),
+            ]
+            .into_iter()
+            .filter_map(|(name, t)| Some((name, t?.as_setting()))),
+        );
         SessionReset { settings }
     }
 
@@ -121,8 +125,11 @@ mod tests {
             lock_timeout: None,
             ..Session::default()
         });
-        assert_eq!(none.reapply_sql(), None);
-        assert_eq!(none.requests(), 1);
+        assert_eq!(
+            none.reapply_sql().as_deref(),
+            Some("SELECT pg_catalog.set_config('standard_conforming_strings', $1, false)")
+        );
+        assert_eq!(none.requests(), 2);
         let both = SessionReset::new(&Session {
             statement_timeout: Some(Timeout::parse("15min").unwrap()),
             ..Session::default()
@@ -130,8 +137,9 @@ mod tests {
         assert_eq!(
             both.reapply_sql().as_deref(),
             Some(
-                "SELECT pg_catalog.set_config('lock_timeout', $1, false), \
-                 pg_catalog.set_config('statement_timeout', $2, false)"
+                "SELECT pg_catalog.set_config('standard_conforming_strings', $1, false), \
+                 pg_catalog.set_config('lock_timeout', $2, false), \
+                 pg_catalog.set_config('statement_timeout', $3, false)"
             )
         );
         assert_eq!(both.requests(), 2);

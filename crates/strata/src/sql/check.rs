@@ -122,7 +122,7 @@ pub(crate) struct ScriptSummary {
 }
 
 /// The statement being read.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Current {
     line: u32,
     first: Vec<Word>,
@@ -142,6 +142,7 @@ struct CopyData {
 }
 
 /// Checks a script fed a piece at a time; see the module docs.
+#[derive(Clone)]
 pub(crate) struct Checker {
     /// Text not yet lexed for good, starting at a token boundary.
     buf: String,
@@ -157,6 +158,8 @@ pub(crate) struct Checker {
     summary: ScriptSummary,
     /// In the data of a `COPY … FROM STDIN` (not lexed).
     copy: Option<CopyData>,
+    /// The last line read as a data row of a `COPY … FROM STDIN`.
+    last_data_line: Option<u32>,
 }
 
 impl Checker {
@@ -172,12 +175,29 @@ impl Checker {
             current: Current::default(),
             summary: ScriptSummary::default(),
             copy: None,
+            last_data_line: None,
         }
     }
 
     /// Whether a statement has been seen (complete or still open).
     pub(crate) fn has_statement(&self) -> bool {
         self.summary.statements > 0 || self.splitter.in_statement()
+    }
+
+    /// Whether `text`, line `line` of the script and the next one to be
+    /// pushed, is a data row of a `COPY … FROM STDIN` (or its `\.`): such a
+    /// line is data, never a section marker or a directive, whatever it
+    /// reads. The lexer may wait for a few characters after the COPY's `;`
+    /// before it ends the statement, so this lexes a copy of the checker with
+    /// the line added; call it only for a line that would otherwise be taken
+    /// for a marker or a directive.
+    pub(crate) fn is_copy_data(&self, text: &str, line: u32) -> bool {
+        let mut probe = self.clone();
+        probe.buf.push_str(text);
+        if !text.ends_with('\n') {
+            probe.buf.push('\n');
+        }
+        probe.lex(false).is_ok() && probe.last_data_line == Some(line)
     }
 
     /// Feeds the next piece of the script.
@@ -293,8 +313,11 @@ impl Checker {
                 if !(rest.is_empty() || rest.starts_with("--")) {
                     return Err((self.line, ScriptProblem::TextAfterCopy));
                 }
-            } else if is_end_of_data(line) {
-                self.copy = None;
+            } else {
+                self.last_data_line = Some(self.line);
+                if is_end_of_data(line) {
+                    self.copy = None;
+                }
             }
             *pos += line.len();
             if line.ends_with('\n') {

@@ -197,7 +197,7 @@ fn is_false_value(word: &Word) -> bool {
 
 /// Watches a statement's tokens one by one for
 /// `set_config('standard_conforming_strings', <false>, …)` anywhere in it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct SetConfigWatch {
     state: u8,
 }

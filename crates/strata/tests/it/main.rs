@@ -2,11 +2,12 @@
 //! cluster for all of them, started by strata-testkit on first use): the
 //! engine, database lifecycle and connections, the life of a migration,
 //! adopting another tool's history, the statement budget, the partial
-//! report a failed run carries, and migration folders as other tools write
-//! them.
+//! report a failed run carries, migration folders as other tools write
+//! them, and files edited while a run is going on.
 
 mod adopt_from_other_tools;
 mod copy_from_stdin;
+mod edited_mid_run;
 mod engine;
 mod lifecycle;
 mod lifecycle_of_a_migration;

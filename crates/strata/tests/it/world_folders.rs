@@ -3,7 +3,8 @@
 //! here fails if the rule breaks — names accepted and refused, dbmate and
 //! node-pg-migrate markers and their look-alikes, empty down parts,
 //! comment-only migrations, every no-transaction convention, psql
-//! meta-commands, COPY, standard_conforming_strings, unterminated tokens,
+//! meta-commands, COPY (and data rows that read like markers),
+//! standard_conforming_strings, unterminated tokens,
 //! FIFOs and symbolic links. Load-time rules are checked by
 //! `Migrations::from_dir` alone (what `validate --offline` runs); the rest
 //! on a real database.
@@ -345,6 +346,18 @@ fn other_meta_commands_and_scs_off_are_refused_with_their_line_copy_is_not() {
             })
         )]
     );
+    let meta = |command: &str| {
+        FileProblem::Script(ScriptProblem::MetaCommand {
+            command: command.into(),
+        })
+    };
+    assert_eq!(
+        rule(&fixture("meta_include_set")),
+        [
+            ("V1__include.sql".to_owned(), 3, meta("\\i")),
+            ("V2__set.sql".to_owned(), 1, meta("\\set")),
+        ]
+    );
     // COPY FROM STDIN with its data loads (it runs in copy_from_stdin.rs).
     let copy = Migrations::from_dir(&fixture("copy_from_stdin")).unwrap();
     assert_eq!(copy.list.len(), 1);
@@ -365,6 +378,66 @@ fn other_meta_commands_and_scs_off_are_refused_with_their_line_copy_is_not() {
             ("V2__set_session.sql".to_owned(), 2),
             ("V3__set_config.sql".to_owned(), 3)
         ]
+    );
+}
+
+/// A data row of `COPY … FROM STDIN` reading like a marker or a directive
+/// is data: loaded as a row, never splitting the file or refusing it.
+#[tokio::test]
+async fn copy_data_rows_are_never_markers_or_directives() {
+    let dir = fixture("copy_data_markers");
+    let m = Migrations::from_dir(&dir).unwrap();
+    assert!(
+        m.list[0].down.is_some(),
+        "the real down marker, after the data"
+    );
+    assert!(!m.list[0].no_transaction());
+    let db = fresh_db("world_copy_data_markers").await;
+    migrate(&db, &dir).await.unwrap();
+    let rows: Vec<String> = db
+        .query_strings("SELECT body FROM notes ORDER BY body")
+        .await
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "-- Down Migration",
+            "-- migrate:down",
+            "-- migrate:dwon",
+            "-- strata:no-transactoin"
+        ]
+    );
+    rollback_all(&db, &dir).await;
+    assert!(!exists(&db, "notes").await);
+}
+
+/// A database (or role) that sets standard_conforming_strings off: strata's
+/// session runs with it on, so the server reads the file as the lexer did
+/// and no COMMIT hides in a string; the failed migration leaves nothing.
+#[tokio::test]
+async fn a_database_with_standard_conforming_strings_off_runs_with_it_on() {
+    let db = fresh_db("world_scs_off_database").await;
+    db.client()
+        .await
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET standard_conforming_strings = off",
+            db.name()
+        ))
+        .await
+        .unwrap();
+    let dir = fixture("scs_off_database");
+    let err = migrate(&db, &dir).await.unwrap_err();
+    assert_eq!(
+        err.sqlstate().map(|s| s.as_str().to_owned()).as_deref(),
+        Some("22012"),
+        "{err}"
+    );
+    assert!(!exists(&db, "t1").await && !exists(&db, "t2").await);
+    assert!(
+        !exists(&db, "strata_schema_history").await,
+        "nothing recorded"
     );
 }
 

@@ -134,3 +134,20 @@ fn a_long_string_fed_in_many_lines_is_one_token() {
     let s = check(&script).unwrap();
     assert_eq!((s.statements, s.first_transactional), (2, Some(1)));
 }
+
+#[test]
+fn a_copy_data_row_is_known_as_data_before_it_is_pushed() {
+    let mut c = Checker::new(1, true);
+    for line in ["SELECT 1;\n", "-- a comment\n", "COPY t (a) FROM stdin;\n"] {
+        c.push(line).unwrap();
+    }
+    // Line 2 was a comment of the script, line 4 is the first data row.
+    assert!(!Checker::new(1, true).is_copy_data("-- migrate:down\n", 1));
+    assert!(c.is_copy_data("-- migrate:down\n", 4));
+    c.push("-- migrate:down\n").unwrap();
+    assert!(c.is_copy_data("\\.", 5), "the end line is data too");
+    c.push("\\.\n").unwrap();
+    assert!(!c.is_copy_data("-- migrate:down\n", 6), "after the data");
+    c.push("-- migrate:down\n").unwrap();
+    assert_eq!(c.finish().unwrap().statements, 2);
+}
