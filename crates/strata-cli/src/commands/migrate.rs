@@ -46,6 +46,7 @@ struct Migrate<'a> {
 impl PerDatabase for Migrate<'_> {
     type Extra = ();
     const SKIPS_DEPENDENTS: bool = true;
+    const DIRECT: bool = true;
 
     async fn run(
         &self,
@@ -99,7 +100,7 @@ async fn migrate_one(
     // The migrating connection forwards the server's notices here.
     let notices = Notices::new();
     let remote = notices.scope(async {
-        let endpoint = ctx.endpoint(db).await?;
+        let endpoint = ctx.endpoint(&ctx.direct(db)).await?;
         if ctx.out.verbose {
             ctx.out
                 .info(&lines::connecting(&db.name, endpoint.redacted()));
@@ -142,6 +143,8 @@ async fn migrate_one(
     // error carries no report): the states are the ones planned.
     let mut planned: Option<Plan> = None;
     let mut on_event = |ev: Event<'_>| match ev {
+        Event::BehindPooler => out.warn(&lines::behind_pooler(&name)),
+        Event::LockWaiting(h) => out.info(&lines::lock_waiting(&name, h)),
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
         Event::BaselinedOnMigrate(t) => out.info(&lines::baselined_on_migrate(&name, t)),
         Event::Planned(plan) if !dry_run => {

@@ -239,6 +239,14 @@ pub fn lock_waiting(db: &str, holder: &LockHolder) -> String {
     format!("{db}: waiting for the migration lock, held by {holder}")
 }
 
+/// The warning that the connection goes through a pooler (SPEC §4.2 step 1).
+pub fn behind_pooler(db: &str) -> String {
+    format!(
+        "{db}: the connection goes through a pooler (the server session is not the one the connection started with): \
+         no session lock; each migration's transaction takes the lock and skips a migration another run applied"
+    )
+}
+
 /// `main: connecting to postgres://app@db/app` (`--verbose`).
 pub fn connecting(db: &str, url: &str) -> String {
     format!("{db}: connecting to {url}")

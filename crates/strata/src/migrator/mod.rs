@@ -45,6 +45,7 @@ mod lost_commit;
 mod no_transaction;
 mod options;
 mod pipeline;
+mod pooled;
 mod report;
 mod script;
 mod session;
@@ -319,9 +320,13 @@ impl Migrator<'_> {
         locked: Locked,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
-        on_event(Event::LockAcquired);
         let (lock, history) = locked.into_parts();
-        let result = self.locked(client, history, on_event).await;
+        let Some(lock) = lock else {
+            on_event(Event::BehindPooler);
+            return self.locked(client, history, true, on_event).await;
+        };
+        on_event(Event::LockAcquired);
+        let result = self.locked(client, history, false, on_event).await;
         lock.release_after_reporting(client, result).await
     }
 
@@ -329,6 +334,7 @@ impl Migrator<'_> {
         &self,
         client: &Client,
         state: HistoryState,
+        pooled: bool,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
         let (mut history, mut missing) = match state {
@@ -370,7 +376,10 @@ impl Migrator<'_> {
         // The history table is created in the first migration's own
         // transaction when there is one; otherwise on its own, now.
         let mut create_with_first = None;
-        if let Some(schema_exists) = missing {
+        if pooled {
+            let resumed: Vec<&str> = plan.resumable.iter().map(|r| r.script.as_str()).collect();
+            pooled::refuse(&todo, self.options.single_transaction, &resumed)?;
+        } else if let Some(schema_exists) = missing {
             // The first migration runs in its own transaction: not with
             // --single-transaction, not a no-transaction file, not a resume.
             let first_in_transaction = !self.options.single_transaction
@@ -428,6 +437,16 @@ impl Migrator<'_> {
                 let transactional = resume.is_none() && !m.no_transaction();
                 let applied = if let Err(stop) = crate::interrupt::check() {
                     Err(stop)
+                } else if pooled && transactional {
+                    let applied = self
+                        .run_pooled(client, m, &script, row, async_commit, on_event)
+                        .await;
+                    match applied {
+                        // Another runner applied it meanwhile.
+                        Ok(None) => continue,
+                        Ok(Some(n)) => Ok(n),
+                        Err(e) => Err(e),
+                    }
                 } else if !transactional {
                     if let Some(r) = &resume {
                         on_event(Event::Resuming(m, r.statement_hashes.len()));

@@ -20,16 +20,21 @@
 //! if that release fails the session is ended, which releases it server-side.
 //! The server also releases it when the process dies.
 
-use std::cell::Cell;
+mod backend;
+mod first;
+mod xact;
+
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::Type;
 
 use crate::config::{DEFAULT_LOCK_TIMEOUT, Timeout};
 use crate::error::{Error, LockHolder};
 use crate::history::TableName;
+use first::First;
+pub(crate) use xact::begin_locked;
 
 /// strata's namespace for advisory locks ("STRA").
 ///
@@ -145,6 +150,36 @@ pub struct MigrationLock {
     key: (i32, i32),
 }
 
+/// How [`acquire_or_pooled`] ended: the session lock, or a pooler found
+/// (no lock taken, no session setting made).
+#[derive(Debug)]
+pub(crate) enum Acquired {
+    /// The lock, on the client's session.
+    Held(MigrationLock),
+    /// The connection goes through a pooler (SPEC §4.2 step 1).
+    Pooled,
+}
+
+/// [`MigrationLock::acquire`], telling a pooler apart instead of refusing
+/// it: `migrate` goes on with transaction-scoped locks there.
+pub(crate) async fn acquire_or_pooled(
+    client: &Client,
+    table: &TableName,
+    session: &Session,
+    on_wait: &mut dyn FnMut(&LockHolder),
+) -> Result<Acquired, Error> {
+    let key = lock_key(table);
+    let startup_pid = backend::startup_pid(client).await;
+    match first::first_attempt(client, session, key, startup_pid).await? {
+        First::Locked => Ok(Acquired::Held(MigrationLock { key })),
+        First::Pooled => Ok(Acquired::Pooled),
+        First::Busy => {
+            poll(client, key, session.lock_wait, on_wait).await?;
+            Ok(Acquired::Held(MigrationLock { key }))
+        }
+    }
+}
+
 const TRY_SQL: &str = "SELECT pg_try_advisory_lock($1, $2)";
 const UNLOCK_SQL: &str = "SELECT pg_advisory_unlock($1, $2)";
 const HOLDER_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
@@ -189,26 +224,11 @@ impl MigrationLock {
         session: &Session,
         on_wait: &mut dyn FnMut(&LockHolder),
     ) -> Result<MigrationLock, Error> {
-        let key = lock_key(table);
-        // Both requests go out on the one connection before either reply;
-        // the first also checks the database is writable, and when it is
-        // not, polling stops at its first answer and the lock is released.
-        let refused = Cell::new(false);
-        let (timeouts, locked) = tokio::join!(
-            async {
-                let r = prepare_session(client, session).await;
-                refused.set(r.is_err());
-                r
-            },
-            poll(client, key, session.lock_wait, &refused, on_wait)
-        );
-        match (timeouts, locked) {
-            (Ok(()), Ok(())) => Ok(MigrationLock { key }),
-            (Err(e), Ok(())) => {
-                let _ = MigrationLock { key }.release(client).await;
-                Err(e)
-            }
-            (Err(e), Err(_)) | (Ok(()), Err(e)) => Err(e),
+        match acquire_or_pooled(client, table, session, on_wait).await? {
+            Acquired::Held(lock) => Ok(lock),
+            Acquired::Pooled => Err(Error::Pooled {
+                what: "the migration lock".to_owned(),
+            }),
         }
     }
 
@@ -322,57 +342,6 @@ pub async fn with_lock<T>(
     lock.release_after(client, result).await
 }
 
-/// One statement: whether the server is in recovery, whether this session's
-/// transactions are read-only (`default_transaction_read_only` from the
-/// database, the role or `options`, or a standby), and the database's name;
-/// plus `lock_timeout` / `statement_timeout` for the session, values bound.
-async fn prepare_session(client: &Client, session: &Session) -> Result<(), Error> {
-    let settings: Vec<(&str, String)> = [
-        ("lock_timeout", session.lock_timeout),
-        ("statement_timeout", session.statement_timeout),
-    ]
-    .into_iter()
-    .filter_map(|(name, t)| Some((name, t?.as_setting())))
-    .collect();
-    let mut columns = vec![
-        "pg_catalog.pg_is_in_recovery()".to_owned(),
-        "pg_catalog.current_setting('transaction_read_only')".to_owned(),
-        "pg_catalog.current_database()::text".to_owned(),
-    ];
-    columns.extend(
-        settings
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| format!("pg_catalog.set_config('{name}', ${}, false)", i + 1)),
-    );
-    let sql = format!("SELECT {}", columns.join(", "));
-    let params: Vec<(&(dyn ToSql + Sync), Type)> = settings
-        .iter()
-        .map(|(_, value)| (value as &(dyn ToSql + Sync), Type::TEXT))
-        .collect();
-    let rows = client
-        .query_typed(&sql, &params)
-        .await
-        .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
-    let row = rows.first();
-    let in_recovery = row
-        .and_then(|r| r.try_get::<_, bool>(0).ok())
-        .unwrap_or(false);
-    let read_only = row
-        .and_then(|r| r.try_get::<_, String>(1).ok())
-        .is_some_and(|v| v == "on");
-    let database = row
-        .and_then(|r| r.try_get::<_, String>(2).ok())
-        .unwrap_or_default();
-    if in_recovery || read_only {
-        return Err(Error::ReadOnly {
-            database,
-            in_recovery,
-        });
-    }
-    Ok(())
-}
-
 /// Ends the session after a failed unlock, so the server releases the lock:
 /// first out of any aborted transaction (where every statement fails), then
 /// `pg_terminate_backend` of its own backend, which any role may do
@@ -386,12 +355,12 @@ async fn end_session(client: &Client) {
 }
 
 /// Polls `pg_try_advisory_lock` on `client`'s session with backoff (10 ms
-/// doubling to 500 ms) until it is granted or `wait` has passed.
+/// doubling to 500 ms) until it is granted or `wait` has passed; the first
+/// attempt, in [`first::first_attempt`], found it held.
 async fn poll(
     client: &Client,
     key: (i32, i32),
     wait: Duration,
-    stop: &Cell<bool>,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<(), Error> {
     let start = Instant::now();
@@ -399,16 +368,6 @@ async fn poll(
     let mut last_holder: Option<LockHolder> = None;
     loop {
         crate::interrupt::check()?;
-        if try_lock(client, key).await? {
-            return Ok(());
-        }
-        if stop.get() {
-            // The session check failed: its error is the one reported.
-            return Err(Error::LockTimeout {
-                waited: start.elapsed(),
-                holder: None,
-            });
-        }
         let holder = holder(client, key).await?;
         if let Some(h) = &holder {
             if last_holder.as_ref() != Some(h) {
@@ -425,6 +384,9 @@ async fn poll(
         }
         tokio::time::sleep(delay.min(wait - waited)).await;
         delay = (delay * 2).min(Duration::from_millis(500));
+        if try_lock(client, key).await? {
+            return Ok(());
+        }
     }
 }
 

@@ -1,0 +1,268 @@
+//! strata through a real PgBouncer in transaction mode (SPEC §4.2 step 1):
+//! concurrent runs serialized by transaction-scoped locks, no lock left on
+//! a pooled backend, a no-transaction migration refused there and applied
+//! over `direct_url_env`. PgBouncer is started here, in front of the test
+//! server; a machine without it fails these tests (install `pgbouncer`).
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Project, Run, advisory_locks, history, table_exists};
+use strata_testkit::{TestDb, server};
+
+/// A PgBouncer (`pool_mode = transaction`, trust) in front of the test
+/// server, stopped when dropped.
+struct PgBouncer {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl PgBouncer {
+    fn start() -> PgBouncer {
+        let binary = pgbouncer_binary();
+        let dir = tempfile::Builder::new()
+            .prefix("strata-pgbouncer-")
+            .tempdir()
+            .unwrap();
+        let port = free_port();
+        let ini = format!(
+            "[databases]\n* = host=127.0.0.1 port={server}\n\n[pgbouncer]\n\
+             listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
+             auth_type = trust\nauth_file = {auth}\npool_mode = transaction\n\
+             max_client_conn = 100\ndefault_pool_size = 20\n\
+             ignore_startup_parameters = extra_float_digits,options\n",
+            server = server().port(),
+            auth = dir.path().join("users.txt").display(),
+        );
+        std::fs::write(dir.path().join("pgbouncer.ini"), ini).unwrap();
+        std::fs::write(dir.path().join("users.txt"), "\"postgres\" \"\"\n").unwrap();
+        let mut cmd = Command::new(&binary);
+        cmd.arg(dir.path().join("pgbouncer.ini"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // PgBouncer refuses to run as root: as the server does, it runs as
+        // `postgres` then, which must be able to read its files.
+        if let Some((uid, gid)) = root_runs_as_postgres() {
+            for f in ["", "pgbouncer.ini", "users.txt"] {
+                std::os::unix::fs::chown(dir.path().join(f), Some(uid), Some(gid)).unwrap();
+            }
+            cmd.gid(gid).uid(uid);
+        }
+        let child = cmd.spawn().unwrap();
+        let mut bouncer = PgBouncer {
+            child,
+            port,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = bouncer.child.try_wait() {
+                panic!("pgbouncer exited at start: {status}");
+            }
+            assert!(Instant::now() < deadline, "pgbouncer did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bouncer
+    }
+
+    /// The URL of `db` through the pooler.
+    fn url(&self, db: &TestDb) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{}", self.port, db.name())
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `pgbouncer` on PATH or in /usr/sbin; a clear failure otherwise.
+fn pgbouncer_binary() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|d| d.join("pgbouncer"))
+        .find(|p| p.is_file());
+    on_path.unwrap_or_else(|| {
+        panic!("pgbouncer is not installed (apt-get install pgbouncer): the pooler tests need it")
+    })
+}
+
+/// uid/gid of `postgres` when the tests run as root.
+fn root_runs_as_postgres() -> Option<(u32, u32)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let euid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .to_owned();
+    if euid != "0" {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.first() != Some(&"postgres") || f.len() < 4 {
+            return None;
+        }
+        Some((f[2].parse().ok()?, f[3].parse().ok()?))
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const POOLER_WARNING: &str = "the connection goes through a pooler";
+
+/// Migrations that fail on a duplicate key if any runs twice.
+fn racing_project() -> Project {
+    let project = Project::new();
+    project
+        .migration(
+            "V1__accounts.sql",
+            "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY);\nINSERT INTO accounts VALUES (1);\n",
+        )
+        .migration("V2__second.sql", "INSERT INTO accounts VALUES (2);\n")
+        .migration(
+            "V3__orders.sql",
+            "CREATE TABLE orders (id int PRIMARY KEY);\nINSERT INTO accounts VALUES (3);\n",
+        )
+        .migration(
+            "R__totals.sql",
+            "CREATE OR REPLACE VIEW totals AS SELECT count(*) AS n FROM accounts;\n",
+        );
+    project
+}
+
+fn migrate(project: &Project, url: &str) -> std::process::Command {
+    let mut cmd = project.std_cmd(url, &["migrate", "--lock-wait", "60"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+#[test]
+fn four_runs_through_pgbouncer_apply_each_migration_once_and_leave_no_lock() {
+    let bouncer = PgBouncer::start();
+    let db = TestDb::new_blocking("cli_pooler_race");
+    let project = racing_project();
+    let url = bouncer.url(&db);
+    let children: Vec<_> = (0..4)
+        .map(|_| migrate(&project, &url).spawn().unwrap())
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::of(c.wait_with_output().unwrap()))
+        .collect();
+    for run in &runs {
+        run.expect_code(0).expect_no_panic();
+        assert!(run.stderr.contains(POOLER_WARNING), "{run:#?}");
+    }
+    let scripts: Vec<String> = history(&db)
+        .into_iter()
+        .map(|(_, s, ok)| {
+            assert!(ok);
+            s
+        })
+        .collect();
+    assert_eq!(
+        scripts,
+        [
+            "V1__accounts.sql",
+            "V2__second.sql",
+            "V3__orders.sql",
+            "R__totals.sql"
+        ],
+        "each migration exactly once"
+    );
+    assert_eq!(
+        db.query_strings_blocking("SELECT string_agg(id::text, ',' ORDER BY id) FROM accounts"),
+        vec![vec![Some("1,2,3".to_owned())]]
+    );
+    assert!(table_exists(&db, "totals"));
+    // PgBouncer keeps its server connections open: none holds strata's lock.
+    assert_eq!(advisory_locks(&db), 0, "a pooled backend kept a lock");
+    // A rerun through the pooler finds nothing to do.
+    let again = Run::of(migrate(&project, &url).output().unwrap());
+    again.expect_code(0);
+    assert_eq!(history(&db).len(), 4);
+}
+
+#[test]
+fn a_no_transaction_migration_is_refused_through_pgbouncer_and_applied_over_direct_url_env() {
+    let bouncer = PgBouncer::start();
+    let db = TestDb::new_blocking("cli_pooler_notx");
+    let toml = "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
+                direct_url_env = \"DIRECT_DATABASE_URL\"\n";
+    let project = Project::with_toml(toml);
+    project
+        .migration("V1__t.sql", "CREATE TABLE t (id int);\n")
+        .migration(
+            "V2__index.sql",
+            "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n",
+        );
+    let url = bouncer.url(&db);
+    // direct_url_env declared but its variable not set: through the pooler.
+    let refused = project.run(&url, &["migrate"]);
+    refused.expect_code(3);
+    assert!(refused.stderr.contains(POOLER_WARNING), "{refused:#?}");
+    assert!(
+        refused.stderr.contains(
+            "V2__index.sql (a no-transaction migration) cannot run through a connection pooler"
+        ),
+        "{refused:#?}"
+    );
+    assert!(refused.stderr.contains("direct_url_env"), "{refused:#?}");
+    assert!(
+        history(&db).is_empty(),
+        "nothing applied: {:?}",
+        history(&db)
+    );
+    assert!(!table_exists(&db, "t"));
+
+    let direct = Run::of(
+        project
+            .cmd(Some(&url), &["migrate"])
+            .env("DIRECT_DATABASE_URL", db.url())
+            .output()
+            .unwrap(),
+    );
+    direct.expect_code(0);
+    assert!(!direct.stderr.contains(POOLER_WARNING), "{direct:#?}");
+    let scripts: Vec<String> = history(&db).into_iter().map(|(_, s, _)| s).collect();
+    assert_eq!(scripts, ["V1__t.sql", "V2__index.sql"]);
+    assert_eq!(advisory_locks(&db), 0);
+}
+
+#[test]
+fn rollback_through_pgbouncer_is_refused_naming_direct_url_env() {
+    let bouncer = PgBouncer::start();
+    let db = TestDb::new_blocking("cli_pooler_rollback");
+    let project = Project::new();
+    project.migration(
+        "V1__t.sql",
+        "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n",
+    );
+    project.run(&db.url(), &["migrate"]).expect_code(0);
+    let refused = project.run(&bouncer.url(&db), &["rollback"]);
+    refused.expect_code(3);
+    assert!(refused.stderr.contains("direct_url_env"), "{refused:#?}");
+    assert!(table_exists(&db, "t"), "nothing rolled back");
+    assert_eq!(advisory_locks(&db), 0);
+}
