@@ -168,7 +168,8 @@ impl Ctx {
         Resolver::new(&self.project, &self.env)
     }
 
-    /// `db` as `migrate` and `rollback` connect to it: through the variable
+    /// `db` as the commands that take the migration lock (`migrate`,
+    /// `rollback`, `repair`, `baseline`) connect to it: through the variable
     /// its `direct_url_env` names when that is set (a URL bypassing a
     /// pooler, SPEC §1.1), else as configured. Policy-checked like any URL.
     pub fn direct<'a>(&self, db: &'a DatabaseConfig) -> std::borrow::Cow<'a, DatabaseConfig> {

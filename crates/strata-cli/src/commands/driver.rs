@@ -33,7 +33,8 @@ pub(crate) trait PerDatabase {
     /// failed in this run: for commands that change databases in order.
     const SKIPS_DEPENDENTS: bool = false;
     /// Whether the command connects through `direct_url_env` when it is
-    /// set (`migrate`, `rollback`), so that URL is the one policy-checked.
+    /// set (`migrate`, `rollback`, `repair`, `baseline`), so that URL is the
+    /// one policy-checked.
     const DIRECT: bool = false;
 
     /// Dependents first: for undoing what was done in `depends_on` order.

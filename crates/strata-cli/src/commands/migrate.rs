@@ -142,8 +142,13 @@ async fn migrate_one(
     // For --json after a run that fails without changing anything (its
     // error carries no report): the states are the ones planned.
     let mut planned: Option<Plan> = None;
+    // Behind a pooler the warning is in the JSON too, on every outcome.
+    let pooled = std::cell::Cell::new(false);
     let mut on_event = |ev: Event<'_>| match ev {
-        Event::BehindPooler => out.warn(&lines::behind_pooler(&name)),
+        Event::BehindPooler => {
+            pooled.set(true);
+            out.warn(&lines::behind_pooler(&name));
+        }
         Event::LockWaiting(h) => out.info(&lines::lock_waiting(&name, h)),
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
         Event::BaselinedOnMigrate(t) => out.info(&lines::baselined_on_migrate(&name, t)),
@@ -205,6 +210,9 @@ async fn migrate_one(
     };
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();
+    }
+    if pooled.get() {
+        r.warnings.push(lines::behind_pooler(&db.name));
     }
     let report = match result {
         Ok(report) => report,

@@ -129,6 +129,10 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One database whose `direct_url_env` is `DIRECT_DATABASE_URL`.
+const DIRECT_TOML: &str = "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
+                           direct_url_env = \"DIRECT_DATABASE_URL\"\n";
+
 const POOLER_WARNING: &str = "the connection goes through a pooler";
 
 /// Migrations that fail on a duplicate key if any runs twice.
@@ -208,9 +212,7 @@ fn four_runs_through_pgbouncer_apply_each_migration_once_and_leave_no_lock() {
 fn a_no_transaction_migration_is_refused_through_pgbouncer_and_applied_over_direct_url_env() {
     let bouncer = PgBouncer::start();
     let db = TestDb::new_blocking("cli_pooler_notx");
-    let toml = "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
-                direct_url_env = \"DIRECT_DATABASE_URL\"\n";
-    let project = Project::with_toml(toml);
+    let project = Project::with_toml(DIRECT_TOML);
     project
         .migration("V1__t.sql", "CREATE TABLE t (id int);\n")
         .migration(
@@ -254,7 +256,7 @@ fn a_no_transaction_migration_is_refused_through_pgbouncer_and_applied_over_dire
 fn rollback_through_pgbouncer_is_refused_naming_direct_url_env() {
     let bouncer = PgBouncer::start();
     let db = TestDb::new_blocking("cli_pooler_rollback");
-    let project = Project::new();
+    let project = Project::with_toml(DIRECT_TOML);
     project.migration(
         "V1__t.sql",
         "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n",
@@ -265,4 +267,22 @@ fn rollback_through_pgbouncer_is_refused_naming_direct_url_env() {
     assert!(refused.stderr.contains("direct_url_env"), "{refused:#?}");
     assert!(table_exists(&db, "t"), "nothing rolled back");
     assert_eq!(advisory_locks(&db), 0);
+    // The JSON of a migrate through the pooler carries the warning.
+    let json = project.run(&bouncer.url(&db), &["migrate", "--json"]);
+    json.expect_code(0);
+    assert!(
+        json.json().to_string().contains(POOLER_WARNING),
+        "{}",
+        json.stdout
+    );
+    // Over direct_url_env the rollback runs.
+    let direct = Run::of(
+        project
+            .cmd(Some(&bouncer.url(&db)), &["rollback"])
+            .env("DIRECT_DATABASE_URL", db.url())
+            .output()
+            .unwrap(),
+    );
+    direct.expect_code(0);
+    assert!(!table_exists(&db, "t"), "rolled back: {direct:#?}");
 }

@@ -456,7 +456,7 @@ pub enum Error {
     #[error(
         "{what} cannot run through a connection pooler, where each transaction may get another server session: \
          connect directly to the server (set the database's `direct_url_env` to a variable holding a URL that bypasses the pooler; \
-         migrate and rollback use it)"
+         migrate, rollback, repair and baseline use it)"
     )]
     Pooled {
         /// What needs a session of its own.

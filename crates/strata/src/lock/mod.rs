@@ -1,4 +1,4 @@
-//! The migration lock: a session-level advisory lock, taken by polling.
+//! The migration lock: an advisory lock, taken by polling.
 //!
 //! strata never calls the blocking `pg_advisory_lock`: a session waiting on it
 //! holds a snapshot that a concurrent `CREATE INDEX CONCURRENTLY` must wait
@@ -11,13 +11,17 @@
 //!
 //! The lock lives on the migrating session itself, for every command that
 //! takes it (`migrate`, `rollback`, `repair`, `baseline`, `db reset`): one
-//! connection, and the session timeouts travel with the first lock attempt
-//! in one round trip — in the same statement as the check that refuses a
-//! database in recovery or read-only ([`Error::ReadOnly`], SPEC §4.2 step 1),
-//! whose answer arrives before the lock attempt's, so polling stops there
-//! and a lock granted meanwhile is released. [`MigrationLock`] is the one guard and [`with_lock`] the
+//! connection, and the first lock attempt travels in one statement with the
+//! session timeouts, the check that refuses a database in recovery or
+//! read-only ([`Error::ReadOnly`], SPEC §4.2 step 1) and the check for a
+//! pooler (`first.rs`; the startup's backend pid, read without a round
+//! trip in `backend.rs`): the lock is only taken on a writable database
+//! reached directly. [`MigrationLock`] is the one guard and [`with_lock`] the
 //! one bracket: every path, failed or not, releases the lock explicitly, and
 //! if that release fails the session is ended, which releases it server-side.
+//! Behind a pooler there is no session lock ([`Error::Pooled`] for these
+//! commands); `migrate` takes a transaction-scoped one per migration
+//! instead (`xact.rs`).
 //! The server also releases it when the process dies.
 
 mod backend;
@@ -190,17 +194,18 @@ const HOLDER_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1";
 
 impl MigrationLock {
-    /// Checks that the database is writable, sets `session`'s timeouts on
-    /// `client` (one statement) and takes the lock on its
-    /// session, polling with backoff for up to `session.lock_wait`; both go
-    /// out before either reply. `on_wait` is called whenever a (new) holder
-    /// is seen.
+    /// Checks that the database is writable and reached directly, sets
+    /// `session`'s timeouts on `client` and makes the first lock attempt on
+    /// its session (one statement), then polls with backoff for up to
+    /// `session.lock_wait`. `on_wait` is called whenever a (new) holder is
+    /// seen.
     ///
     /// # Errors
     /// [`Error::ReadOnly`] for a database in recovery (a hot standby) or
-    /// read-only (SPEC §4.2 step 1); [`Error::LockTimeout`] after the wait
-    /// (the holder is named); [`Error::Db`] if a query fails. The lock is
-    /// not held then.
+    /// read-only (SPEC §4.2 step 1); [`Error::Pooled`] through a connection
+    /// pooler, where a session lock means nothing; [`Error::LockTimeout`]
+    /// after the wait (the holder is named); [`Error::Db`] if a query
+    /// fails. The lock is not held then.
     ///
     /// # Examples
     ///

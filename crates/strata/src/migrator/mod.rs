@@ -342,24 +342,28 @@ impl Migrator<'_> {
             HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
         };
         let history_created = missing.is_some();
-        if let Some(schema_exists) = missing
-            && existing::check(client, &self.table, &self.options.first_run).await?
-                == Existing::Baseline
-        {
-            // `baseline_on_migrate`: what the database holds is version 0.
-            history::create(client, &self.table, schema_exists).await?;
-            on_event(Event::HistoryCreated(&self.table));
-            let row = crate::baseline::baseline_row(&Version::zero());
-            history::insert(client, &self.table, &row)
-                .await
-                .map_err(|e| {
-                    Error::db(format!("cannot write the baseline into {}", self.table), e)
-                })?;
-            on_event(Event::BaselinedOnMigrate(&self.table));
-            history = history::read(client, &self.table)
-                .await?
-                .unwrap_or_default();
-            missing = None;
+        if let Some(schema_exists) = missing {
+            let (found, now) = self.first_run_check(client, pooled).await?;
+            if let Some(rows) = now {
+                // Behind a pooler, another run created the history meanwhile.
+                history = rows;
+                missing = None;
+            } else if found == Existing::Baseline {
+                // `baseline_on_migrate`: what the database holds is version 0.
+                history::create(client, &self.table, schema_exists).await?;
+                on_event(Event::HistoryCreated(&self.table));
+                let row = crate::baseline::baseline_row(&Version::zero());
+                history::insert(client, &self.table, &row)
+                    .await
+                    .map_err(|e| {
+                        Error::db(format!("cannot write the baseline into {}", self.table), e)
+                    })?;
+                on_event(Event::BaselinedOnMigrate(&self.table));
+                history = history::read(client, &self.table)
+                    .await?
+                    .unwrap_or_default();
+                missing = None;
+            }
         }
         let plan = self.plan_of(&history);
         on_event(Event::Planned(&plan));

@@ -9,17 +9,37 @@
 
 use tokio_postgres::Client;
 
+use super::existing::{self, Existing};
 use super::script::Script;
 use super::session::SessionReset;
 use super::transaction::run_in_open_transaction;
 use super::{Event, Migrator};
 use crate::error::{Error, LockHolder};
-use crate::history::{self, HistoryState, NewRow};
+use crate::history::{self, AppliedMigration, HistoryState, NewRow};
 use crate::lock::{begin_locked, lock_key};
 use crate::migration::Migration;
 use crate::plan::Plan;
 
 impl Migrator<'_> {
+    /// [`existing::check`] for a run that found no history table. Behind a
+    /// pooler the history was read without a lock, so a refusal may come
+    /// from another run that has since created it (and applied
+    /// migrations): then the history as it is now comes back instead.
+    pub(super) async fn first_run_check(
+        &self,
+        client: &Client,
+        pooled: bool,
+    ) -> Result<(Existing, Option<Vec<AppliedMigration>>), Error> {
+        match existing::check(client, &self.table, &self.options.first_run).await {
+            Ok(found) => Ok((found, None)),
+            Err(e) if pooled => match history::read(client, &self.table).await? {
+                Some(rows) => Ok((Existing::Empty, Some(rows))),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
     /// Runs `m` in its own locked transaction; `None` when another runner
     /// applied it meanwhile (nothing ran).
     pub(super) async fn run_pooled(
