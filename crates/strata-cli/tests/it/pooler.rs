@@ -286,3 +286,19 @@ fn rollback_through_pgbouncer_is_refused_naming_direct_url_env() {
     direct.expect_code(0);
     assert!(!table_exists(&db, "t"), "rolled back: {direct:#?}");
 }
+
+#[test]
+fn a_lock_held_elsewhere_times_out_through_pgbouncer_with_exit_4_naming_the_holder() {
+    let bouncer = PgBouncer::start();
+    let db = TestDb::new_blocking("cli_pooler_lock_wait");
+    let project = Project::new();
+    project.migration("V1__t.sql", "CREATE TABLE t (id int);\n");
+    let holder = crate::concurrency::LockHolder::take(&db, "deploy-bot-9");
+    let run = project.run(&bouncer.url(&db), &["migrate", "--lock-wait", "1"]);
+    run.expect_code(4).expect_no_panic();
+    assert!(run.stderr.contains("deploy-bot-9"), "{run:#?}");
+    assert!(!table_exists(&db, "t"), "nothing applied");
+    drop(holder);
+    // Only the holder's lock was there; strata's transaction left none.
+    assert_eq!(advisory_locks(&db), 0);
+}

@@ -101,3 +101,44 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream for Plain<S> {
         ChannelBinding::none()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// What the cancel token writes for sslmode=prefer/require: an
+    /// SSLRequest, answered `S`, then the CancelRequest.
+    #[tokio::test]
+    async fn reads_the_pid_after_an_ssl_request_and_without_one() {
+        for ssl in [true, false] {
+            let (ours, mut theirs) = tokio::io::duplex(64);
+            let client_side = async move {
+                if ssl {
+                    theirs.write_i32(8).await.unwrap();
+                    theirs.write_i32(SSL_REQUEST).await.unwrap();
+                    let mut answer = [0u8];
+                    theirs.read_exact(&mut answer).await.unwrap();
+                    assert_eq!(&answer, b"S");
+                }
+                for v in [16, CANCEL_REQUEST, 4242, 77] {
+                    theirs.write_i32(v).await.unwrap();
+                }
+            };
+            let (_, pid) = tokio::join!(client_side, read_cancel_request(ours));
+            assert_eq!(pid, Some(4242), "ssl request: {ssl}");
+        }
+    }
+
+    #[tokio::test]
+    async fn anything_else_is_no_pid() {
+        let (ours, mut theirs) = tokio::io::duplex(64);
+        let client_side = async move {
+            for v in [16, 1234, 4242, 77] {
+                theirs.write_i32(v).await.unwrap();
+            }
+        };
+        let (_, pid) = tokio::join!(client_side, read_cancel_request(ours));
+        assert_eq!(pid, None);
+    }
+}
