@@ -226,7 +226,7 @@ fn a_no_transaction_migration_is_refused_through_pgbouncer_and_applied_over_dire
     assert!(refused.stderr.contains(POOLER_WARNING), "{refused:#?}");
     assert!(
         refused.stderr.contains(
-            "V2__index.sql (a no-transaction migration) cannot run through a connection pooler"
+            "V2__index.sql (a no-transaction migration) needs a server session of its own, which a connection pooler does not give"
         ),
         "{refused:#?}"
     );

@@ -454,7 +454,7 @@ pub enum Error {
     /// assert!(err.to_string().contains("direct_url_env"), "{err}");
     /// ```
     #[error(
-        "{what} cannot run through a connection pooler, where each transaction may get another server session: \
+        "{what} needs a server session of its own, which a connection pooler does not give (each transaction may get another one): \
          connect directly to the server (set the database's `direct_url_env` to a variable holding a URL that bypasses the pooler; \
          migrate, rollback, repair and baseline use it)"
     )]

@@ -232,7 +232,7 @@ impl MigrationLock {
         match acquire_or_pooled(client, table, session, on_wait).await? {
             Acquired::Held(lock) => Ok(lock),
             Acquired::Pooled => Err(Error::Pooled {
-                what: "the migration lock".to_owned(),
+                what: "the migration lock of rollback, repair and baseline".to_owned(),
             }),
         }
     }

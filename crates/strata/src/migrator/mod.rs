@@ -509,6 +509,12 @@ impl Migrator<'_> {
             }
             executed
         };
+        if pooled {
+            // Other runs may have applied some of the plan: the states as they are.
+            return Ok(self
+                .pooled_report(client, plan, executed, history_created)
+                .await);
+        }
         let now = history::Timestamp::now();
         let plan = plan.after_applied(
             executed.iter().map(|e| {

@@ -13,7 +13,7 @@ use super::existing::{self, Existing};
 use super::script::Script;
 use super::session::SessionReset;
 use super::transaction::run_in_open_transaction;
-use super::{Event, Migrator};
+use super::{Event, Executed, Migrator, Report};
 use crate::error::{Error, LockHolder};
 use crate::history::{self, AppliedMigration, HistoryState, NewRow};
 use crate::lock::{begin_locked, lock_key};
@@ -69,6 +69,37 @@ impl Migrator<'_> {
         run_in_open_transaction(client, &self.table, script, row, async_commit, &reset)
             .await
             .map(Some)
+    }
+
+    /// The report of a run behind a pooler: the states as the history
+    /// holds them now (other runs may have applied part of the plan), the
+    /// planned states after what ran if it cannot be read. `history_created`:
+    /// there was no history table when the run began.
+    pub(super) async fn pooled_report(
+        &self,
+        client: &Client,
+        plan: Plan,
+        executed: Vec<Executed>,
+        history_created: bool,
+    ) -> Report {
+        let plan = match history::read(client, &self.table).await {
+            Ok(Some(rows)) => self.plan_of(&rows),
+            _ => plan.after_applied(
+                executed.iter().map(|e| {
+                    (
+                        e.script.as_str(),
+                        i32::try_from(e.execution_ms).unwrap_or(i32::MAX),
+                    )
+                }),
+                history::Timestamp::now(),
+            ),
+        };
+        Report {
+            plan,
+            history_created,
+            executed,
+            dry_run: false,
+        }
     }
 
     /// Under the lock: whether `m` is still to apply, creating the history
