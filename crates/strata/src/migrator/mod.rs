@@ -19,7 +19,9 @@
 //! `success = false` records how many statements succeeded and their hashes.
 //!
 //! The migration lock lives on the migrating session ([`crate::lock`]): one
-//! connection per run, released explicitly on every path.
+//! connection per run, released explicitly on every path. Behind a
+//! connection pooler each migration's transaction takes it instead
+//! (`pooled.rs`).
 //!
 //! `lock_timeout` and `statement_timeout` are set for the migrating
 //! session, not with `SET LOCAL` in each transaction: the effect on every
