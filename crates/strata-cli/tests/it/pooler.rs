@@ -302,3 +302,26 @@ fn a_lock_held_elsewhere_times_out_through_pgbouncer_with_exit_4_naming_the_hold
     // Only the holder's lock was there; strata's transaction left none.
     assert_eq!(advisory_locks(&db), 0);
 }
+
+#[test]
+fn the_direct_url_is_policy_checked_for_migrate_and_left_alone_by_status() {
+    let db = TestDb::new_blocking("cli_direct_policy");
+    let toml = format!("{DIRECT_TOML}\n[environments.dev]\nallowed_hosts = [\"127.0.0.1\"]\n");
+    let project = Project::with_toml(&toml);
+    project.migration("V1__t.sql", "CREATE TABLE t (id int);\n");
+    let run = |args: &[&str]| {
+        Run::of(
+            project
+                .cmd(Some(&db.url()), args)
+                .env("DIRECT_DATABASE_URL", "postgres://app@db.example/app")
+                .output()
+                .unwrap(),
+        )
+    };
+    let migrate = run(&["migrate"]);
+    migrate.expect_code(2);
+    assert!(migrate.stderr.contains("allowed_hosts"), "{migrate:#?}");
+    assert!(!table_exists(&db, "t"), "nothing applied");
+    // status reads over url_env: the direct URL is not its business.
+    run(&["status"]).expect_code(0);
+}
