@@ -168,6 +168,21 @@ impl Ctx {
         Resolver::new(&self.project, &self.env)
     }
 
+    /// `db` as the commands that take the migration lock (`migrate`,
+    /// `rollback`, `repair`, `baseline`) connect to it: through the variable
+    /// its `direct_url_env` names when that is set (a URL bypassing a
+    /// pooler, SPEC §1.1), else as configured. Policy-checked like any URL.
+    pub fn direct<'a>(&self, db: &'a DatabaseConfig) -> std::borrow::Cow<'a, DatabaseConfig> {
+        match &db.direct_url_env {
+            Some(var) if self.env.get_non_empty(var).is_some() => {
+                let mut direct = db.clone();
+                direct.url_env.clone_from(var);
+                std::borrow::Cow::Owned(direct)
+            }
+            _ => std::borrow::Cow::Borrowed(db),
+        }
+    }
+
     /// Where to connect for `db`: its URL after the policy checks, or the
     /// local cluster (started, and the database created, on first use).
     pub async fn endpoint(&self, db: &DatabaseConfig) -> Result<Endpoint> {

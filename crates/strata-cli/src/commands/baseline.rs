@@ -53,6 +53,7 @@ struct Baseline<'a> {
 impl PerDatabase for Baseline<'_> {
     /// The rows recorded; None when the database failed.
     type Extra = Option<Vec<NewRow>>;
+    const DIRECT: bool = true;
 
     async fn run(
         &self,
@@ -62,7 +63,7 @@ impl PerDatabase for Baseline<'_> {
         recorded: &mut Option<Vec<NewRow>>,
     ) -> Result<()> {
         let args = self.args;
-        let endpoint = ctx.endpoint(db).await?;
+        let endpoint = ctx.endpoint(&ctx.direct(db)).await?;
         r.url = Some(endpoint.redacted().to_owned());
         let wait = args.connect.wait;
         // The lock is held on this connection's session.

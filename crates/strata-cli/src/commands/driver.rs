@@ -32,6 +32,10 @@ pub(crate) trait PerDatabase {
     /// Skip (and report as skipped) the databases that `depends_on` one that
     /// failed in this run: for commands that change databases in order.
     const SKIPS_DEPENDENTS: bool = false;
+    /// Whether the command connects through `direct_url_env` when it is
+    /// set (`migrate`, `rollback`, `repair`, `baseline`), so that URL is the
+    /// one policy-checked.
+    const DIRECT: bool = false;
 
     /// Dependents first: for undoing what was done in `depends_on` order.
     const DEPENDENTS_FIRST: bool = false;
@@ -95,7 +99,7 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
         dbs.reverse();
     }
     if per.connects() {
-        check_policies(ctx, &dbs)?;
+        check_policies(ctx, &dbs, P::DIRECT)?;
     }
     per.before(ctx, &dbs)?;
     let mut done = Vec::with_capacity(dbs.len());
@@ -153,8 +157,15 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
 /// without TLS gets a warning even without `require_tls`. Databases whose
 /// URL is unset or does not parse are left to their own run, which
 /// reports them.
-pub(crate) fn check_policies(ctx: &Ctx, dbs: &[&DatabaseConfig]) -> Result<()> {
+pub(crate) fn check_policies(ctx: &Ctx, dbs: &[&DatabaseConfig], direct: bool) -> Result<()> {
     for db in dbs {
+        // migrate and rollback connect through `direct_url_env` when it is set.
+        let db = if direct {
+            ctx.direct(db)
+        } else {
+            std::borrow::Cow::Borrowed(*db)
+        };
+        let db = db.as_ref();
         let Ok(target) = ctx.target(db) else {
             continue;
         };

@@ -46,6 +46,7 @@ struct Migrate<'a> {
 impl PerDatabase for Migrate<'_> {
     type Extra = ();
     const SKIPS_DEPENDENTS: bool = true;
+    const DIRECT: bool = true;
 
     async fn run(
         &self,
@@ -100,7 +101,7 @@ async fn migrate_one(
     // The migrating connection forwards the server's notices here.
     let notices = Notices::new();
     let remote = notices.scope(async {
-        let endpoint = ctx.endpoint(db).await?;
+        let endpoint = ctx.endpoint(&ctx.direct(db)).await?;
         if ctx.out.verbose {
             ctx.out
                 .info(&lines::connecting(&db.name, endpoint.redacted()));
@@ -148,7 +149,14 @@ async fn migrate_one(
     let mut planned: Option<Plan> = None;
     // The migration running, to name it with the notices of a failure.
     let mut running = String::new();
+    // Behind a pooler the warning is in the JSON too, on every outcome.
+    let pooled = std::cell::Cell::new(false);
     let mut on_event = |ev: Event<'_>| match ev {
+        Event::BehindPooler => {
+            pooled.set(true);
+            out.warn(&lines::behind_pooler(&name));
+        }
+        Event::LockWaiting(h) => out.info(&lines::lock_waiting(&name, h)),
         Event::HistoryCreated(t) if out.verbose => out.info(&lines::history_created(&name, t)),
         Event::BaselinedOnMigrate(t) => out.info(&lines::baselined_on_migrate(&name, t)),
         Event::Planned(plan) if !dry_run => {
@@ -217,6 +225,9 @@ async fn migrate_one(
     };
     if let Some(pb) = bar.take() {
         pb.finish_and_clear();
+    }
+    if pooled.get() {
+        r.warnings.push(lines::behind_pooler(&db.name));
     }
     let report = match result {
         Ok(report) => report,

@@ -25,6 +25,7 @@ struct Repair<'a> {
 impl PerDatabase for Repair<'_> {
     /// What was repaired; None when the database failed.
     type Extra = Option<RepairReport>;
+    const DIRECT: bool = true;
 
     async fn run(
         &self,
@@ -35,7 +36,7 @@ impl PerDatabase for Repair<'_> {
     ) -> Result<()> {
         let args = self.args;
         let migrations = ctx.migrations(db)?;
-        let endpoint = ctx.endpoint(db).await?;
+        let endpoint = ctx.endpoint(&ctx.direct(db)).await?;
         r.url = Some(endpoint.redacted().to_owned());
         let wait = args.connect.wait;
         // The lock, when taken, is held on this connection's session.

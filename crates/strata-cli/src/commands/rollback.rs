@@ -43,6 +43,7 @@ struct RolledBack {
 impl PerDatabase for RollbackCommand<'_> {
     type Extra = RolledBack;
     const DEPENDENTS_FIRST: bool = true;
+    const DIRECT: bool = true;
 
     async fn run(
         &self,
@@ -52,7 +53,7 @@ impl PerDatabase for RollbackCommand<'_> {
         x: &mut RolledBack,
     ) -> Result<()> {
         let migrations = ctx.migrations(db)?;
-        let endpoint = ctx.endpoint(db).await?;
+        let endpoint = ctx.endpoint(&ctx.direct(db)).await?;
         r.url = Some(endpoint.redacted().to_owned());
         let wait = self.args.connect.wait;
         // The lock, when taken, is held on this connection's session.

@@ -255,6 +255,14 @@ pub fn lock_retry(db: &str, retry: &strata::migrator::LockRetry) -> String {
     format!("{db}: {retry}: {who}")
 }
 
+/// The warning that the connection goes through a pooler (SPEC §4.2 step 1).
+pub fn behind_pooler(db: &str) -> String {
+    format!(
+        "{db}: the connection goes through a pooler (the server session is not the one the connection started with): \
+         no session lock; each migration's transaction takes the lock and skips a migration another run applied"
+    )
+}
+
 /// `main: connecting to postgres://app@db/app` (`--verbose`).
 pub fn connecting(db: &str, url: &str) -> String {
     format!("{db}: connecting to {url}")

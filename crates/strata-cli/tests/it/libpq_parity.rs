@@ -379,6 +379,12 @@ fn tls_modes_against_a_tls_server() {
         ],
     );
     expect(&run, 0);
+    // The SSLRequest the pooler check reads past: still a direct connection.
+    assert!(
+        !run.stderr.contains("goes through a pooler"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         db.query_strings_blocking("SELECT ssl::text FROM seen")[0][0].as_deref(),
         Some("true")

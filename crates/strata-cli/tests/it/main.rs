@@ -23,6 +23,7 @@ mod lost_commit;
 mod messages;
 mod pg_dump_roundtrip;
 mod placeholders;
+mod pooler;
 mod proxy;
 mod quickstart;
 mod reset_ceremony;

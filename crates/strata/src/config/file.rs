@@ -34,6 +34,7 @@ pub(crate) struct RawDatabase {
     pub schemas: Option<Vec<Spanned<String>>>,
     pub history_table: Option<Spanned<String>>,
     pub admin_url_env: Option<Spanned<String>>,
+    pub direct_url_env: Option<Spanned<String>>,
     #[serde(default)]
     pub baseline_on_migrate: bool,
     pub owner: Option<Spanned<String>>,

@@ -443,6 +443,28 @@ pub enum Error {
         conflict: Conflict,
     },
 
+    /// The connection goes through a pooler (the backend is not the one
+    /// the startup named, as behind PgBouncer) and `what` needs a session
+    /// of its own (exit 3): a no-transaction migration, or the session lock
+    /// of `rollback`, `repair`, `baseline`. Nothing ran.
+    ///
+    /// ```
+    /// use strata::Error;
+    ///
+    /// let err = Error::Pooled { what: "V3__index.sql (a no-transaction migration)".into() };
+    /// assert!(err.is_check_failure());
+    /// assert!(err.to_string().contains("direct_url_env"), "{err}");
+    /// ```
+    #[error(
+        "{what} needs a server session of its own, which a connection pooler does not give (each transaction may get another one): \
+         connect directly to the server (set the database's `direct_url_env` to a variable holding a URL that bypasses the pooler; \
+         migrate, rollback, repair and baseline use it)"
+    )]
+    Pooled {
+        /// What needs a session of its own.
+        what: String,
+    },
+
     /// `sslmode=verify-ca`/`verify-full` (or `require` with a root file)
     /// without a usable trusted root (exit 2): no root given and no
     /// `~/.postgresql/root.crt`, or the root file holds no PEM certificate.

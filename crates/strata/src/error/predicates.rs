@@ -114,6 +114,7 @@ impl Error {
         matches!(
             self.without_report(),
             Error::Refused { .. }
+                | Error::Pooled { .. }
                 | Error::ResumeRefused { .. }
                 | Error::RollbackRefused { .. }
                 | Error::HistoryNotEmpty { .. }

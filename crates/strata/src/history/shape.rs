@@ -5,6 +5,7 @@
 //! nothing: this runs only after the read failed with 42703.
 
 use tokio_postgres::Client;
+use tokio_postgres::types::Type;
 
 use crate::config::TableName;
 use crate::error::{Error, ForeignHistory};
@@ -15,7 +16,7 @@ pub(super) async fn foreign_history(client: &Client, table: &TableName) -> Error
                WHERE attrelid = pg_catalog.to_regclass($1) AND attnum > 0 AND NOT attisdropped \
                ORDER BY attnum";
     let quoted = table.quoted();
-    let columns: Vec<String> = match client.query(sql, &[&quoted]).await {
+    let columns: Vec<String> = match client.query_typed(sql, &[(&quoted, Type::TEXT)]).await {
         Ok(rows) => rows
             .iter()
             .filter_map(|r| r.try_get::<_, String>(0).ok())

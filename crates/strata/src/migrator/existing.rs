@@ -11,6 +11,7 @@
 //! database strata already manages pays nothing for it.
 
 use tokio_postgres::Client;
+use tokio_postgres::types::Type;
 
 use crate::config::{DatabaseConfig, Project, TableName};
 use crate::error::{Error, NotEmpty};
@@ -134,10 +135,23 @@ pub(super) async fn check(
             e,
         )
     };
-    let row = client
-        .query_one(sql, &[&first.schemas, &siblings, &SHOWN])
+    // One unnamed statement (no named prepare in a Sync of its own, which
+    // a transaction pooler may send to another backend).
+    let rows = client
+        .query_typed(
+            sql,
+            &[
+                (&first.schemas, Type::TEXT_ARRAY),
+                (&siblings, Type::TEXT_ARRAY),
+                (&SHOWN, Type::INT8),
+            ],
+        )
         .await
         .map_err(ctx)?;
+    // An aggregate query returns one row.
+    let Some(row) = rows.first() else {
+        return Ok(Existing::Empty);
+    };
     let sibling: bool = row.try_get(0).map_err(ctx)?;
     let tables: Vec<String> = row.try_get(1).map_err(ctx)?;
     let count: i64 = row.try_get(2).map_err(ctx)?;

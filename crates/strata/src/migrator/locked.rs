@@ -1,13 +1,15 @@
 //! The first half of a run: the migration lock taken on the migrating
 //! session and the history read under it ([`lock_and_read`] → [`Locked`]),
-//! so a caller can read the migrations folder meanwhile.
+//! so a caller can read the migrations folder meanwhile. Behind a pooler
+//! no session lock is taken (each migration's transaction takes its own,
+//! `pooled.rs`) and the history is read as a first plan.
 
 use tokio_postgres::Client;
 
 use super::MigrateOptions;
 use crate::error::{Error, LockHolder};
 use crate::history::{self, HistoryState, TableName};
-use crate::lock::MigrationLock;
+use crate::lock::{Acquired, MigrationLock, acquire_or_pooled};
 
 /// The migration lock, held, and the history as read under it: what
 /// [`Migrator::run_locked`](super::Migrator::run_locked) continues from.
@@ -27,13 +29,14 @@ use crate::lock::MigrationLock;
 /// ```
 #[derive(Debug)]
 pub struct Locked {
-    lock: MigrationLock,
+    /// None behind a pooler.
+    lock: Option<MigrationLock>,
     history: HistoryState,
 }
 
 impl Locked {
     /// The lock and the history, for [`Migrator::run_locked`](super::Migrator::run_locked).
-    pub(super) fn into_parts(self) -> (MigrationLock, HistoryState) {
+    pub(super) fn into_parts(self) -> (Option<MigrationLock>, HistoryState) {
         (self.lock, self.history)
     }
 }
@@ -75,9 +78,21 @@ pub async fn lock_and_read(
     options: &MigrateOptions,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<Locked, Error> {
-    let lock = MigrationLock::acquire(client, table, &options.session, on_wait).await?;
+    let lock = match acquire_or_pooled(client, table, &options.session, on_wait).await? {
+        Acquired::Held(lock) => lock,
+        Acquired::Pooled => {
+            let history = history::read_state(client, table).await?;
+            return Ok(Locked {
+                lock: None,
+                history,
+            });
+        }
+    };
     match history::read_state(client, table).await {
-        Ok(history) => Ok(Locked { lock, history }),
+        Ok(history) => Ok(Locked {
+            lock: Some(lock),
+            history,
+        }),
         Err(e) => lock.release_after(client, Err(e)).await,
     }
 }

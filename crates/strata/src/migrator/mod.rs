@@ -19,7 +19,9 @@
 //! `success = false` records how many statements succeeded and their hashes.
 //!
 //! The migration lock lives on the migrating session ([`crate::lock`]): one
-//! connection per run, released explicitly on every path.
+//! connection per run, released explicitly on every path. Behind a
+//! connection pooler each migration's transaction takes it instead
+//! (`pooled.rs`).
 //!
 //! `lock_timeout` and `statement_timeout` are set for the migrating
 //! session, not with `SET LOCAL` in each transaction: the effect on every
@@ -46,6 +48,7 @@ mod lost_commit;
 mod no_transaction;
 mod options;
 mod pipeline;
+mod pooled;
 mod report;
 mod retry;
 mod script;
@@ -323,9 +326,13 @@ impl Migrator<'_> {
         locked: Locked,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
-        on_event(Event::LockAcquired);
         let (lock, history) = locked.into_parts();
-        let result = self.locked(client, history, on_event).await;
+        let Some(lock) = lock else {
+            on_event(Event::BehindPooler);
+            return self.locked(client, history, true, on_event).await;
+        };
+        on_event(Event::LockAcquired);
+        let result = self.locked(client, history, false, on_event).await;
         lock.release_after_reporting(client, result).await
     }
 
@@ -333,6 +340,7 @@ impl Migrator<'_> {
         &self,
         client: &Client,
         state: HistoryState,
+        pooled: bool,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, Error> {
         let (mut history, mut missing) = match state {
@@ -340,24 +348,28 @@ impl Migrator<'_> {
             HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
         };
         let history_created = missing.is_some();
-        if let Some(schema_exists) = missing
-            && existing::check(client, &self.table, &self.options.first_run).await?
-                == Existing::Baseline
-        {
-            // `baseline_on_migrate`: what the database holds is version 0.
-            history::create(client, &self.table, schema_exists).await?;
-            on_event(Event::HistoryCreated(&self.table));
-            let row = crate::baseline::baseline_row(&Version::zero());
-            history::insert(client, &self.table, &row)
-                .await
-                .map_err(|e| {
-                    Error::db(format!("cannot write the baseline into {}", self.table), e)
-                })?;
-            on_event(Event::BaselinedOnMigrate(&self.table));
-            history = history::read(client, &self.table)
-                .await?
-                .unwrap_or_default();
-            missing = None;
+        if let Some(schema_exists) = missing {
+            let (found, now) = self.first_run_check(client, pooled).await?;
+            if let Some(rows) = now {
+                // Behind a pooler, another run created the history meanwhile.
+                history = rows;
+                missing = None;
+            } else if found == Existing::Baseline {
+                // `baseline_on_migrate`: what the database holds is version 0.
+                history::create(client, &self.table, schema_exists).await?;
+                on_event(Event::HistoryCreated(&self.table));
+                let row = crate::baseline::baseline_row(&Version::zero());
+                history::insert(client, &self.table, &row)
+                    .await
+                    .map_err(|e| {
+                        Error::db(format!("cannot write the baseline into {}", self.table), e)
+                    })?;
+                on_event(Event::BaselinedOnMigrate(&self.table));
+                history = history::read(client, &self.table)
+                    .await?
+                    .unwrap_or_default();
+                missing = None;
+            }
         }
         let plan = self.plan_of(&history);
         on_event(Event::Planned(&plan));
@@ -374,7 +386,10 @@ impl Migrator<'_> {
         // The history table is created in the first migration's own
         // transaction when there is one; otherwise on its own, now.
         let mut create_with_first = None;
-        if let Some(schema_exists) = missing {
+        if pooled {
+            let resumed: Vec<&str> = plan.resumable.iter().map(|r| r.script.as_str()).collect();
+            pooled::refuse(&todo, self.options.single_transaction, &resumed)?;
+        } else if let Some(schema_exists) = missing {
             // The first migration runs in its own transaction: not with
             // --single-transaction, not a no-transaction file, not a resume.
             let first_in_transaction = !self.options.single_transaction
@@ -434,6 +449,16 @@ impl Migrator<'_> {
                 let transactional = resume.is_none() && !m.no_transaction();
                 let applied = if let Err(stop) = crate::interrupt::check() {
                     Err(stop)
+                } else if pooled && transactional {
+                    let applied = self
+                        .run_pooled(client, m, &script, row, async_commit, on_event)
+                        .await;
+                    match applied {
+                        // Another runner applied it meanwhile.
+                        Ok(None) => continue,
+                        Ok(Some(n)) => Ok(n),
+                        Err(e) => Err(e),
+                    }
                 } else if !transactional {
                     if let Some(r) = &resume {
                         on_event(Event::Resuming(m, r.statement_hashes.len()));
@@ -492,6 +517,12 @@ impl Migrator<'_> {
             }
             executed
         };
+        if pooled {
+            // Other runs may have applied some of the plan: the states as they are.
+            return Ok(self
+                .pooled_report(client, plan, executed, history_created)
+                .await);
+        }
         let now = history::Timestamp::now();
         let plan = plan.after_applied(
             executed.iter().map(|e| {

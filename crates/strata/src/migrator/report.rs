@@ -39,6 +39,10 @@ pub enum Event<'a> {
     LockWaiting(&'a LockHolder),
     /// The lock is held.
     LockAcquired,
+    /// The connection goes through a pooler (SPEC §4.2 step 1): no session
+    /// lock; each migration's transaction takes the lock itself and skips
+    /// a migration another runner applied meanwhile.
+    BehindPooler,
     /// The history table did not exist and was created.
     HistoryCreated(&'a TableName),
     /// A database that held tables but no history got a `baseline` row at

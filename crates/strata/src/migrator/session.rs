@@ -34,23 +34,27 @@ const RESET_SQL: &str = "RESET ROLE; RESET SESSION AUTHORIZATION; RESET ALL";
 pub(crate) struct SessionReset {
     /// (setting, value) strata sets for the run, laid over the defaults.
     settings: Vec<(&'static str, String)>,
+    /// Set for the transaction only (behind a pooler, where a session
+    /// setting would stay on the pooled backend).
+    local: bool,
 }
 
 impl SessionReset {
     /// The reset for a run with `session`'s timeouts.
     pub(crate) fn new(session: &Session) -> SessionReset {
-        // The lexer's rule holds in the session even where the database or
-        // role sets it off (RESET ALL would bring that back).
-        let mut settings = vec![("standard_conforming_strings", "on".to_owned())];
-        settings.extend(
-            [
-                ("lock_timeout", session.lock_timeout),
-                ("statement_timeout", session.statement_timeout),
-            ]
-            .into_iter()
-            .filter_map(|(name, t)| Some((name, t?.as_setting()))),
-        );
-        SessionReset { settings }
+        SessionReset {
+            settings: session.settings(),
+            local: false,
+        }
+    }
+
+    /// The reset for a run behind a pooler: strata's timeouts are set again
+    /// for the transaction only.
+    pub(crate) fn local(session: &Session) -> SessionReset {
+        SessionReset {
+            local: true,
+            ..SessionReset::new(session)
+        }
     }
 
     /// How many requests [`queue`](Self::queue) adds to a pipeline.
@@ -68,7 +72,13 @@ impl SessionReset {
             .settings
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| format!("pg_catalog.set_config('{name}', ${}, false)", i + 1))
+            .map(|(i, (name, _))| {
+                format!(
+                    "pg_catalog.set_config('{name}', ${}, {})",
+                    i + 1,
+                    self.local
+                )
+            })
             .collect();
         Some(format!("SELECT {}", calls.join(", ")))
     }

@@ -47,6 +47,33 @@ pub(super) async fn run_in_transaction_creating(
     if let Some(sql) = create_history {
         pipe.simple(client, Tag::CreateHistory, sql);
     }
+    finish(client, table, script, (row, async_commit), reset, pipe).await
+}
+
+/// [`run_in_transaction`] in a transaction the caller has begun (behind a
+/// pooler, after taking the transaction-scoped lock): no `BEGIN` here.
+pub(super) async fn run_in_open_transaction(
+    client: &Client,
+    table: &TableName,
+    script: &Script<'_>,
+    row: NewRow,
+    async_commit: bool,
+    reset: &SessionReset,
+) -> Result<usize, Error> {
+    let pipe = Pipeline::default();
+    finish(client, table, script, (row, async_commit), reset, pipe).await
+}
+
+/// The script, the session reset, the history row and `COMMIT` after what
+/// `pipe` holds (the `BEGIN`).
+async fn finish<'a>(
+    client: &'a Client,
+    table: &'a TableName,
+    script: &Script<'_>,
+    (row, async_commit): (NewRow, bool),
+    reset: &'a SessionReset,
+    mut pipe: Pipeline<'a>,
+) -> Result<usize, Error> {
     let sent = match push_statements(client, script, &mut pipe).await {
         Ok(n) => n,
         Err(e) => {

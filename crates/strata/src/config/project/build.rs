@@ -137,6 +137,11 @@ impl Builder<'_> {
             .as_ref()
             .map(|v| self.var_name(v))
             .transpose()?;
+        let direct_url_env = raw
+            .direct_url_env
+            .as_ref()
+            .map(|v| self.var_name(v))
+            .transpose()?;
         let owner = match raw.owner {
             Some(o) if o.get_ref().is_empty() => {
                 return Err(self.invalid(o.span(), "`owner` is empty: name a role".to_owned()));
@@ -169,6 +174,7 @@ impl Builder<'_> {
             seeds,
             url_env,
             admin_url_env,
+            direct_url_env,
             owner,
             depends_on,
             schemas,
@@ -289,6 +295,7 @@ impl RawDatabase {
             schemas: None,
             history_table: None,
             admin_url_env: None,
+            direct_url_env: None,
             baseline_on_migrate: false,
             placeholders: None,
             owner: None,

@@ -34,6 +34,10 @@ pub struct DatabaseConfig {
     pub url_env: String,
     /// The variable holding a server-level admin URL, if configured.
     pub admin_url_env: Option<String>,
+    /// The variable holding a URL that bypasses a pooler (`direct_url_env`),
+    /// if configured: `migrate` and `rollback` connect there when it is set
+    /// (SPEC §4.2 step 1).
+    pub direct_url_env: Option<String>,
     /// The role `db create` makes the database's owner (`owner`), if configured.
     pub owner: Option<String>,
     /// Databases migrated before this one, as declared.

@@ -18,6 +18,7 @@ depends_on = []
 schemas = ["public"]
 history_table = "public.atriz_schema_history"
 admin_url_env = "ADMIN_DATABASE_URL"
+direct_url_env = "DIRECT_DATABASE_URL"
 
 [databases.mextrack]
 url_env = "DATABASE_URL"
@@ -73,6 +74,7 @@ fn spec_example_loads() {
     assert_eq!(core.seeds, Some(PathBuf::from("/p/seeds/core")));
     assert_eq!(core.url_env, "SHARED_DATABASE_URL");
     assert_eq!(core.admin_url_env.as_deref(), Some("ADMIN_DATABASE_URL"));
+    assert_eq!(core.direct_url_env.as_deref(), Some("DIRECT_DATABASE_URL"));
     assert_eq!(
         core.history_table.quoted(),
         r#""public"."atriz_schema_history""#
@@ -81,6 +83,7 @@ fn spec_example_loads() {
     assert_eq!(mex.migrations, PathBuf::from("/p/migrations/mextrack"));
     assert_eq!(mex.history_table, TableName::default());
     assert_eq!(mex.depends_on, ["core"]);
+    assert_eq!(mex.direct_url_env, None);
     assert_eq!(mex.schemas, ["public"]);
 
     let envs: Vec<_> = p.environments().iter().map(|e| e.name.as_str()).collect();

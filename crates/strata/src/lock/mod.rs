@@ -1,4 +1,4 @@
-//! The migration lock: a session-level advisory lock, taken by polling.
+//! The migration lock: an advisory lock, taken by polling.
 //!
 //! strata never calls the blocking `pg_advisory_lock`: a session waiting on it
 //! holds a snapshot that a concurrent `CREATE INDEX CONCURRENTLY` must wait
@@ -11,25 +11,34 @@
 //!
 //! The lock lives on the migrating session itself, for every command that
 //! takes it (`migrate`, `rollback`, `repair`, `baseline`, `db reset`): one
-//! connection, and the session timeouts travel with the first lock attempt
-//! in one round trip — in the same statement as the check that refuses a
-//! database in recovery or read-only ([`Error::ReadOnly`], SPEC §4.2 step 1),
-//! whose answer arrives before the lock attempt's, so polling stops there
-//! and a lock granted meanwhile is released. [`MigrationLock`] is the one guard and [`with_lock`] the
+//! connection, and the first lock attempt travels in one statement with the
+//! session timeouts, the check that refuses a database in recovery or
+//! read-only ([`Error::ReadOnly`], SPEC §4.2 step 1) and the check for a
+//! pooler (`first.rs`; the startup's backend pid, read without a round
+//! trip in `backend.rs`): the lock is only taken on a writable database
+//! reached directly. [`MigrationLock`] is the one guard and [`with_lock`] the
 //! one bracket: every path, failed or not, releases the lock explicitly, and
 //! if that release fails the session is ended, which releases it server-side.
+//! Behind a pooler there is no session lock ([`Error::Pooled`] for these
+//! commands); `migrate` takes a transaction-scoped one per migration
+//! instead (`xact.rs`).
 //! The server also releases it when the process dies.
 
-use std::cell::Cell;
+mod backend;
+mod first;
+mod xact;
+
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::Type;
 
 use crate::config::{DEFAULT_LOCK_TIMEOUT, Timeout};
 use crate::error::{Error, LockHolder};
 use crate::history::TableName;
+use first::First;
+pub(crate) use xact::begin_locked;
 
 /// strata's namespace for advisory locks ("STRA").
 ///
@@ -102,6 +111,31 @@ pub struct Session {
     pub statement_timeout: Option<Timeout>,
 }
 
+impl Session {
+    /// The settings strata gives a migrating session, as (name, value)
+    /// pairs for `set_config`: `standard_conforming_strings = on` (the rule
+    /// strata's lexer reads files with, SPEC §2.2, whatever the database or
+    /// role sets), then the timeouts that are set.
+    ///
+    /// ```
+    /// use strata::lock::Session;
+    /// let names: Vec<_> = Session::default().settings().into_iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["standard_conforming_strings", "lock_timeout"]);
+    /// ```
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut settings = vec![("standard_conforming_strings", "on".to_owned())];
+        settings.extend(
+            [
+                ("lock_timeout", self.lock_timeout),
+                ("statement_timeout", self.statement_timeout),
+            ]
+            .into_iter()
+            .filter_map(|(name, t)| Some((name, t?.as_setting()))),
+        );
+        settings
+    }
+}
+
 impl Default for Session {
     /// 60 s lock wait, `lock_timeout` 10 s, the server's `statement_timeout`.
     ///
@@ -145,6 +179,36 @@ pub struct MigrationLock {
     key: (i32, i32),
 }
 
+/// How [`acquire_or_pooled`] ended: the session lock, or a pooler found
+/// (no lock taken, no session setting made).
+#[derive(Debug)]
+pub(crate) enum Acquired {
+    /// The lock, on the client's session.
+    Held(MigrationLock),
+    /// The connection goes through a pooler (SPEC §4.2 step 1).
+    Pooled,
+}
+
+/// [`MigrationLock::acquire`], telling a pooler apart instead of refusing
+/// it: `migrate` goes on with transaction-scoped locks there.
+pub(crate) async fn acquire_or_pooled(
+    client: &Client,
+    table: &TableName,
+    session: &Session,
+    on_wait: &mut dyn FnMut(&LockHolder),
+) -> Result<Acquired, Error> {
+    let key = lock_key(table);
+    let startup_pid = backend::startup_pid(client).await;
+    match first::first_attempt(client, session, key, startup_pid).await? {
+        First::Locked => Ok(Acquired::Held(MigrationLock { key })),
+        First::Pooled => Ok(Acquired::Pooled),
+        First::Busy => {
+            poll(client, key, session.lock_wait, on_wait).await?;
+            Ok(Acquired::Held(MigrationLock { key }))
+        }
+    }
+}
+
 const TRY_SQL: &str = "SELECT pg_try_advisory_lock($1, $2)";
 const UNLOCK_SQL: &str = "SELECT pg_advisory_unlock($1, $2)";
 const HOLDER_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
@@ -155,17 +219,18 @@ const HOLDER_SQL: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1";
 
 impl MigrationLock {
-    /// Checks that the database is writable, sets `session`'s timeouts on
-    /// `client` (one statement) and takes the lock on its
-    /// session, polling with backoff for up to `session.lock_wait`; both go
-    /// out before either reply. `on_wait` is called whenever a (new) holder
-    /// is seen.
+    /// Checks that the database is writable and reached directly, sets
+    /// `session`'s timeouts on `client` and makes the first lock attempt on
+    /// its session (one statement), then polls with backoff for up to
+    /// `session.lock_wait`. `on_wait` is called whenever a (new) holder is
+    /// seen.
     ///
     /// # Errors
     /// [`Error::ReadOnly`] for a database in recovery (a hot standby) or
-    /// read-only (SPEC §4.2 step 1); [`Error::LockTimeout`] after the wait
-    /// (the holder is named); [`Error::Db`] if a query fails. The lock is
-    /// not held then.
+    /// read-only (SPEC §4.2 step 1); [`Error::Pooled`] through a connection
+    /// pooler, where a session lock means nothing; [`Error::LockTimeout`]
+    /// after the wait (the holder is named); [`Error::Db`] if a query
+    /// fails. The lock is not held then.
     ///
     /// # Examples
     ///
@@ -189,26 +254,11 @@ impl MigrationLock {
         session: &Session,
         on_wait: &mut dyn FnMut(&LockHolder),
     ) -> Result<MigrationLock, Error> {
-        let key = lock_key(table);
-        // Both requests go out on the one connection before either reply;
-        // the first also checks the database is writable, and when it is
-        // not, polling stops at its first answer and the lock is released.
-        let refused = Cell::new(false);
-        let (timeouts, locked) = tokio::join!(
-            async {
-                let r = prepare_session(client, session).await;
-                refused.set(r.is_err());
-                r
-            },
-            poll(client, key, session.lock_wait, &refused, on_wait)
-        );
-        match (timeouts, locked) {
-            (Ok(()), Ok(())) => Ok(MigrationLock { key }),
-            (Err(e), Ok(())) => {
-                let _ = MigrationLock { key }.release(client).await;
-                Err(e)
-            }
-            (Err(e), Err(_)) | (Ok(()), Err(e)) => Err(e),
+        match acquire_or_pooled(client, table, session, on_wait).await? {
+            Acquired::Held(lock) => Ok(lock),
+            Acquired::Pooled => Err(Error::Pooled {
+                what: "the migration lock of rollback, repair and baseline".to_owned(),
+            }),
         }
     }
 
@@ -322,61 +372,6 @@ pub async fn with_lock<T>(
     lock.release_after(client, result).await
 }
 
-/// One statement: whether the server is in recovery, whether this session's
-/// transactions are read-only (`default_transaction_read_only` from the
-/// database, the role or `options`, or a standby), and the database's name;
-/// plus `lock_timeout` / `statement_timeout` for the session, values bound.
-async fn prepare_session(client: &Client, session: &Session) -> Result<(), Error> {
-    // strata's lexer reads files with standard_conforming_strings on (SPEC
-    // §2.2): the session runs with it on, whatever the database or role sets.
-    let mut settings: Vec<(&str, String)> = vec![("standard_conforming_strings", "on".into())];
-    settings.extend(
-        [
-            ("lock_timeout", session.lock_timeout),
-            ("statement_timeout", session.statement_timeout),
-        ]
-        .into_iter()
-        .filter_map(|(name, t)| Some((name, t?.as_setting()))),
-    );
-    let mut columns = vec![
-        "pg_catalog.pg_is_in_recovery()".to_owned(),
-        "pg_catalog.current_setting('transaction_read_only')".to_owned(),
-        "pg_catalog.current_database()::text".to_owned(),
-    ];
-    columns.extend(
-        settings
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| format!("pg_catalog.set_config('{name}', ${}, false)", i + 1)),
-    );
-    let sql = format!("SELECT {}", columns.join(", "));
-    let params: Vec<(&(dyn ToSql + Sync), Type)> = settings
-        .iter()
-        .map(|(_, value)| (value as &(dyn ToSql + Sync), Type::TEXT))
-        .collect();
-    let rows = client
-        .query_typed(&sql, &params)
-        .await
-        .map_err(|e| Error::db("cannot set lock_timeout/statement_timeout", e))?;
-    let row = rows.first();
-    let in_recovery = row
-        .and_then(|r| r.try_get::<_, bool>(0).ok())
-        .unwrap_or(false);
-    let read_only = row
-        .and_then(|r| r.try_get::<_, String>(1).ok())
-        .is_some_and(|v| v == "on");
-    let database = row
-        .and_then(|r| r.try_get::<_, String>(2).ok())
-        .unwrap_or_default();
-    if in_recovery || read_only {
-        return Err(Error::ReadOnly {
-            database,
-            in_recovery,
-        });
-    }
-    Ok(())
-}
-
 /// Ends the session after a failed unlock, so the server releases the lock:
 /// first out of any aborted transaction (where every statement fails), then
 /// `pg_terminate_backend` of its own backend, which any role may do
@@ -390,12 +385,12 @@ async fn end_session(client: &Client) {
 }
 
 /// Polls `pg_try_advisory_lock` on `client`'s session with backoff (10 ms
-/// doubling to 500 ms) until it is granted or `wait` has passed.
+/// doubling to 500 ms) until it is granted or `wait` has passed; the first
+/// attempt, in [`first::first_attempt`], found it held.
 async fn poll(
     client: &Client,
     key: (i32, i32),
     wait: Duration,
-    stop: &Cell<bool>,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<(), Error> {
     let start = Instant::now();
@@ -403,16 +398,6 @@ async fn poll(
     let mut last_holder: Option<LockHolder> = None;
     loop {
         crate::interrupt::check()?;
-        if try_lock(client, key).await? {
-            return Ok(());
-        }
-        if stop.get() {
-            // The session check failed: its error is the one reported.
-            return Err(Error::LockTimeout {
-                waited: start.elapsed(),
-                holder: None,
-            });
-        }
         let holder = holder(client, key).await?;
         if let Some(h) = &holder {
             if last_holder.as_ref() != Some(h) {
@@ -429,6 +414,9 @@ async fn poll(
         }
         tokio::time::sleep(delay.min(wait - waited)).await;
         delay = (delay * 2).min(Duration::from_millis(500));
+        if try_lock(client, key).await? {
+            return Ok(());
+        }
     }
 }
 
