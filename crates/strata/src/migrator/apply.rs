@@ -22,7 +22,7 @@ use crate::migration::{Migration, Version};
 use crate::notice::Notices;
 impl Migrator<'_> {
     /// The second half of [`Migrator::run`]: plans against the history read
-    /// by [`lock_and_read`] (under the lock it still holds), applies, and
+    /// by [`lock_and_read`](super::lock_and_read) (under the lock it still holds), applies, and
     /// releases the lock, also on failure. Use the same `client` and table
     /// as that call.
     ///
