@@ -203,7 +203,7 @@ pub(crate) async fn acquire_or_pooled(
         First::Locked => Ok(Acquired::Held(MigrationLock { key })),
         First::Pooled => Ok(Acquired::Pooled),
         First::Busy => {
-            poll(client, key, session.lock_wait, on_wait).await?;
+            poll(client, key, session.lock_wait, TRY_SQL, on_wait).await?;
             Ok(Acquired::Held(MigrationLock { key }))
         }
     }
@@ -384,13 +384,15 @@ async fn end_session(client: &Client) {
         .await;
 }
 
-/// Polls `pg_try_advisory_lock` on `client`'s session with backoff (10 ms
-/// doubling to 500 ms) until it is granted or `wait` has passed; the first
-/// attempt, in [`first::first_attempt`], found it held.
+/// Polls `try_sql` (`pg_try_advisory_lock`, or its transaction-scoped form
+/// behind a pooler) on `client`'s session with backoff (10 ms doubling to
+/// 500 ms) until it is granted or `wait` has passed, reporting each new
+/// holder; the first attempt, made by the caller, found it held.
 async fn poll(
     client: &Client,
     key: (i32, i32),
     wait: Duration,
+    try_sql: &str,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<(), Error> {
     let start = Instant::now();
@@ -414,15 +416,15 @@ async fn poll(
         }
         tokio::time::sleep(delay.min(wait - waited)).await;
         delay = (delay * 2).min(Duration::from_millis(500));
-        if try_lock(client, key).await? {
+        if try_lock(client, key, try_sql).await? {
             return Ok(());
         }
     }
 }
 
-async fn try_lock(client: &Client, key: (i32, i32)) -> Result<bool, Error> {
+async fn try_lock(client: &Client, key: (i32, i32), try_sql: &str) -> Result<bool, Error> {
     let rows = client
-        .query_typed(TRY_SQL, &[(&key.0, Type::INT4), (&key.1, Type::INT4)])
+        .query_typed(try_sql, &[(&key.0, Type::INT4), (&key.1, Type::INT4)])
         .await
         .map_err(|e| Error::db("cannot take the migration lock", e))?;
     Ok(rows

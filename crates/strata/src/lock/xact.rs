@@ -8,12 +8,10 @@
 //! Every statement here is one unnamed Parse/Bind/Execute/Sync or a simple
 //! query: a pooler may give the next message another backend.
 
-use std::time::{Duration, Instant};
-
 use tokio_postgres::Client;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{Session, holder};
+use super::Session;
 use crate::error::{Error, LockHolder};
 
 const TRY_XACT_SQL: &str = "SELECT pg_catalog.pg_try_advisory_xact_lock($1, $2)";
@@ -45,13 +43,7 @@ async fn poll(
     session: &Session,
     on_wait: &mut dyn FnMut(&LockHolder),
 ) -> Result<(), Error> {
-    let settings: Vec<(&str, String)> = [
-        ("lock_timeout", session.lock_timeout),
-        ("statement_timeout", session.statement_timeout),
-    ]
-    .into_iter()
-    .filter_map(|(name, t)| Some((name, t?.as_setting())))
-    .collect();
+    let settings = session.settings();
     let n = settings.len();
     let mut columns: Vec<String> = settings
         .iter()
@@ -76,41 +68,13 @@ async fn poll(
         client.query_typed(&first_sql, &params)
     );
     begun.map_err(ctx)?;
-    let granted = |rows: Vec<tokio_postgres::Row>, column: usize| {
-        rows.first()
-            .and_then(|r| r.try_get::<_, bool>(column).ok())
-            .unwrap_or(false)
-    };
-    if granted(first.map_err(ctx)?, n) {
+    let granted = first
+        .map_err(ctx)?
+        .first()
+        .and_then(|r| r.try_get::<_, bool>(n).ok())
+        .unwrap_or(false);
+    if granted {
         return Ok(());
     }
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(10);
-    let mut last_holder: Option<LockHolder> = None;
-    loop {
-        crate::interrupt::check()?;
-        let holder = holder(client, key).await?;
-        if let Some(h) = &holder {
-            if last_holder.as_ref() != Some(h) {
-                on_wait(h);
-            }
-            last_holder = holder;
-        }
-        let waited = start.elapsed();
-        if waited >= session.lock_wait {
-            return Err(Error::LockTimeout {
-                waited,
-                holder: last_holder,
-            });
-        }
-        tokio::time::sleep(delay.min(session.lock_wait - waited)).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
-        let rows = client
-            .query_typed(TRY_XACT_SQL, &[(&key.0, Type::INT4), (&key.1, Type::INT4)])
-            .await
-            .map_err(ctx)?;
-        if granted(rows, 0) {
-            return Ok(());
-        }
-    }
+    super::poll(client, key, session.lock_wait, TRY_XACT_SQL, on_wait).await
 }
