@@ -7,8 +7,9 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config, Connection, NoTls};
 
 use super::tls::Tls;
 use crate::config::DbUrl;
@@ -150,31 +151,33 @@ pub async fn connect_with(
 /// One connection attempt, its driver task spawned.
 async fn attempt(config: &Config, tls: &Tls) -> Result<Client, tokio_postgres::Error> {
     match tls {
-        Tls::None => config.connect(NoTls).await.map(|(client, connection)| {
-            // Notices go to the sink of the scope connecting (crate::notice);
-            // cancellable on SIGINT/SIGTERM while it is open (crate::interrupt).
-            let id = interrupt::register(client.cancel_token(), tls);
-            let driver = crate::notice::drive_in_scope(connection);
-            tokio::spawn(async move {
-                // The error, if any, surfaces on the next query as a closed connection.
-                let _ = driver.await;
-                interrupt::forget(id);
-            });
-            client
-        }),
+        Tls::None => config
+            .connect(NoTls)
+            .await
+            .map(|(client, connection)| spawn_driver(client, connection, tls)),
         Tls::Rustls(make) => config
             .connect(make.clone())
             .await
-            .map(|(client, connection)| {
-                let id = interrupt::register(client.cancel_token(), tls);
-                let driver = crate::notice::drive_in_scope(connection);
-                tokio::spawn(async move {
-                    let _ = driver.await;
-                    interrupt::forget(id);
-                });
-                client
-            }),
+            .map(|(client, connection)| spawn_driver(client, connection, tls)),
     }
+}
+
+/// Spawns the task that drives `connection`: its notices go to the sink of
+/// the scope connecting (crate::notice), and its statement can be cancelled
+/// on SIGINT/SIGTERM while it is open (crate::interrupt).
+fn spawn_driver<S, T>(client: Client, connection: Connection<S, T>, tls: &Tls) -> Client
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let id = interrupt::register(client.cancel_token(), tls);
+    let driver = crate::notice::drive_in_scope(connection);
+    tokio::spawn(async move {
+        // The error, if any, surfaces on the next query as a closed connection.
+        let _ = driver.await;
+        interrupt::forget(id);
+    });
+    client
 }
 
 /// True for errors that can go away by waiting: connection refused, no
