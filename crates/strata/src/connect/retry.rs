@@ -13,7 +13,7 @@ use tokio_postgres::{Client, Config, Connection, NoTls};
 
 use super::tls::Tls;
 use crate::config::DbUrl;
-use crate::error::Error;
+use crate::error::{Error, TlsError};
 use crate::interrupt;
 
 /// Connects to `url` as given (no libpq defaults filled in), with TLS as
@@ -129,10 +129,11 @@ pub async fn connect_with(
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 if let Some(reason) = super::tls::describe_tls_error(&e) {
                     // Never the TLS library's debug text.
-                    return Err(Error::TlsHandshake {
+                    return Err(TlsError::Handshake {
                         url: redacted_url.to_owned(),
                         reason,
-                    });
+                    }
+                    .into());
                 }
                 if !is_transient(&e) || left == Some(Duration::ZERO) {
                     return Err(Error::Connect {

@@ -23,12 +23,12 @@ mod predicates;
 mod sql;
 mod sqlstate;
 mod text;
+mod tls;
 mod unmanaged;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::SslMode;
 use crate::plan::problem::Problem;
 use text::{join_lines, join_problems};
 
@@ -38,6 +38,7 @@ pub use lock_holder::LockHolder;
 pub use partial::Partial;
 pub use sql::SqlError;
 pub use sqlstate::SqlState;
+pub use tls::TlsError;
 pub use unmanaged::{ForeignHistory, NotEmpty};
 
 /// Everything that can go wrong in strata.
@@ -465,69 +466,10 @@ pub enum Error {
         what: String,
     },
 
-    /// `sslmode=verify-ca`/`verify-full` (or `require` with a root file)
-    /// without a usable trusted root (exit 2): no root given and no
-    /// `~/.postgresql/root.crt`, or the root file holds no PEM certificate.
-    /// Refused before connecting.
-    ///
-    /// ```
-    /// use strata::config::SslMode;
-    /// use strata::Error;
-    ///
-    /// let err = Error::TlsRoots { mode: SslMode::VerifyFull, sslrootcert: None };
-    /// assert!(err.is_config());
-    /// assert!(err.to_string().starts_with("sslmode=verify-full needs trusted roots: add sslrootcert="));
-    /// ```
-    #[error("{}", match sslrootcert {
-        None => format!(
-            "sslmode={mode} needs trusted roots: add sslrootcert=/path/to/ca.pem \
-             (or sslrootcert=system) to the URL, or create ~/.postgresql/root.crt"
-        ),
-        Some(p) => format!("sslrootcert {}: no PEM certificate found", p.display()),
-    })]
-    TlsRoots {
-        /// The mode that needs them.
-        mode: SslMode,
-        /// The root file (`sslrootcert`) that holds no certificate; None:
-        /// no roots at all.
-        sslrootcert: Option<PathBuf>,
-    },
-
-    /// TLS could not be set up for a connection (exit 1): the TLS library
-    /// refused the configuration or the trusted roots.
-    ///
-    /// ```
-    /// use std::error::Error as _;
-    /// use strata::Error;
-    ///
-    /// let err = Error::Tls { sslrootcert: Some("certs/ca.pem".into()), source: "no usable root".into() };
-    /// assert_eq!(err.to_string(), "TLS setup failed with the roots of certs/ca.pem");
-    /// assert_eq!(err.source().unwrap().to_string(), "no usable root");
-    /// assert!(!err.is_config());
-    /// ```
-    #[error("TLS setup failed{}", sslrootcert.as_ref().map(|p| format!(" with the roots of {}", p.display())).unwrap_or_default())]
-    Tls {
-        /// The root certificate file (`sslrootcert`) involved, if any.
-        sslrootcert: Option<PathBuf>,
-        /// The TLS library's error.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-
-    /// A client certificate or key file refused (exit 2): libpq's key rule.
-    /// ```
-    /// let e = strata::Error::TlsFile { path: "k".into(), problem: "is open".into() };
-    /// assert!(e.is_config() && e.to_string() == "TLS file k is open");
-    /// ```
-    #[error("TLS file {} {problem}", path.display())]
-    TlsFile { path: PathBuf, problem: String },
-    /// The TLS handshake failed (exit 1), in words ([`crate::tls::describe_tls_error`]).
-    /// ```
-    /// let err = strata::Error::TlsHandshake { url: "postgres://db/x".into(), reason: "why".into() };
-    /// assert_eq!(err.to_string(), "cannot connect to postgres://db/x: why");
-    /// ```
-    #[error("cannot connect to {url}: {reason}")]
-    TlsHandshake { url: String, reason: String },
+    /// TLS could not be set up, or the handshake failed (see [`TlsError`]
+    /// for which; `is_config` for roots and client files, exit 2).
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 
     /// Something that cannot happen did (exit 1): a bug in strata.
     ///

@@ -84,14 +84,13 @@ impl Error {
     /// assert!(!Error::Internal { what: "a scan thread panicked" }.is_config());
     /// ```
     pub fn is_config(&self) -> bool {
-        matches!(
-            self.without_report(),
-            Error::Config(_)
-                | Error::NoMigrationsDir { .. }
-                | Error::Conflict { .. }
-                | Error::TlsRoots { .. }
-                | Error::TlsFile { .. }
-        )
+        match self.without_report() {
+            Error::Tls(tls) => tls.is_config(),
+            e => matches!(
+                e,
+                Error::Config(_) | Error::NoMigrationsDir { .. } | Error::Conflict { .. }
+            ),
+        }
     }
 
     /// True when checks found problems: invalid migration files or a refused

@@ -8,7 +8,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::config::SslMode;
-use crate::error::Error;
+use crate::error::{Error, TlsError};
 
 /// Where the trusted roots come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +29,11 @@ impl Roots {
                 .collect(),
         };
         if certs.is_empty() {
-            return Err(Error::TlsRoots {
+            return Err(TlsError::Roots {
                 mode,
                 sslrootcert: Some(self.path()),
-            });
+            }
+            .into());
         }
         Ok(certs)
     }
@@ -64,13 +65,14 @@ pub(super) fn client_identity(
         .filter_map(Result::ok)
         .collect();
     if chain.is_empty() {
-        return Err(Error::TlsFile {
+        return Err(TlsError::File {
             path: cert.to_path_buf(),
             problem: "holds no PEM certificate (sslcert)".to_owned(),
-        });
+        }
+        .into());
     }
     check_key_permissions(key)?;
-    let key_der = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|_| Error::TlsFile {
+    let key_der = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|_| TlsError::File {
         path: key.to_path_buf(),
         problem: "holds no unencrypted PEM private key (sslkey)".to_owned(),
     })?;
@@ -86,10 +88,11 @@ fn check_key_permissions(key: &Path) -> Result<(), Error> {
         source: e,
     })?;
     if !meta.is_file() {
-        return Err(Error::TlsFile {
+        return Err(TlsError::File {
             path: key.to_path_buf(),
             problem: "is not a regular file (sslkey)".to_owned(),
-        });
+        }
+        .into());
     }
     let mode = meta.mode() & 0o777;
     let too_open = if meta.uid() == 0 {
@@ -98,12 +101,12 @@ fn check_key_permissions(key: &Path) -> Result<(), Error> {
         mode & 0o077 != 0
     };
     if too_open {
-        return Err(Error::TlsFile {
+        return Err(TlsError::File {
             path: key.to_path_buf(),
             problem: format!(
                 "has permissions {mode:04o}: a private key must not be readable by group or others (chmod 0600 it), as libpq requires"
             ),
-        });
+        }.into());
     }
     Ok(())
 }

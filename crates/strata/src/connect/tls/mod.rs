@@ -39,7 +39,7 @@ use rustls::crypto::CryptoProvider;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::SslMode;
-use crate::error::Error;
+use crate::error::{Error, TlsError};
 use files::Roots;
 use verify::{NoVerification, Verifier};
 
@@ -131,9 +131,9 @@ impl Tls {
     ///
     /// # Errors
     ///
-    /// [`Error::TlsRoots`] for `verify-ca` / `verify-full` without roots or
+    /// [`TlsError::Roots`] for `verify-ca` / `verify-full` without roots or
     /// a root file with no certificate; [`Error::Io`] for a file that cannot
-    /// be read; [`Error::TlsFile`] for a client key others may read, or a
+    /// be read; [`TlsError::File`] for a client key others may read, or a
     /// certificate or key file that holds none; [`Error::Tls`] when rustls
     /// refuses the setup.
     ///
@@ -172,17 +172,18 @@ impl Tls {
             },
             SslMode::VerifyCa | SslMode::VerifyFull => {
                 let Some(roots) = explicit_roots.or_else(default_roots) else {
-                    return Err(Error::TlsRoots {
+                    return Err(TlsError::Roots {
                         mode,
                         sslrootcert: None,
-                    });
+                    }
+                    .into());
                 };
                 Verifier::for_roots(&roots, mode, mode == SslMode::VerifyFull)?
             }
         };
         let builder = ClientConfig::builder_with_provider(Arc::new(provider()))
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Tls {
+            .map_err(|e| TlsError::Setup {
                 sslrootcert: None,
                 source: Box::new(e),
             })?
@@ -203,15 +204,16 @@ impl Tls {
                     .map(PathBuf::from)
                     .or_else(|| postgresql_dir.as_ref().map(|d| d.join("postgresql.key")));
                 let Some(key) = key else {
-                    return Err(Error::TlsFile {
+                    return Err(TlsError::File {
                         path: cert,
                         problem: "is a client certificate without sslkey".to_owned(),
-                    });
+                    }
+                    .into());
                 };
                 let (chain, key_der) = files::client_identity(&cert, &key)?;
                 builder
                     .with_client_auth_cert(chain, key_der)
-                    .map_err(|e| Error::TlsFile {
+                    .map_err(|e| TlsError::File {
                         path: key,
                         problem: format!(
                             "does not hold a usable key for {}: {}",

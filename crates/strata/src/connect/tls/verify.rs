@@ -19,7 +19,7 @@ use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureSc
 use super::files::Roots;
 use super::provider;
 use crate::config::SslMode;
-use crate::error::Error;
+use crate::error::{Error, TlsError};
 
 /// Chain (and for `verify-full` name) checks against a set of roots.
 #[derive(Debug)]
@@ -40,15 +40,16 @@ impl Verifier {
         let mut store = RootCertStore::empty();
         let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
         if added == 0 {
-            return Err(Error::TlsRoots {
+            return Err(TlsError::Roots {
                 mode,
                 sslrootcert: Some(roots.path()),
-            });
+            }
+            .into());
         }
         let webpki =
             WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::new(provider()))
                 .build()
-                .map_err(|e| Error::Tls {
+                .map_err(|e| TlsError::Setup {
                     sslrootcert: Some(roots.path()),
                     source: Box::new(e),
                 })?;
