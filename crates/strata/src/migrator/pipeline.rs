@@ -12,7 +12,6 @@ use std::time::Instant;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use tokio_postgres::Client;
-use tokio_postgres::types::{ToSql, Type};
 
 use super::copy::execute;
 use super::script::Script;
@@ -75,20 +74,6 @@ impl<'a> Pipeline<'a> {
             };
             let r = client.batch_execute(text).await;
             (tag, r)
-        }));
-    }
-
-    /// A statement with bound parameters (extended protocol).
-    pub(super) fn query(
-        &mut self,
-        client: &'a Client,
-        sql: String,
-        params: Vec<(&'a (dyn ToSql + Sync), Type)>,
-    ) {
-        self.pushed += 1;
-        self.queue.push_back(Box::pin(async move {
-            let r = client.query_typed(&sql, &params).await.map(|_| ());
-            (Tag::Control, r)
         }));
     }
 

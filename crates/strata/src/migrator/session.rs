@@ -4,21 +4,27 @@
 //! the next migration nor the history write, and strata's own
 //! `lock_timeout` / `statement_timeout` hold again for the next one.
 //!
-//! [`SessionReset`] is two requests sent after a migration's last
-//! statement and before its history row, pipelined with them (no extra
+//! [`SessionReset`] is one simple-query message sent after a migration's
+//! last statement and before its history row, pipelined with them (no extra
 //! round trip in a transaction): `RESET ROLE; RESET SESSION AUTHORIZATION;
 //! RESET ALL` (RESET ALL leaves the role and session authorization alone),
-//! then strata's timeouts set again, values bound. RESET ALL goes back to
-//! what a fresh session of the same connection would have: the server's
+//! then one `SELECT set_config(…)` of strata's settings. RESET ALL goes back
+//! to what a fresh session of the same connection would have: the server's
 //! configuration, `ALTER ROLE`/`ALTER DATABASE … SET` and the connection's
 //! `options` — strata's settings are then laid over that, as at the start
 //! of the run. Inside a transaction the reset is transactional like the
 //! changes it undoes: a migration that rolls back takes its changes and
 //! the reset with it. See
 //! <https://www.postgresql.org/docs/current/sql-reset.html>.
+//!
+//! The values are strata's own (`on`, a
+//! [`Timeout`](crate::config::Timeout) rendered as digits and a unit),
+//! written as escape-string literals so they read the same whatever
+//! `standard_conforming_strings` says. One message rather than a simple and
+//! an extended-protocol request saves the server a Parse and a Bind per
+//! migration.
 
 use tokio_postgres::Client;
-use tokio_postgres::types::{ToSql, Type};
 
 use super::pipeline::{Pipeline, Tag};
 use super::script::Script;
@@ -30,97 +36,73 @@ const RESET_SQL: &str = "RESET ROLE; RESET SESSION AUTHORIZATION; RESET ALL";
 
 /// How to give the next migration a session like a fresh one with
 /// strata's settings (see the module docs).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct SessionReset {
-    /// (setting, value) strata sets for the run, laid over the defaults.
-    settings: Vec<(&'static str, String)>,
-    /// Set for the transaction only (behind a pooler, where a session
-    /// setting would stay on the pooled backend).
-    local: bool,
+    /// The whole reset: one simple-query message.
+    sql: String,
 }
 
 impl SessionReset {
     /// The reset for a run with `session`'s timeouts.
     pub(crate) fn new(session: &Session) -> SessionReset {
-        SessionReset {
-            settings: session.settings(),
-            local: false,
-        }
+        SessionReset::build(session, false)
     }
 
     /// The reset for a run behind a pooler: strata's timeouts are set again
     /// for the transaction only.
     pub(crate) fn local(session: &Session) -> SessionReset {
-        SessionReset {
-            local: true,
-            ..SessionReset::new(session)
-        }
+        SessionReset::build(session, true)
     }
 
-    /// How many requests [`queue`](Self::queue) adds to a pipeline.
-    #[cfg(test)]
-    pub(crate) fn requests(&self) -> usize {
-        1 + usize::from(!self.settings.is_empty())
-    }
-
-    /// `SELECT set_config(…)` for strata's settings, if it has any.
-    fn reapply_sql(&self) -> Option<String> {
-        if self.settings.is_empty() {
-            return None;
-        }
-        let calls: Vec<String> = self
-            .settings
+    fn build(session: &Session, local: bool) -> SessionReset {
+        let calls: Vec<String> = session
+            .settings()
             .iter()
-            .enumerate()
-            .map(|(i, (name, _))| {
+            .map(|(name, value)| {
                 format!(
-                    "pg_catalog.set_config('{name}', ${}, {})",
-                    i + 1,
-                    self.local
+                    "pg_catalog.set_config({}, {}, {local})",
+                    literal(name),
+                    literal(value)
                 )
             })
             .collect();
-        Some(format!("SELECT {}", calls.join(", ")))
-    }
-
-    fn params(&self) -> Vec<(&(dyn ToSql + Sync), Type)> {
-        self.settings
-            .iter()
-            .map(|(_, value)| (value as &(dyn ToSql + Sync), Type::TEXT))
-            .collect()
+        let mut sql = RESET_SQL.to_owned();
+        if !calls.is_empty() {
+            sql.push_str("; SELECT ");
+            sql.push_str(&calls.join(", "));
+        }
+        SessionReset { sql }
     }
 
     /// Queues the reset behind what `pipe` holds (a transaction's
     /// statements), before the history row.
     pub(super) fn queue<'a>(&'a self, client: &'a Client, pipe: &mut Pipeline<'a>) {
-        pipe.simple(client, Tag::Control, RESET_SQL.into());
-        if let Some(sql) = self.reapply_sql() {
-            pipe.query(client, sql, self.params());
-        }
+        pipe.simple(client, Tag::Control, self.sql.clone());
     }
 
     /// Runs the reset on its own (outside a transaction: after a
-    /// no-transaction migration's last statement, before its history row);
-    /// both requests go out before either reply.
+    /// no-transaction migration's last statement, before its history row).
     ///
     /// # Errors
     /// The server's, when a reset fails (the history row must then not be
     /// written as this session's).
     pub(crate) async fn run(&self, client: &Client, script: &Script<'_>) -> Result<(), Error> {
-        let mut pipe = Pipeline::default();
-        self.queue(client, &mut pipe);
-        pipe.drain(0).await;
-        match pipe.first_error.take() {
-            Some((_, e)) => Err(Error::db(
+        client.batch_execute(&self.sql).await.map_err(|e| {
+            Error::db(
                 format!(
                     "{} ran, but resetting the session after it failed; it is not recorded",
                     script.name
                 ),
                 e,
-            )),
-            None => Ok(()),
-        }
+            )
+        })
     }
+}
+
+/// `value` as an escape-string literal (`E'…'`), quotes and backslashes
+/// doubled: it means the same under either `standard_conforming_strings`.
+fn literal(value: &str) -> String {
+    format!("E'{}'", value.replace('\\', r"\\").replace('\'', "''"))
 }
 
 #[cfg(test)]
@@ -130,28 +112,32 @@ mod tests {
     use crate::config::Timeout;
 
     #[test]
-    fn reapplies_only_what_strata_sets() {
+    fn one_message_reapplies_only_what_strata_sets() {
         let none = SessionReset::new(&Session {
             lock_timeout: None,
             ..Session::default()
         });
         assert_eq!(
-            none.reapply_sql().as_deref(),
-            Some("SELECT pg_catalog.set_config('standard_conforming_strings', $1, false)")
+            none.sql,
+            "RESET ROLE; RESET SESSION AUTHORIZATION; RESET ALL; \
+             SELECT pg_catalog.set_config(E'standard_conforming_strings', E'on', false)"
         );
-        assert_eq!(none.requests(), 2);
-        let both = SessionReset::new(&Session {
+        let both = SessionReset::local(&Session {
             statement_timeout: Some(Timeout::parse("15min").unwrap()),
             ..Session::default()
         });
         assert_eq!(
-            both.reapply_sql().as_deref(),
-            Some(
-                "SELECT pg_catalog.set_config('standard_conforming_strings', $1, false), \
-                 pg_catalog.set_config('lock_timeout', $2, false), \
-                 pg_catalog.set_config('statement_timeout', $3, false)"
-            )
+            both.sql,
+            "RESET ROLE; RESET SESSION AUTHORIZATION; RESET ALL; \
+             SELECT pg_catalog.set_config(E'standard_conforming_strings', E'on', true), \
+             pg_catalog.set_config(E'lock_timeout', E'10s', true), \
+             pg_catalog.set_config(E'statement_timeout', E'15min', true)"
         );
-        assert_eq!(both.requests(), 2);
+    }
+
+    #[test]
+    fn literals_survive_quotes_and_backslashes() {
+        assert_eq!(literal("it's"), "E'it''s'");
+        assert_eq!(literal(r"a\b"), r"E'a\\b'");
     }
 }

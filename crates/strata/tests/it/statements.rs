@@ -5,8 +5,8 @@
 //! Budget (issue "Performance"): per migration one commit and one round
 //! trip; besides BEGIN/COMMIT and its own statements, the history INSERT and
 //! the session reset (SPEC §4.2 step 4: `RESET ROLE; RESET SESSION
-//! AUTHORIZATION; RESET ALL` in one simple-query message, then one
-//! `set_config` of strata's timeouts), all pipelined in the same flush as
+//! AUTHORIZATION; RESET ALL` and one `set_config` of strata's settings, in
+//! one simple-query message), all pipelined in the same flush as
 //! the script — 5 statements more than the script, counted exactly. Per run
 //! a fixed overhead of at most 5 statements. A request awaited on its own
 //! (an extra round trip) is an extra statement here, so it fails.
