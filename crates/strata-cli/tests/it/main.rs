@@ -14,6 +14,7 @@ mod deadlines;
 mod env_resolution;
 mod exit_codes;
 mod file_rules;
+mod help;
 mod history_guards;
 mod interruptions;
 mod json;
