@@ -285,7 +285,7 @@ def main():
 
     if not ensure_apt("hyperfine", "hyperfine"):
         sys.exit("hyperfine is needed: apt-get install hyperfine")
-    sh(["cargo", "build", "--release", "-q", "-p", "strata-cli"], cwd=ROOT)
+    sh(["cargo", "build", "--release", "-q", "-p", "strata-pg-cli"], cwd=ROOT)
     WORK.mkdir(parents=True, exist_ok=True)
     peers = install_peers(tools)
     if a.baseline:

@@ -1,18 +1,27 @@
 //! Command-line syntax (clap). Names follow SPEC §4 exactly.
+//!
+//! A new command fits in by: a doc comment (its one-line `about`), an
+//! `#[command(after_long_help = help::NAME)]` example from `help.rs` (a test
+//! below fails for a command without one), and its own flags in its `Args`
+//! struct. The global options need nothing: [`Global`] puts them under the
+//! "Global options" heading of every command's help, and `strata help`,
+//! the man page and the completions pick the command up by themselves.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-/// strata: PostgreSQL databases and schema migrations, safely.
+use crate::help;
+
+/// PostgreSQL databases and schema migrations, safely.
 #[derive(Debug, Parser)]
 #[command(
     name = "strata",
     version,
-    about,
     propagate_version = true,
-    disable_help_subcommand = true
+    after_help = help::TOP_SHORT,
+    after_long_help = help::TOP_LONG
 )]
 pub struct Cli {
     /// Global options.
@@ -23,8 +32,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes, listed apart from each command's own.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Run as if started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
@@ -56,30 +66,66 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented strata.toml and migrations/ (refuses to overwrite).
+    #[command(after_long_help = help::INIT)]
     Init,
     /// Create the next migration file.
+    #[command(after_long_help = help::NEW)]
     New(NewArgs),
     /// Every migration with its state, per database.
-    #[command(alias = "info")]
+    ///
+    /// Also `strata info` (Flyway's name for it).
+    #[command(visible_alias = "info", after_long_help = help::STATUS)]
     Status(StatusArgs),
     /// Check files (names, duplicates, encoding, empty files) and, when reachable, files vs history.
+    #[command(after_long_help = help::VALIDATE)]
     Validate(ValidateArgs),
     /// Apply pending migrations.
+    #[command(after_long_help = help::MIGRATE)]
     Migrate(MigrateArgs),
     /// Runtime check: exit 0 if every file is applied with a matching checksum, else 3.
+    #[command(after_long_help = help::VERIFY)]
     Verify(ConnectArgs),
     /// Run the down parts of the newest applied versions (default: one).
+    #[command(after_long_help = help::ROLLBACK)]
     Rollback(RollbackArgs),
     /// Remove failed rows; with --accept-checksums record modified files' checksums.
+    #[command(after_long_help = help::REPAIR)]
     Repair(RepairArgs),
     /// Mark an existing database as being at VERSION, or adopt another tool's history.
+    #[command(after_long_help = help::BASELINE)]
     Baseline(BaselineArgs),
     /// The embedded local cluster in .strata/.
+    #[command(after_long_help = help::DEV)]
     Dev(DevArgs),
     /// Create, drop, clean, seed, wait for or reset the databases.
+    #[command(after_long_help = help::DB)]
     Db(DbArgs),
     /// The resolved environment: each database's URL, where it came from, and the policy checks.
+    #[command(after_long_help = help::ENV)]
     Env,
+    /// Shell completions (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(after_long_help = help::COMPLETIONS)]
+    Completions(CompletionsArgs),
+    /// The man page (roff) on stdout; with --out DIR, one page per command.
+    #[command(after_long_help = help::MAN)]
+    Man(ManArgs),
+}
+
+/// `strata completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `strata man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write strata.1 and strata-<command>.1 for every command into DIR
+    /// (created if missing) instead of strata.1 to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `strata new`.
@@ -236,10 +282,13 @@ pub struct DevArgs {
 #[derive(Debug, Subcommand)]
 pub enum DevAction {
     /// Initialise (first time) and start the local cluster.
+    #[command(after_long_help = help::DEV_UP)]
     Up,
     /// Stop the local cluster.
+    #[command(after_long_help = help::DEV_DOWN)]
     Down,
     /// Whether it runs, where, and the URL of each database.
+    #[command(after_long_help = help::DEV_STATUS)]
     Status,
 }
 
@@ -255,16 +304,22 @@ pub struct DbArgs {
 #[derive(Debug, Subcommand)]
 pub enum DbAction {
     /// Create each database if it is missing (idempotent).
+    #[command(after_long_help = help::DB_CREATE)]
     Create(DbConnectArgs),
     /// Drop each database (refused in a protected environment).
+    #[command(after_long_help = help::DB_DROP)]
     Drop(ConfirmArgs),
     /// Empty every table of the configured schemas except the history table; restart sequences.
+    #[command(after_long_help = help::DB_CLEAN)]
     Clean(DbConnectArgs),
     /// Run seeds/<database>/*.sql in file-name order, each in a transaction.
+    #[command(after_long_help = help::DB_SEED)]
     Seed(DbConnectArgs),
     /// Wait until every database accepts connections.
+    #[command(after_long_help = help::DB_WAIT)]
     Wait(WaitArgs),
     /// Terminate sessions, drop, create, migrate and seed: the hard reset.
+    #[command(after_long_help = help::DB_RESET)]
     Reset(ResetArgs),
 }
 
@@ -317,5 +372,31 @@ mod tests {
         // clap checks names, conflicts and requirements only when asked (or at
         // run time, by panicking): ask here.
         super::Cli::command().debug_assert();
+    }
+
+    /// Every command, nested ones included, shows an example in its
+    /// `--help`: a new command without one fails here.
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                let example = sub
+                    .get_after_long_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                if !example.contains("Example") || !example.contains("strata ") {
+                    missing.push(path.clone());
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "strata", &mut missing);
+        // clap's own `help` subcommand is added when parsing, not here.
+        assert!(
+            missing.is_empty(),
+            "commands without an example: {missing:?}"
+        );
     }
 }

@@ -191,6 +191,7 @@ impl Ctx {
             .endpoint(db, LocalDatabase::CreateIfMissing)
             .await?;
         self.banner(db, &endpoint, endpoint.database());
+        self.tell_started(&endpoint);
         if endpoint.created_local_database() {
             self.out.info(&format!(
                 "created database {} in the local cluster",
@@ -208,12 +209,14 @@ impl Ctx {
             .endpoint(db, LocalDatabase::Existing)
             .await?;
         self.banner(db, &endpoint, endpoint.database());
+        self.tell_started(&endpoint);
         Ok(registered(endpoint))
     }
 
     /// The server-level connection for `db` (see [`Resolver::admin`]).
     pub async fn admin_endpoint(&self, db: &DatabaseConfig) -> Result<AdminEndpoint> {
         let admin = self.resolver().admin(db).await?;
+        self.tell_started(admin.endpoint());
         registered(admin.endpoint().clone());
         Ok(admin)
     }
@@ -245,6 +248,25 @@ impl Ctx {
         {
             self.out
                 .warn(&crate::render::lines::ignored_passfile(&file));
+        }
+    }
+
+    /// When resolving `endpoint` started the local cluster, says on stderr
+    /// where it runs and how to stop it: a server left running is never a
+    /// surprise. Once, as only the first resolution starts it; `--quiet`
+    /// hides it, `--json` keeps it (on stderr).
+    fn tell_started(&self, endpoint: &Endpoint) {
+        if let Some(info) = endpoint.started_local_cluster() {
+            let root = self.project.root();
+            let elsewhere = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| cwd.canonicalize().ok())
+                .is_none_or(|cwd| root.canonicalize().ok().as_ref() != Some(&cwd));
+            self.out
+                .info(&crate::render::env::cluster_started_by_command(
+                    info,
+                    elsewhere.then_some(root),
+                ));
         }
     }
 

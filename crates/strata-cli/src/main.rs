@@ -5,6 +5,7 @@ mod commands;
 mod context;
 mod duration;
 mod exit;
+mod help;
 mod output;
 mod render;
 mod signals;
@@ -83,6 +84,12 @@ fn first_line(text: &str) -> String {
 }
 
 fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
+    // Generated from the clap definitions; no project needed.
+    match &cli.command {
+        Command::Completions(a) => return commands::completions::run(a, &mut std::io::stdout()),
+        Command::Man(a) => return commands::man::run(a, &mut std::io::stdout(), out),
+        _ => {}
+    }
     if let Command::Init = cli.command {
         return commands::init::run(&cli.global, out);
     }
@@ -113,7 +120,7 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
             Command::Db(a) => commands::db::run(&ctx, &a.action).await,
             Command::Env => commands::env::run(&ctx).await,
-            Command::Init | Command::New(_) => Ok(()),
+            Command::Init | Command::New(_) | Command::Completions(_) | Command::Man(_) => Ok(()),
         }
     })
 }

@@ -4,11 +4,13 @@
 //! each, run by the one [`driver::for_each_database`].
 
 pub mod baseline;
+pub mod completions;
 pub mod db;
 pub mod dev;
 mod driver;
 pub mod env;
 pub mod init;
+pub mod man;
 pub mod migrate;
 pub mod new;
 pub mod repair;

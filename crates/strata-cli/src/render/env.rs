@@ -190,6 +190,24 @@ pub fn cluster_running(info: &ClusterInfo) -> String {
     )
 }
 
+/// On stderr when a command (not `dev up`) started the local cluster: where
+/// it runs, that it keeps running, and the command that stops it (`-C DIR`
+/// named when the project is not the working directory).
+pub fn cluster_started_by_command(info: &ClusterInfo, project: Option<&Path>) -> String {
+    let stop = match project {
+        Some(dir) => format!("strata -C {} dev down", dir.display()),
+        None => "strata dev down".to_owned(),
+    };
+    format!(
+        "started the local cluster: 127.0.0.1:{} (pid {}, data {}, log {}); \
+         it keeps running after this command: stop it with `{stop}`",
+        info.port,
+        info.pid,
+        info.data_dir.display(),
+        info.log_file.display()
+    )
+}
+
 /// `dev status` when the cluster is not running.
 pub fn cluster_stopped(dir: &Path) -> String {
     format!(

@@ -38,9 +38,20 @@ impl LocalCluster {
     /// # Ok(()) }
     /// ```
     pub fn start(&self, opts: &StartOptions) -> Result<ClusterInfo, ClusterError> {
+        self.start_reporting(opts).map(|(info, _)| info)
+    }
+
+    /// [`LocalCluster::start`], and whether this call started the server
+    /// (false when it was already running, or another process started it
+    /// in the meantime): the CLI says where a server it started runs and
+    /// how to stop it, once.
+    pub(crate) fn start_reporting(
+        &self,
+        opts: &StartOptions,
+    ) -> Result<(ClusterInfo, bool), ClusterError> {
         self.init_inner(opts.durable)?;
         if let ClusterStatus::Running(info) = self.status()? {
-            return Ok(info);
+            return Ok((info, false));
         }
         self.prepare_dir()?;
         let socket_dir = net::prepare_socket_dir(&self.dir, &self.dir.join("run"), &self.user)?;
@@ -63,13 +74,13 @@ impl LocalCluster {
                 std::fs::write(&record, port.to_string())
                     .map_err(|e| ClusterError::io("write", &record, e))?;
                 return match self.status()? {
-                    ClusterStatus::Running(info) => Ok(info),
+                    ClusterStatus::Running(info) => Ok((info, true)),
                     _ => Err(self.start_failed(log_offset, &out)),
                 };
             }
             // Lost a race with another starter of this same cluster?
             if let ClusterStatus::Running(info) = self.status()? {
-                return Ok(info);
+                return Ok((info, false));
             }
             let log = read_from(&self.log_file(), log_offset);
             let port_taken = opts.port.is_none()

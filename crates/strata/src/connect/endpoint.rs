@@ -9,6 +9,7 @@ use tokio_postgres::{Client, Config};
 
 use super::retry::connect_with;
 use super::tls::{Tls, TlsParams};
+use crate::cluster::ClusterInfo;
 use crate::config::{DbUrl, Libpq, Param};
 use crate::error::Error;
 
@@ -36,6 +37,7 @@ pub struct Endpoint {
     effective: DbUrl,
     database: String,
     created: bool,
+    started: Option<ClusterInfo>,
 }
 
 impl Endpoint {
@@ -94,6 +96,7 @@ impl Endpoint {
             effective,
             database,
             created: false,
+            started: None,
         })
     }
 
@@ -240,6 +243,28 @@ impl Endpoint {
 
     pub(super) fn mark_created(mut self, created: bool) -> Endpoint {
         self.created = created;
+        self
+    }
+
+    /// The project's local cluster, when resolving this endpoint started
+    /// it (it was not running before): where it runs, so the caller can
+    /// say so and how to stop it. `None` for a URL, and for a cluster that
+    /// was already running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strata::config::{DbUrl, Libpq};
+    /// use strata::connect::Endpoint;
+    /// let url = DbUrl::parse("postgres://app@db/shop?sslmode=disable").unwrap();
+    /// assert!(Endpoint::for_url(&url, &Libpq::default()).unwrap().started_local_cluster().is_none());
+    /// ```
+    pub fn started_local_cluster(&self) -> Option<&ClusterInfo> {
+        self.started.as_ref()
+    }
+
+    pub(super) fn mark_started(mut self, started: Option<ClusterInfo>) -> Endpoint {
+        self.started = started;
         self
     }
 

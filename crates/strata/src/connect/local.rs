@@ -51,10 +51,13 @@ pub fn local_database_name(db: &str, env: &str) -> String {
 }
 
 /// Starts the project's local cluster (a no-op when it runs) on a blocking
-/// thread, so initdb and pg_ctl do not stall the async runtime.
-pub(super) async fn start(root: &Path) -> Result<ClusterInfo, Error> {
+/// thread, so initdb and pg_ctl do not stall the async runtime. The flag
+/// says whether this call started the server.
+pub(super) async fn start(root: &Path) -> Result<(ClusterInfo, bool), Error> {
     let cluster = local_cluster(root)?;
-    match tokio::task::spawn_blocking(move || cluster.start(&StartOptions::default())).await {
+    match tokio::task::spawn_blocking(move || cluster.start_reporting(&StartOptions::default()))
+        .await
+    {
         Ok(started) => Ok(started?),
         // A panic in initdb/pg_ctl handling is a bug: let it surface as one.
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

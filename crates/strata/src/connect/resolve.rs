@@ -177,7 +177,7 @@ impl<'a> Resolver<'a> {
     ) -> Result<Endpoint, Error> {
         let target = resolve_target(db, self.env)?;
         if target.uses_local_cluster() {
-            let info = local::start(self.project.root()).await?;
+            let (info, started) = local::start(self.project.root()).await?;
             let name = local::local_database_name(&db.name, &self.env.name);
             let created = match local {
                 LocalDatabase::CreateIfMissing => {
@@ -187,7 +187,10 @@ impl<'a> Resolver<'a> {
                 }
                 LocalDatabase::Existing => false,
             };
-            return Ok(self.url(&local_url(&info, &name)?)?.mark_created(created));
+            return Ok(self
+                .url(&local_url(&info, &name)?)?
+                .mark_created(created)
+                .mark_started(started.then_some(info)));
         }
         let url = target.require_url()?;
         target.check_policy()?;
@@ -222,8 +225,10 @@ impl<'a> Resolver<'a> {
     pub async fn admin(&self, db: &DatabaseConfig) -> Result<AdminEndpoint, Error> {
         let target = resolve_target(db, self.env)?;
         if target.uses_local_cluster() {
-            let info = local::start(self.project.root()).await?;
-            let endpoint = self.url(&local_url(&info, MAINTENANCE_DATABASE)?)?;
+            let (info, started) = local::start(self.project.root()).await?;
+            let endpoint = self
+                .url(&local_url(&info, MAINTENANCE_DATABASE)?)?
+                .mark_started(started.then_some(info));
             return Ok(AdminEndpoint::new(endpoint, AdminSource::LocalCluster));
         }
         target.require_url()?;

@@ -365,7 +365,7 @@ impl Read for Generated {
 /// The product requirement: ~200 MB, 1,000,000 statements in at most 64 MiB
 /// (peak RSS of the whole test process).
 /// Slow in a debug build; run with
-/// `cargo test -p strata --release --lib -- --ignored million`.
+/// `cargo test -p strata-pg --release --lib -- --ignored million`.
 #[test]
 #[ignore = "slow: streams ~200 MB of generated SQL"]
 #[cfg(target_os = "linux")]
