@@ -471,6 +471,15 @@ pub enum Error {
     #[error(transparent)]
     Tls(#[from] TlsError),
 
+    /// A schema dump file that cannot be read back (exit 1).
+    #[error("{}: {error}", path.display())]
+    SchemaDump {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: crate::schema::DumpError,
+    },
+
     /// Something that cannot happen did (exit 1): a bug in strata.
     ///
     /// ```

@@ -13,6 +13,8 @@ mod lifecycle;
 mod lifecycle_of_a_migration;
 mod notices;
 mod partial_report;
+mod schema_snapshot;
+mod schema_support;
 mod session_isolation;
 mod statements;
 mod world_folders;

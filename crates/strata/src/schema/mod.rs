@@ -1,0 +1,124 @@
+//! Schema snapshots (SPEC §11): the schema of a database as it really is,
+//! read from the catalogs (no `pg_dump`), normalized so that equal schemas
+//! give byte-identical snapshots, compared object by object, and written
+//! as a dump file that can be read back.
+//!
+//! - [`snapshot`] reads a [`Snapshot`] ([`model`], [`relations`]) in one
+//!   round trip ([`read`], `catalog.sql`), normalized ([`normalize`]);
+//! - [`Snapshot::diff`] gives typed [`Difference`]s ([`diff`]), each
+//!   with a one-line `Display` ([`describe`]);
+//! - [`Snapshot::to_dump`] / [`Dump::parse`] write and read the dump file
+//!   ([`dump`]), whose SQL comes from [`sql`].
+//!
+//! ```no_run
+//! # async fn f(client: &tokio_postgres::Client) -> Result<(), strata::Error> {
+//! use strata::schema::{Scope, Snapshot};
+//!
+//! let scope = Scope::new(["public"]); // history table: public.strata_schema_history
+//! let live = strata::schema::snapshot(client, &scope).await?;
+//! let committed = Snapshot::from_dump(&std::fs::read_to_string("schema.sql").unwrap_or_default())
+//!     .unwrap_or_default();
+//! for d in committed.diff(&live) {
+//!     println!("{d}"); // "+ index orders_customer_idx"
+//! }
+//! # Ok(()) }
+//! ```
+
+mod describe;
+mod diff;
+mod dump;
+mod model;
+mod normalize;
+mod read;
+mod relations;
+pub mod sql;
+#[cfg(test)]
+mod tests;
+
+use tokio_postgres::Client;
+
+use crate::config::{DatabaseConfig, TableName};
+use crate::error::Error;
+
+pub use diff::{Change, ColumnOf, Difference, Object, ObjectKind};
+pub use dump::{Dump, DumpError, FORMAT};
+pub use model::{
+    Attribute, DomainConstraint, Extension, Function, OwnedBy, Schema, Sequence, Snapshot,
+    TypeBody, TypeDef,
+};
+pub use relations::{Column, Constraint, Index, PartitionOf, Policy, Table, Trigger, View};
+
+/// What a snapshot covers: the schemas, and the history table left out
+/// (with its indexes, constraints, sequences and triggers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The schemas read (a database's `schemas` in strata.toml).
+    pub schemas: Vec<String>,
+    /// The history table, left out.
+    pub history_table: TableName,
+}
+
+impl Scope {
+    /// These schemas, with the default history table
+    /// (`public.strata_schema_history`) left out.
+    ///
+    /// ```
+    /// let scope = strata::schema::Scope::new(["public", "app"]);
+    /// assert_eq!(scope.schemas, ["public", "app"]);
+    /// assert_eq!(scope.history_table.to_string(), "public.strata_schema_history");
+    /// ```
+    pub fn new<S: Into<String>>(schemas: impl IntoIterator<Item = S>) -> Scope {
+        Scope {
+            schemas: schemas.into_iter().map(Into::into).collect(),
+            history_table: TableName::default(),
+        }
+    }
+
+    /// Leaves out `table` instead of the default history table.
+    ///
+    /// ```
+    /// use strata::config::TableName;
+    /// let scope = strata::schema::Scope::new(["public"])
+    ///     .without(TableName::parse("ops.history").unwrap());
+    /// assert_eq!(scope.history_table.schema, "ops");
+    /// ```
+    pub fn without(mut self, table: TableName) -> Scope {
+        self.history_table = table;
+        self
+    }
+
+    /// A database of strata.toml: its `schemas` and its `history_table`.
+    ///
+    /// ```
+    /// # fn f(project: &strata::config::Project) {
+    /// let scope = strata::schema::Scope::of(&project.databases()[0]);
+    /// # }
+    /// ```
+    pub fn of(db: &DatabaseConfig) -> Scope {
+        Scope {
+            schemas: db.schemas.clone(),
+            history_table: db.history_table.clone(),
+        }
+    }
+}
+
+/// Reads the schema in `scope` from the catalogs: one statement in a
+/// read-only transaction of its own (so call it outside a transaction),
+/// pipelined with its `BEGIN` and `COMMIT` — one round trip whatever the
+/// size of the schema. Changes nothing; needs no privilege beyond reading
+/// the catalogs.
+///
+/// # Errors
+///
+/// [`Error::Db`] when the query fails (connection lost, a server older
+/// than PostgreSQL 13).
+///
+/// ```no_run
+/// # async fn f(client: &tokio_postgres::Client) -> Result<(), strata::Error> {
+/// let s = strata::schema::snapshot(client, &strata::schema::Scope::new(["public"])).await?;
+/// println!("{} tables, {} indexes", s.tables.len(), s.indexes.len());
+/// # Ok(()) }
+/// ```
+pub async fn snapshot(client: &Client, scope: &Scope) -> Result<Snapshot, Error> {
+    read::snapshot(client, scope).await
+}
