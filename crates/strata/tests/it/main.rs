@@ -13,6 +13,7 @@ mod lifecycle;
 mod lifecycle_of_a_migration;
 mod notices;
 mod partial_report;
+mod schema_diff;
 mod schema_snapshot;
 mod schema_support;
 mod session_isolation;
