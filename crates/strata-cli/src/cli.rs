@@ -80,6 +80,33 @@ pub enum Command {
     Db(DbArgs),
     /// The resolved environment: each database's URL, where it came from, and the policy checks.
     Env,
+    /// The schema as it is in the database: `schema dump`.
+    Schema(SchemaArgs),
+}
+
+/// `strata schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SchemaAction,
+}
+
+/// `strata schema dump`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// Print the schema, read from the catalogs, as sorted deterministic SQL (one statement per object).
+    Dump(SchemaDumpArgs),
+}
+
+/// `strata schema dump`.
+#[derive(Debug, Args)]
+pub struct SchemaDumpArgs {
+    /// Write the dump to FILE (one database: pick it with --db when there are several).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// `strata new`.

@@ -136,3 +136,52 @@ async fn a_dump_reads_back_to_the_same_snapshot_and_its_sql_builds_the_same_sche
     assert_eq!(lines, Vec::<String>::new());
     assert_eq!(again.to_dump("core"), text);
 }
+
+/// Statements this database's sessions ran, from `pg_stat_statements`.
+async fn statements(db: &strata_testkit::TestDb) -> i64 {
+    let rows = db
+        .query_strings(
+            "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND query !~* 'pg_stat_statements'",
+        )
+        .await;
+    rows[0][0].as_deref().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_snapshot_costs_the_same_statements_for_one_table_or_forty() {
+    let cluster = strata_testkit::start_extra_cluster_with(&strata_testkit::StartOptions {
+        settings: vec![
+            (
+                "shared_preload_libraries".into(),
+                "pg_stat_statements".into(),
+            ),
+            ("pg_stat_statements.track_utility".into(), "on".into()),
+        ],
+        ..strata_testkit::StartOptions::for_tests()
+    });
+    let db = cluster.fresh_db("snapshot_statements").await;
+    db.query_strings("CREATE EXTENSION pg_stat_statements")
+        .await;
+    let mut counts = Vec::new();
+    for tables in [1, 40] {
+        let mut sql = String::new();
+        for i in counts.len() * 1000..counts.len() * 1000 + tables {
+            sql.push_str(&format!(
+                "CREATE TABLE t{i} (id int PRIMARY KEY, v text CHECK (v <> ''));\n\
+                 CREATE INDEX t{i}_v ON t{i} (v);\nCREATE VIEW v{i} AS SELECT * FROM t{i};\n"
+            ));
+        }
+        db.client().await.batch_execute(&sql).await.unwrap();
+        db.query_strings("SELECT pg_stat_statements_reset()").await;
+        let s = strata::schema::snapshot(&db.client().await, &scope())
+            .await
+            .unwrap();
+        assert!(s.tables.len() >= tables);
+        counts.push(statements(&db).await);
+    }
+    // BEGIN + SET LOCAL (one simple query, two statements), the catalog
+    // query, COMMIT — whatever the number of objects.
+    assert_eq!(counts, [4, 4]);
+}
