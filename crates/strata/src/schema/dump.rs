@@ -32,6 +32,15 @@ const RECORD: &str = "-- strata: ";
 
 /// A dump read back: the database it was taken of (its name in
 /// strata.toml) and the snapshot.
+///
+/// The file: a header (`-- strata schema dump, format 1`, `-- database:
+/// NAME`, `-- server major version: N`), then every object as its
+/// `-- strata: {…}` record line (the object as JSON) followed by the SQL
+/// that creates it. [`Dump::parse`] reads the records, never the SQL, then
+/// renders the dump again from them and requires the same text: a hand
+/// edit of the SQL is an error naming its line, not silently ignored. CRLF
+/// line ends are accepted. The SQL runs in order on an empty database for
+/// most schemas (views are in name order).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump {
     /// The database's name in strata.toml, from the header.
@@ -120,7 +129,7 @@ enum Record {
 
 impl Snapshot {
     /// The dump of this snapshot for the project's database `database`
-    /// (see the [module docs](self)). Deterministic: equal snapshots give
+    /// (the format is described at [`Dump`]). Deterministic: equal snapshots give
     /// identical text.
     ///
     /// ```
@@ -222,8 +231,8 @@ impl Snapshot {
 }
 
 impl Dump {
-    /// Reads a dump written by [`Snapshot::to_dump`] (see the
-    /// [module docs](self)): its records, checked against its SQL.
+    /// Reads a dump written by [`Snapshot::to_dump`]: its records, checked
+    /// against its SQL (see [`Dump`]).
     ///
     /// # Errors
     ///

@@ -3,12 +3,13 @@
 //! give byte-identical snapshots, compared object by object, and written
 //! as a dump file that can be read back.
 //!
-//! - [`snapshot`] reads a [`Snapshot`] ([`model`], [`relations`]) in one
-//!   round trip ([`read`], `catalog.sql`), normalized ([`normalize`]);
-//! - [`Snapshot::diff`] gives typed [`Difference`]s ([`diff`]), each
-//!   with a one-line `Display` ([`describe`]);
+//! - [`snapshot`] reads a [`Snapshot`] in one round trip (`read.rs`,
+//!   `catalog.sql`), normalized (`normalize.rs`); the model is in
+//!   `model.rs` and `relations.rs`;
+//! - [`Snapshot::diff`] gives typed [`Difference`]s (`diff.rs`), each with a
+//!   one-line `Display` (`describe.rs`);
 //! - [`Snapshot::to_dump`] / [`Dump::parse`] write and read the dump file
-//!   ([`dump`]), whose SQL comes from [`sql`].
+//!   (`dump.rs`), whose SQL comes from [`sql`].
 //!
 //! ```no_run
 //! # async fn f(client: &tokio_postgres::Client) -> Result<(), strata::Error> {
