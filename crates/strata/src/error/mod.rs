@@ -17,6 +17,7 @@
 mod blocker;
 mod bounded;
 mod conflict;
+mod dump;
 mod lock_holder;
 mod partial;
 mod predicates;
@@ -34,6 +35,7 @@ use text::{join_lines, join_problems};
 
 pub use blocker::{Blocker, LockWait};
 pub use conflict::Conflict;
+pub use dump::DumpError;
 pub use lock_holder::LockHolder;
 pub use partial::Partial;
 pub use sql::SqlError;
@@ -477,7 +479,7 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
-        error: crate::schema::DumpError,
+        error: DumpError,
     },
 
     /// Something that cannot happen did (exit 1): a bug in strata.

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::diff::{Change, Difference, Object, ObjectKind};
+use super::diff::{Change, Difference, Object, ObjectKind, shared_order};
 use super::{Table, TypeBody};
 
 impl fmt::Display for ObjectKind {
@@ -100,18 +100,6 @@ impl Changes {
             &format!("({})", b.join(", ")),
         );
     }
-}
-
-/// The order of the columns both versions of a table have, in each.
-pub(super) fn shared_order(a: &Table, b: &Table) -> (Vec<String>, Vec<String>) {
-    let names = |t: &Table, other: &Table| -> Vec<String> {
-        t.columns
-            .iter()
-            .filter(|c| other.columns.iter().any(|o| o.name == c.name))
-            .map(|c| c.name.clone())
-            .collect()
-    };
-    (names(a, b), names(b, a))
 }
 
 fn changes(before: &Object, after: &Object) -> Vec<String> {

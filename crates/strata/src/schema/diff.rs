@@ -399,6 +399,18 @@ fn own_properties_differ(a: &Table, b: &Table) -> bool {
         columns: Vec::new(),
         ..t.clone()
     };
-    let (x, y) = super::describe::shared_order(a, b);
+    let (x, y) = shared_order(a, b);
     props(a) != props(b) || x != y
+}
+
+/// The order of the columns both versions of a table have, in each.
+pub(super) fn shared_order(a: &Table, b: &Table) -> (Vec<String>, Vec<String>) {
+    let names = |t: &Table, other: &Table| -> Vec<String> {
+        t.columns
+            .iter()
+            .filter(|c| other.columns.iter().any(|o| o.name == c.name))
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    (names(a, b), names(b, a))
 }

@@ -9,7 +9,8 @@
 use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
-use super::{Scope, Snapshot};
+use super::model::Snapshot;
+use super::scope::Scope;
 use crate::error::Error;
 
 const CATALOG: &str = include_str!("catalog.sql");

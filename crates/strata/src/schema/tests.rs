@@ -252,7 +252,10 @@ fn a_dump_round_trips_and_a_hand_edit_is_an_error_naming_its_line() {
     let later = text.replace("format 1", "format 2");
     assert_eq!(
         Snapshot::from_dump(&later),
-        Err(DumpError::UnsupportedFormat { found: "2".into() })
+        Err(DumpError::UnsupportedFormat {
+            found: "2".into(),
+            supported: 1
+        })
     );
     assert_eq!(Snapshot::from_dump(""), Err(DumpError::NotADump));
     let no_header = text.replace("-- database: main\n", "");
