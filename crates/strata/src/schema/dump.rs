@@ -286,7 +286,7 @@ impl Dump {
     ///
     /// ```no_run
     /// let dump = strata::schema::Dump::read(std::path::Path::new("schema.sql"))?;
-    /// println!("{} objects' tables", dump.snapshot.tables.len());
+    /// println!("{}: {} tables", dump.database, dump.snapshot.tables.len());
     /// # Ok::<(), strata::Error>(())
     /// ```
     pub fn read(path: &std::path::Path) -> Result<Dump, crate::Error> {

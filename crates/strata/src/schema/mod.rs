@@ -13,12 +13,11 @@
 //!
 //! ```no_run
 //! # async fn f(client: &tokio_postgres::Client) -> Result<(), strata::Error> {
-//! use strata::schema::{Scope, Snapshot};
+//! use strata::schema::{Dump, Scope};
 //!
 //! let scope = Scope::new(["public"]); // history table: public.strata_schema_history
 //! let live = strata::schema::snapshot(client, &scope).await?;
-//! let committed = Snapshot::from_dump(&std::fs::read_to_string("schema.sql").unwrap_or_default())
-//!     .unwrap_or_default();
+//! let committed = Dump::read(std::path::Path::new("db/schema.sql"))?.snapshot;
 //! for d in committed.diff(&live) {
 //!     println!("{d}"); // "+ index orders_customer_idx"
 //! }
