@@ -11,8 +11,8 @@
 //! One file per part: the enum (here), its predicates and accessors, the
 //! [`SqlError`] of a failed migration, the [`SqlState`] type, the
 //! [`LockHolder`] a lock timeout names, the [`Conflict`] of options with a
-//! migration, and the [`Partial`] failure that carries what a run did
-//! before it failed.
+//! migration, the [`DumpError`] of a schema dump that does not read back,
+//! and the [`Partial`] failure that carries what a run did before it failed.
 
 mod blocker;
 mod bounded;
