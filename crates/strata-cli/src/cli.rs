@@ -103,6 +103,9 @@ pub enum Command {
     /// The resolved environment: each database's URL, where it came from, and the policy checks.
     #[command(after_long_help = help::ENV)]
     Env,
+    /// The schema as it is in the database: `schema dump`.
+    #[command(after_long_help = help::SCHEMA)]
+    Schema(SchemaArgs),
     /// Shell completions (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(after_long_help = help::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -126,6 +129,32 @@ pub struct ManArgs {
     /// (created if missing) instead of strata.1 to stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `strata schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SchemaAction,
+}
+
+/// `strata schema dump`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// Print the schema, read from the catalogs, as sorted deterministic SQL (one statement per object).
+    #[command(after_long_help = help::SCHEMA_DUMP)]
+    Dump(SchemaDumpArgs),
+}
+
+/// `strata schema dump`.
+#[derive(Debug, Args)]
+pub struct SchemaDumpArgs {
+    /// Write the dump to FILE (one database: pick it with --db when there are several).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// `strata new`.

@@ -163,6 +163,18 @@ pub const ENV: &str = "\
 Example:
   strata --env prod env       each database's URL (redacted), where it came from, the policy checks";
 
+/// `strata schema`.
+pub const SCHEMA: &str = "\
+Example:
+  strata schema dump --out schema.sql   the schema as sorted SQL, to commit and review";
+
+/// `strata schema dump`.
+pub const SCHEMA_DUMP: &str = "\
+Examples:
+  strata schema dump                    every database's schema, one statement per object
+  strata --db core schema dump --out schema/core.sql
+  strata schema dump --json             the snapshot as JSON";
+
 /// `strata completions`.
 pub const COMPLETIONS: &str = "\
 Examples:

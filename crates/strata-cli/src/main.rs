@@ -120,6 +120,9 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
             Command::Db(a) => commands::db::run(&ctx, &a.action).await,
             Command::Env => commands::env::run(&ctx).await,
+            Command::Schema(a) => {
+                commands::schema::run(&ctx, a, &context::work_dir(&cli.global)?).await
+            }
             Command::Init | Command::New(_) | Command::Completions(_) | Command::Man(_) => Ok(()),
         }
     })

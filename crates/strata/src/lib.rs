@@ -94,6 +94,7 @@ pub mod plan;
 pub mod repair;
 pub mod rollback;
 pub mod scaffold;
+pub mod schema;
 pub mod source;
 pub mod sql;
 pub mod verify;

@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod new;
 pub mod repair;
 pub mod rollback;
+pub mod schema;
 pub mod status;
 pub mod validate;
 pub mod verify;

@@ -30,6 +30,7 @@ mod proxy;
 mod quickstart;
 mod reset_ceremony;
 mod rollback_repair_baseline;
+mod schema_dump;
 mod scripts;
 mod secrets;
 mod server_notices;

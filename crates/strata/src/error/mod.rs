@@ -11,12 +11,13 @@
 //! One file per part: the enum (here), its predicates and accessors, the
 //! [`SqlError`] of a failed migration, the [`SqlState`] type, the
 //! [`LockHolder`] a lock timeout names, the [`Conflict`] of options with a
-//! migration, and the [`Partial`] failure that carries what a run did
-//! before it failed.
+//! migration, the [`DumpError`] of a schema dump that does not read back,
+//! and the [`Partial`] failure that carries what a run did before it failed.
 
 mod blocker;
 mod bounded;
 mod conflict;
+mod dump;
 mod lock_holder;
 mod partial;
 mod predicates;
@@ -34,6 +35,7 @@ use text::{join_lines, join_problems};
 
 pub use blocker::{Blocker, LockWait};
 pub use conflict::Conflict;
+pub use dump::DumpError;
 pub use lock_holder::LockHolder;
 pub use partial::Partial;
 pub use sql::SqlError;
@@ -470,6 +472,15 @@ pub enum Error {
     /// for which; `is_config` for roots and client files, exit 2).
     #[error(transparent)]
     Tls(#[from] TlsError),
+
+    /// A schema dump file that cannot be read back (exit 1).
+    #[error("{}: {error}", path.display())]
+    SchemaDump {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: DumpError,
+    },
 
     /// Something that cannot happen did (exit 1): a bug in strata.
     ///
