@@ -66,6 +66,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Apply pending migrations.
     Migrate(MigrateArgs),
+    /// Static analysis of migrations for production hazards (default: the pending ones).
+    Lint(LintArgs),
     /// Runtime check: exit 0 if every file is applied with a matching checksum, else 3.
     Verify(ConnectArgs),
     /// Run the down parts of the newest applied versions (default: one).
@@ -137,6 +139,19 @@ pub struct ValidateArgs {
     pub connect: ConnectArgs,
 }
 
+/// `strata lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Lint these files (no database); default: the pending migrations.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Lint every migration file, without connecting.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
 /// `strata migrate`.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -162,6 +177,9 @@ pub struct MigrateArgs {
     /// (after checking the statements already applied are unchanged).
     #[arg(long)]
     pub resume: bool,
+    /// Do not refuse on error-level lint findings in what is to be applied.
+    #[arg(long)]
+    pub no_lint: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

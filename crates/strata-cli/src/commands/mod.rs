@@ -9,6 +9,7 @@ pub mod dev;
 mod driver;
 pub mod env;
 pub mod init;
+pub mod lint;
 pub mod migrate;
 pub mod new;
 pub mod repair;

@@ -18,6 +18,7 @@ mod history_guards;
 mod interruptions;
 mod json;
 mod libpq_parity;
+mod lint;
 mod lock_retries;
 mod lost_commit;
 mod messages;

@@ -2,11 +2,10 @@
 //! string: lists of errors and problems, and the endings that depend on a
 //! field.
 
-use super::Error;
 use crate::plan::problem::Problem;
 
 /// One error per line.
-pub(super) fn join_lines(errors: &[Error]) -> String {
+pub(super) fn join_lines<T: std::fmt::Display>(errors: &[T]) -> String {
     errors
         .iter()
         .map(ToString::to_string)
@@ -59,6 +58,7 @@ pub(super) fn left_open(rolled_back: usize, applied: usize, recorded: bool) -> S
 
 #[cfg(test)]
 mod tests {
+    use super::super::Error;
     use super::*;
 
     #[test]

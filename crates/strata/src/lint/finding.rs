@@ -16,7 +16,7 @@ use super::{Rule, Severity};
 /// assert_eq!((f.script.as_str(), f.line, f.column), ("V2__index.sql", 2, 1));
 /// assert_eq!(f.statement, "CREATE INDEX users_email ON users (email);");
 /// assert_eq!(f.message(), "CREATE INDEX without CONCURRENTLY on an existing table");
-/// assert!(f.suggestion.contains("concurrently"));
+/// assert!(f.suggestion.contains("CONCURRENTLY"));
 /// # Ok::<(), strata::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,30 @@ pub struct Finding {
     pub why: String,
     /// The safe alternative.
     pub suggestion: String,
+}
+
+/// The one-line form: `file:line:column: severity[rule]: message`.
+///
+/// ```
+/// use strata::lint::{Linter, Rules, Source};
+/// let rules = Rules::default();
+/// let f = Linter::new(&rules).lint(&Source::new("V3__wipe.sql", "TRUNCATE orders;"))?;
+/// assert_eq!(f[0].to_string(), "V3__wipe.sql:1:1: warning[ban-truncate]: TRUNCATE deletes every row of the table");
+/// # Ok::<(), strata::Error>(())
+/// ```
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}[{}]: {}",
+            crate::sql::printable(&self.script),
+            self.line,
+            self.column,
+            self.severity,
+            self.rule,
+            self.message()
+        )
+    }
 }
 
 impl Finding {

@@ -47,7 +47,7 @@ pub use rule::{Rule, UnknownRule};
 pub use severity::{Rules, Severity};
 
 use crate::error::Error;
-use crate::migration::{FileProblem, scan_keeping_mixed};
+use crate::migration::{FileProblem, Migration, scan_keeping_mixed};
 use hit::Hit;
 use part::Part;
 use rule::Own;
@@ -165,6 +165,43 @@ impl<'r> Linter<'r> {
                 })
             })
             .collect())
+    }
+}
+
+impl Linter<'_> {
+    /// [`Linter::lint`] on a migration of a [`Migrations`](crate::Migrations)
+    /// list: its file is read again, whole (lint needs the text; the load
+    /// kept only its ranges and checksum).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::lint::{Linter, Rules};
+    /// use strata::migration::Content;
+    /// use strata::source::Migrations;
+    /// let m = Migrations::from_files(Path::new("migrations"), vec![
+    ///     ("V1__wipe.sql".into(), Content::Static(b"TRUNCATE sessions;")),
+    /// ])?;
+    /// let rules = Rules::default();
+    /// let found = Linter::new(&rules).lint_migration(&m.list[0])?;
+    /// assert_eq!(found[0].rule.to_string(), "ban-truncate");
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Linter::lint`], and an I/O error reading the file.
+    pub fn lint_migration(&mut self, m: &Migration) -> Result<Vec<Finding>, Error> {
+        let whole = crate::migration::Part {
+            start: 0,
+            end: m.size,
+            line: 1,
+            no_transaction: false,
+        };
+        let text = m.content.read_part(&whole, &m.script)?;
+        self.lint(&Source {
+            script: &m.script,
+            text: &text,
+            no_transaction: m.no_transaction(),
+        })
     }
 }
 

@@ -29,11 +29,28 @@ pub(super) fn check(part: &Part<'_>, rules: &Rules) -> Vec<Hit> {
             rule: Rule(Id::Squawk(v.code)),
             offset: usize::from(v.text_range.start()),
             why: v.message,
-            suggestion: v
-                .help
-                .unwrap_or_else(|| fallback_suggestion(v.code).to_owned()),
+            suggestion: match (own_suggestion(v.code), v.help) {
+                (Some(own), _) => own.to_owned(),
+                (None, Some(help)) => help,
+                (None, None) => fallback_suggestion(v.code).to_owned(),
+            },
         })
         .collect()
+}
+
+/// strata's alternative where squawk's help leaves out how strata runs it
+/// (a CONCURRENTLY statement must be alone in its migration) or the steps.
+fn own_suggestion(rule: Squawk) -> Option<&'static str> {
+    Some(match rule {
+        Squawk::RequireConcurrentIndexCreation => {
+            "use CREATE INDEX CONCURRENTLY, in a migration of its own (strata then runs it outside a transaction)"
+        }
+        Squawk::AddingNotNullableField => {
+            "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, \
+             then SET NOT NULL (PostgreSQL 12+ uses the valid check instead of scanning)"
+        }
+        _ => return None,
+    })
 }
 
 /// A safe alternative for the rules whose violations carry no help.
