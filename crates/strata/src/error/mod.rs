@@ -306,16 +306,9 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
-    /// `migrate` found error-level lint findings in what it was about to
-    /// apply (exit 3); nothing was touched.
-    #[error(
-        "migrate refused by lint, nothing was applied:\n{}\nfix them, allow a rule for a file with `-- strata:allow RULE`, or run with `--no-lint`",
-        join_lines(.findings)
-    )]
-    LintRefused {
-        /// The error-level findings.
-        findings: Vec<crate::lint::Finding>,
-    },
+    /// `migrate` found error-level lint findings in what it was to apply (exit 3).
+    #[error("{}", text::lint_refused(.0))]
+    LintRefused(Vec<crate::lint::Finding>),
 
     /// `migrate --resume` found that a statement the failed run already
     /// applied has changed (exit 3); nothing was run.

@@ -113,7 +113,7 @@ impl Error {
         matches!(
             self.without_report(),
             Error::Refused { .. }
-                | Error::LintRefused { .. }
+                | Error::LintRefused(_)
                 | Error::Pooled { .. }
                 | Error::ResumeRefused { .. }
                 | Error::RollbackRefused { .. }

@@ -13,6 +13,15 @@ pub(super) fn join_lines<T: std::fmt::Display>(errors: &[T]) -> String {
         .join("\n")
 }
 
+/// `migrate` refused by lint: the findings, and the ways out.
+pub(super) fn lint_refused(findings: &[crate::lint::Finding]) -> String {
+    format!(
+        "migrate refused by lint, nothing was applied:\n{}\nfix them, allow a rule for a file with \
+         `-- strata:allow RULE`, or run with `--no-lint`",
+        join_lines(findings)
+    )
+}
+
 /// One problem per line, indented.
 pub(super) fn join_problems(problems: &[Problem]) -> String {
     problems

@@ -23,6 +23,6 @@ pub(super) fn refuse_on_errors(todo: &[&Migration], rules: &Rules) -> Result<(),
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(Error::LintRefused { findings: errors })
+        Err(Error::LintRefused(errors))
     }
 }
