@@ -14,7 +14,7 @@ pub(super) fn join_lines<T: std::fmt::Display>(errors: &[T]) -> String {
 }
 
 /// `migrate` refused by lint: the findings, and the ways out.
-pub(super) fn lint_refused(findings: &[crate::lint::Finding]) -> String {
+pub(super) fn lint_refused(findings: &[crate::lint::finding::Finding]) -> String {
     format!(
         "migrate refused by lint, nothing was applied:\n{}\nfix them, allow a rule for a file with \
          `-- strata:allow RULE`, or run with `--no-lint`",

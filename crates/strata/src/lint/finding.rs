@@ -1,7 +1,8 @@
 //! [`Finding`]: one rule firing on one statement of one migration, as data;
 //! the CLI renders it (human lines or `--json`).
 
-use super::{Rule, Severity};
+use super::rule::Rule;
+use super::severity::Severity;
 
 /// A rule that fired: where, on what, why, and what to do instead.
 ///

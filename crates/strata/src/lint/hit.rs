@@ -2,7 +2,7 @@
 //! `-- strata:allow` and the existing-object logic decide whether it becomes
 //! a [`Finding`](super::Finding).
 
-use super::Rule;
+use super::rule::Rule;
 
 /// A rule firing at a byte offset of the part.
 pub(super) struct Hit {

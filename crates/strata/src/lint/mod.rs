@@ -6,7 +6,7 @@
 //! about existing objects does not fire on a table an earlier file of the
 //! run created. Each file's up section is linted — the part `migrate` runs
 //! — with what strata knows of how it runs (in a transaction or not, §2.2).
-//! The rules are squawk-linter's, behind strata's ids ([`squawk`](self)
+//! The rules are squawk-linter's, behind strata's ids (the `squawk`
 //! bridge), plus strata's own: one file each (`transaction`, `enum_value`,
 //! `truncate`; `comment-only` comes from the scan). [`Rules`] says which
 //! run at which [`Severity`]; `-- strata:allow RULE` in a file suppresses
@@ -29,11 +29,12 @@
 
 mod enum_value;
 mod existing;
-mod finding;
+pub(crate) mod finding;
 mod hit;
 mod part;
-mod rule;
-mod severity;
+pub(crate) mod rule;
+pub(crate) mod rules;
+pub(crate) mod severity;
 mod squawk;
 #[cfg(test)]
 mod tests;
@@ -44,7 +45,8 @@ use std::path::Path;
 
 pub use finding::Finding;
 pub use rule::{Rule, UnknownRule};
-pub use severity::{Rules, Severity};
+pub use rules::Rules;
+pub use severity::Severity;
 
 use crate::error::Error;
 use crate::migration::{FileProblem, Migration, scan_keeping_mixed};

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use squawk_linter::Rule as Squawk;
 
-use super::Severity;
+use super::severity::Severity;
 
 /// A lint rule: one of strata's own, or one of squawk-linter's.
 ///

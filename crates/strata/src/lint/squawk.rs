@@ -9,7 +9,7 @@ use squawk_linter::{Linter, LinterSettings, Rule as Squawk};
 use super::hit::Hit;
 use super::part::Part;
 use super::rule::{Id, Rule};
-use super::severity::Rules;
+use super::rules::Rules;
 
 /// The violations of the squawk rules that are on.
 pub(super) fn check(part: &Part<'_>, rules: &Rules) -> Vec<Hit> {

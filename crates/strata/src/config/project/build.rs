@@ -97,19 +97,18 @@ impl Builder<'_> {
     fn lint(
         &self,
         raw: Option<super::super::file::RawLint>,
-    ) -> Result<crate::lint::Rules, ConfigError> {
-        use crate::lint::{Rule, Rules, Severity};
+    ) -> Result<crate::lint::rules::Rules, ConfigError> {
+        use crate::lint::rule::{Rule, UnknownRule};
+        use crate::lint::rules::Rules;
+        use crate::lint::severity::Severity;
         let mut rules = Rules::default();
         for (key, value) in raw.map(|l| l.rules).unwrap_or_default() {
-            let rule: Rule = key
-                .get_ref()
-                .parse()
-                .map_err(|e: crate::lint::UnknownRule| {
-                    self.invalid(
-                        key.span(),
-                        format!("{e} (the rules are listed in docs/commands/lint.md)"),
-                    )
-                })?;
+            let rule: Rule = key.get_ref().parse().map_err(|e: UnknownRule| {
+                self.invalid(
+                    key.span(),
+                    format!("{e} (the rules are listed in docs/commands/lint.md)"),
+                )
+            })?;
             let severity = match value.get_ref().as_str() {
                 "off" => None,
                 v => Some(v.parse::<Severity>().map_err(|()| {

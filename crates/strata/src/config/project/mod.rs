@@ -90,7 +90,7 @@ pub struct Project {
     history_table: TableName,
     databases: Vec<DatabaseConfig>,
     environments: Vec<Environment>,
-    lint: crate::lint::Rules,
+    lint: crate::lint::rules::Rules,
 }
 
 impl Project {
@@ -111,7 +111,7 @@ impl Project {
     /// assert!(err.to_string().contains("unknown lint rule `ban-drop-colum`"));
     /// # Ok::<(), strata::lint::UnknownRule>(())
     /// ```
-    pub fn lint(&self) -> &crate::lint::Rules {
+    pub fn lint(&self) -> &crate::lint::rules::Rules {
         &self.lint
     }
 
