@@ -8,7 +8,7 @@
 //! Names are compared as PostgreSQL folds them (unquoted lower-cased) and
 //! without their schema, as squawk does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use squawk_syntax::ast;
 
@@ -41,13 +41,11 @@ fn target(stmt: &ast::Stmt) -> Option<String> {
 /// Removes the hits of existing-object rules on tables that are new, then
 /// adds the part's own new tables to `created`.
 pub(super) fn drop_new_tables(part: &Part<'_>, created: &mut Created, hits: &mut Vec<Hit>) {
-    // The tables new before each statement.
-    let mut before: Vec<HashSet<String>> = Vec::with_capacity(part.stmts.len());
-    let mut here: HashSet<String> = HashSet::new();
-    for stmt in &part.stmts {
-        before.push(here.clone());
+    // Each table this part creates, and the first statement that does.
+    let mut here: HashMap<String, usize> = HashMap::new();
+    for (i, stmt) in part.stmts.iter().enumerate() {
         if let Some(t) = creates(&stmt.ast) {
-            here.insert(t);
+            here.entry(t).or_insert(i);
         }
     }
     hits.retain(|hit| {
@@ -60,7 +58,8 @@ pub(super) fn drop_new_tables(part: &Part<'_>, created: &mut Created, hits: &mut
         let Some(table) = target(&part.stmts[i].ast) else {
             return true;
         };
-        !(created.0.contains(&table) || before[i].contains(&table))
+        let new_here = here.get(&table).is_some_and(|at| *at < i);
+        !(created.0.contains(&table) || new_here)
     });
-    created.0.extend(here);
+    created.0.extend(here.into_keys());
 }

@@ -24,6 +24,8 @@ pub(super) struct Part<'t> {
     pub(super) in_transaction: bool,
     pub(super) parse: Parse<SourceFile>,
     pub(super) stmts: Vec<Stmt>,
+    /// Byte offset of the start of each line of `text`.
+    line_starts: Vec<usize>,
 }
 
 impl<'t> Part<'t> {
@@ -45,7 +47,11 @@ impl<'t> Part<'t> {
                 }
             })
             .collect();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Part {
+            line_starts,
             text,
             first_line,
             in_transaction,
@@ -54,11 +60,14 @@ impl<'t> Part<'t> {
         }
     }
 
-    /// The statement holding byte `offset`, if any.
+    /// The statement holding byte `offset`, if any (statements are in
+    /// order and do not overlap).
     pub(super) fn stmt_at(&self, offset: usize) -> Option<usize> {
+        let i = self.stmts.partition_point(|s| s.range.end <= offset);
         self.stmts
-            .iter()
-            .position(|s| s.range.start <= offset && offset < s.range.end.max(s.range.start + 1))
+            .get(i)
+            .filter(|s| s.range.start <= offset)
+            .map(|_| i)
     }
 
     /// The first statement that starts on file line `line` or after it.
@@ -79,7 +88,13 @@ impl<'t> Part<'t> {
 
     /// The file line and column (1-based, in characters) of byte `offset`.
     pub(super) fn file_position(&self, offset: usize) -> (u32, u32) {
-        let (line, column) = line_column(self.text, offset);
-        (self.first_line + line - 1, column)
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let (_, column) = line_column(self.text.get(start..).unwrap_or(""), offset - start);
+        (self.first_line + line as u32 - 1, column)
     }
 }
