@@ -82,6 +82,9 @@ pub enum Command {
     /// Apply pending migrations.
     #[command(after_long_help = help::MIGRATE)]
     Migrate(MigrateArgs),
+    /// Static analysis of migrations for production hazards (default: the pending ones).
+    #[command(after_long_help = help::LINT)]
+    Lint(LintArgs),
     /// Runtime check: exit 0 if every file is applied with a matching checksum, else 3.
     #[command(after_long_help = help::VERIFY)]
     Verify(ConnectArgs),
@@ -212,6 +215,19 @@ pub struct ValidateArgs {
     pub connect: ConnectArgs,
 }
 
+/// `strata lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Lint these files (no database); default: the pending migrations.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Lint every migration file, without connecting.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
 /// `strata migrate`.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -237,6 +253,9 @@ pub struct MigrateArgs {
     /// (after checking the statements already applied are unchanged).
     #[arg(long)]
     pub resume: bool,
+    /// Do not refuse on error-level lint findings in what is to be applied.
+    #[arg(long)]
+    pub no_lint: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

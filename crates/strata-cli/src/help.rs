@@ -163,6 +163,14 @@ pub const ENV: &str = "\
 Example:
   strata --env prod env       each database's URL (redacted), where it came from, the policy checks";
 
+/// `strata lint`.
+pub const LINT: &str = "\
+Examples:
+  strata lint                           the pending migrations of every database (needs the database)
+  strata lint --offline                 every migration file, no database
+  strata lint --offline migrations/V7__add_index.sql
+  strata lint --json                    the findings as JSON (exit 3 when one is an error)";
+
 /// `strata schema`.
 pub const SCHEMA: &str = "\
 Example:

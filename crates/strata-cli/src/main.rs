@@ -112,6 +112,7 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
         match &cli.command {
             Command::Status(a) => commands::status::run(&ctx, a).await,
             Command::Validate(a) => commands::validate::run(&ctx, a).await,
+            Command::Lint(a) => commands::lint::run(&ctx, a).await,
             Command::Migrate(a) => commands::migrate::run(&ctx, a).await,
             Command::Verify(a) => commands::verify::run(&ctx, a).await,
             Command::Rollback(a) => commands::rollback::run(&ctx, a).await,

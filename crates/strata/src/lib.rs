@@ -86,6 +86,7 @@ pub mod database;
 pub mod error;
 pub mod history;
 pub mod interrupt;
+pub mod lint;
 pub mod lock;
 pub mod migration;
 pub mod migrator;

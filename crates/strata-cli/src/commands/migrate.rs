@@ -69,7 +69,7 @@ impl PerDatabase for Migrate<'_> {
             placeholders: None,
             lock_retries: args.lock_retries.unwrap_or(ctx.env.spec.lock_retries),
         };
-        migrate_one(ctx, db, opts, args.connect.wait, r).await
+        migrate_one(ctx, db, opts, args.connect.wait, args.no_lint, r).await
     }
 
     fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<()>]) -> impl Serialize + 'a {
@@ -91,6 +91,7 @@ async fn migrate_one(
     db: &DatabaseConfig,
     mut opts: MigrateOptions,
     wait: Duration,
+    no_lint: bool,
     r: &mut DbReport,
 ) -> Result<()> {
     // The folder is read on a blocking thread while the connections open,
@@ -136,7 +137,11 @@ async fn migrate_one(
     let single_transaction = opts.single_transaction;
     // A failed migration has no `Executed`: its notices stay in the sink.
     let unreported = notices.clone();
-    let migrator = Migrator::new(&migrations, ctx.table(db))
+    let mut migrator = Migrator::new(&migrations, ctx.table(db));
+    if !no_lint {
+        migrator = migrator.with_lint(ctx.project.lint().clone());
+    }
+    let migrator = migrator
         .with_options(opts)
         .with_notices(notices)
         .with_blocker_watch(endpoint.clone());

@@ -10,6 +10,7 @@ pub mod dev;
 mod driver;
 pub mod env;
 pub mod init;
+pub mod lint;
 pub mod man;
 pub mod migrate;
 pub mod new;

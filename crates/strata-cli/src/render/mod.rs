@@ -6,6 +6,7 @@
 //! - [`lines`]: the one-line results of the other commands;
 //! - [`env`]: `strata env`'s lines and document (and `dev status`'s);
 //! - [`db`]: the document of `strata db …`;
+//! - [`lint`]: `lint`'s findings and document;
 //! - [`json`]: the documents of the migration commands (SPEC §10).
 //!
 //! Every `--json` document is a serde-derived struct: field order is key
@@ -15,6 +16,7 @@ pub mod db;
 pub mod env;
 pub mod json;
 pub mod lines;
+pub mod lint;
 pub mod status;
 #[cfg(test)]
 mod tests;

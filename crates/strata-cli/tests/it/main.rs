@@ -19,6 +19,7 @@ mod history_guards;
 mod interruptions;
 mod json;
 mod libpq_parity;
+mod lint;
 mod local_cluster_notice;
 mod lock_retries;
 mod lost_commit;

@@ -21,6 +21,15 @@ pub(crate) struct RawFile {
     pub history_table: Option<Spanned<String>>,
     pub databases: Option<BTreeMap<String, Spanned<RawDatabase>>>,
     pub environments: Option<BTreeMap<String, Spanned<RawEnvironment>>>,
+    pub lint: Option<RawLint>,
+}
+
+/// `[lint]` (SPEC §8): `rules = { "rule-id" = "off" | "warning" | "error" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLint {
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -308,6 +308,10 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
+    /// `migrate` found error-level lint findings in what it was to apply (exit 3).
+    #[error("{}", text::lint_refused(.0))]
+    LintRefused(Vec<crate::lint::finding::Finding>),
+
     /// `migrate --resume` found that a statement the failed run already
     /// applied has changed (exit 3); nothing was run.
     #[error(

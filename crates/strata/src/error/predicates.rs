@@ -113,6 +113,7 @@ impl Error {
         matches!(
             self.without_report(),
             Error::Refused { .. }
+                | Error::LintRefused(_)
                 | Error::Pooled { .. }
                 | Error::ResumeRefused { .. }
                 | Error::RollbackRefused { .. }

@@ -2,16 +2,24 @@
 //! string: lists of errors and problems, and the endings that depend on a
 //! field.
 
-use super::Error;
 use crate::plan::problem::Problem;
 
 /// One error per line.
-pub(super) fn join_lines(errors: &[Error]) -> String {
+pub(super) fn join_lines<T: std::fmt::Display>(errors: &[T]) -> String {
     errors
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `migrate` refused by lint: the findings, and the ways out.
+pub(super) fn lint_refused(findings: &[crate::lint::finding::Finding]) -> String {
+    format!(
+        "migrate refused by lint, nothing was applied:\n{}\nfix them, allow a rule for a file with \
+         `-- strata:allow RULE`, or run with `--no-lint`",
+        join_lines(findings)
+    )
 }
 
 /// One problem per line, indented.
@@ -59,6 +67,7 @@ pub(super) fn left_open(rolled_back: usize, applied: usize, recorded: bool) -> S
 
 #[cfg(test)]
 mod tests {
+    use super::super::Error;
     use super::*;
 
     #[test]

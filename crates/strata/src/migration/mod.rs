@@ -25,8 +25,8 @@ pub use name::FileName;
 pub use placeholders::{PlaceholderError, PlaceholderProblem, Placeholders, Replacing, Unresolved};
 pub use problem::{FileKind, FileProblem};
 pub use read::{CHECK_FIRST_LIMIT, PartReader};
-pub(crate) use scan::scan_with;
 pub use scan::{ScannedFile, scan};
+pub(crate) use scan::{scan_keeping_mixed, scan_with};
 pub use version::Version;
 
 /// What a migration file does.

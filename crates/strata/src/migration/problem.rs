@@ -53,6 +53,11 @@ pub enum FileProblem {
         /// Line of the first statement that can.
         transactional_line: u32,
     },
+    /// `-- strata:allow` names a lint rule strata does not know.
+    UnknownLintRule {
+        /// The rule as written.
+        rule: String,
+    },
     /// A Flyway `<file>.sql.conf` key strata does not support.
     ConfKey {
         /// The key.
@@ -102,6 +107,11 @@ impl fmt::Display for FileProblem {
                 "{kind} cannot run inside a transaction block, but this migration also holds statements \
                  that run in one (line {transactional_line}): add `-- strata:no-transaction` before the \
                  first statement to run it statement by statement, or move {kind} to a migration of its own"
+            ),
+            FileProblem::UnknownLintRule { rule } => write!(
+                f,
+                "`-- strata:allow {}` names no lint rule (`strata lint --help` points to the list in docs/commands/lint.md)",
+                printable(rule)
             ),
             FileProblem::ConfKey { key } => write!(
                 f,

@@ -76,6 +76,26 @@ pub(crate) fn scan_with(
     path: &Path,
     no_transaction: bool,
 ) -> Result<ScannedFile, Error> {
+    let (file, mixed) = scan_keeping_mixed(reader, path, no_transaction)?;
+    match mixed {
+        Some((line, problem)) => Err(Error::FileRule {
+            path: path.to_owned(),
+            line,
+            problem,
+        }),
+        None => Ok(file),
+    }
+}
+
+/// [`scan_with`], except that a transactional part mixing a statement that
+/// cannot run in a transaction block with others is returned beside the
+/// file ([`FileProblem::MixedTransaction`] and its line) instead of failing
+/// it: `lint` reports it as a finding, with the same knowledge as the load.
+pub(crate) fn scan_keeping_mixed(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    no_transaction: bool,
+) -> Result<(ScannedFile, Option<(u32, FileProblem)>), Error> {
     let mut hasher = NormalizingHasher::default();
     let mut buf = Vec::with_capacity(256);
     let mut offset: u64 = 0;
@@ -224,25 +244,28 @@ pub(crate) fn scan_with(
             path: path.to_owned(),
         });
     }
-    decide_transaction(&mut up.part, &up_summary).map_err(|(l, p)| rule(l, p))?;
+    let mut mixed = decide_transaction(&mut up.part, &up_summary).err();
     let down = match down {
         Some(mut d) => {
             let summary = std::mem::replace(&mut d.checker, Checker::new(1, false))
                 .finish()
                 .map_err(script)?;
-            decide_transaction(&mut d.part, &summary).map_err(|(l, p)| rule(l, p))?;
+            if let Err(m) = decide_transaction(&mut d.part, &summary) {
+                mixed.get_or_insert(m);
+            }
             Some(d.part)
         }
         None => None,
     };
-    Ok(ScannedFile {
+    let file = ScannedFile {
         checksum: hasher.finish(),
         up: up.part,
         down,
         allow,
         size: offset,
         no_op: up_summary.statements == 0,
-    })
+    };
+    Ok((file, mixed))
 }
 
 /// A part that did not ask for it runs outside a transaction when every

@@ -45,6 +45,7 @@ mod copy;
 mod existing;
 mod failure;
 mod in_flight;
+mod lint;
 mod locked;
 mod lost_commit;
 mod no_transaction;
@@ -105,6 +106,7 @@ pub struct Migrator<'m> {
     options: MigrateOptions,
     notices: Option<Notices>,
     pub(super) watch: Option<crate::connect::Endpoint>,
+    lint: Option<crate::lint::Rules>,
 }
 
 impl<'m> Migrator<'m> {
@@ -126,6 +128,7 @@ impl<'m> Migrator<'m> {
             options: MigrateOptions::default(),
             notices: None,
             watch: None,
+            lint: None,
         }
     }
 
@@ -169,6 +172,23 @@ impl<'m> Migrator<'m> {
     /// ```
     pub fn with_notices(mut self, notices: Notices) -> Self {
         self.notices = Some(notices);
+        self
+    }
+
+    /// Lints what the run is about to apply with `rules` before touching
+    /// the database, and refuses the run on an error-level finding (what
+    /// `strata migrate` does unless `--no-lint`).
+    ///
+    /// ```
+    /// use strata::{Migrator, TableName};
+    /// use strata::lint::Rules;
+    /// let migrations = strata::embed_migrations!("$CARGO_MANIFEST_DIR/tests/fixtures/embedded")?;
+    /// let migrator = Migrator::new(&migrations, TableName::default()).with_lint(Rules::default());
+    /// # let _ = migrator;
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn with_lint(mut self, rules: crate::lint::Rules) -> Self {
+        self.lint = Some(rules);
         self
     }
 

@@ -80,7 +80,9 @@ impl Builder<'_> {
             environments.push(self.environment(name, env)?);
         }
 
+        let lint = self.lint(raw.lint)?;
         Ok(Project {
+            lint,
             config_path: self.path.to_owned(),
             root: self.root.clone(),
             default_env,
@@ -88,6 +90,45 @@ impl Builder<'_> {
             databases,
             environments,
         })
+    }
+
+    /// `[lint] rules`: every key a rule strata knows, every value `off`,
+    /// `warning` or `error`.
+    fn lint(
+        &self,
+        raw: Option<super::super::file::RawLint>,
+    ) -> Result<crate::lint::rules::Rules, ConfigError> {
+        use crate::lint::rule::{Rule, UnknownRule};
+        use crate::lint::rules::Rules;
+        use crate::lint::severity::Severity;
+        let mut rules = Rules::default();
+        for (key, value) in raw.map(|l| l.rules).unwrap_or_default() {
+            let rule: Rule = key.get_ref().parse().map_err(|e: UnknownRule| {
+                self.invalid(
+                    key.span(),
+                    format!("{e} (the rules are listed in docs/commands/lint.md)"),
+                )
+            })?;
+            let severity = match value.get_ref().as_str() {
+                "off" => None,
+                v => Some(v.parse::<Severity>().map_err(|()| {
+                    self.invalid(
+                        value.span(),
+                        format!("`{v}` for lint rule `{rule}`: expected \"off\", \"warning\" or \"error\""),
+                    )
+                })?),
+            };
+            if rule.cannot_be_lowered() && severity != Some(Severity::Error) {
+                return Err(self.invalid(
+                    value.span(),
+                    format!(
+                        "lint rule `{rule}` is always an error: PostgreSQL refuses such a migration"
+                    ),
+                ));
+            }
+            rules.set(rule, severity);
+        }
+        Ok(rules)
     }
 
     fn table(&self, s: &Spanned<String>) -> Result<TableName, ConfigError> {

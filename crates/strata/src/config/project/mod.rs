@@ -90,9 +90,31 @@ pub struct Project {
     history_table: TableName,
     databases: Vec<DatabaseConfig>,
     environments: Vec<Environment>,
+    lint: crate::lint::rules::Rules,
 }
 
 impl Project {
+    /// The lint rules' severities: the defaults with `[lint] rules` applied.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::config::Project;
+    /// use strata::lint::Severity;
+    /// let toml = "[lint]\nrules = { \"ban-drop-column\" = \"error\", \"ban-truncate\" = \"off\" }\n";
+    /// let project = Project::from_toml(toml, Path::new("strata.toml")).unwrap();
+    /// assert_eq!(project.lint().severity("ban-drop-column".parse()?), Some(Severity::Error));
+    /// assert_eq!(project.lint().severity("ban-truncate".parse()?), None);
+    ///
+    /// let typo = "[lint]\nrules = { \"ban-drop-colum\" = \"error\" }\n";
+    /// let err = Project::from_toml(typo, Path::new("strata.toml")).unwrap_err();
+    /// assert_eq!(err.line(), Some(2));
+    /// assert!(err.to_string().contains("unknown lint rule `ban-drop-colum`"));
+    /// # Ok::<(), strata::lint::UnknownRule>(())
+    /// ```
+    pub fn lint(&self) -> &crate::lint::rules::Rules {
+        &self.lint
+    }
+
     /// The strata.toml this project was loaded from.
     ///
     /// # Examples

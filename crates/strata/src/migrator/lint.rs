@@ -1,0 +1,28 @@
+//! The lint check before a run (SPEC §8): the error-level rules on what the
+//! run is about to apply; any finding refuses the run before the database
+//! is touched (no DDL, no history table), unless the caller left lint off
+//! ([`Migrator::with_lint`](super::Migrator::with_lint), `--no-lint`).
+
+use crate::error::Error;
+use crate::lint::{Linter, Rules};
+use crate::migration::Migration;
+
+/// Lints `todo` in order as one run; [`Error::LintRefused`] with the
+/// error-level findings.
+pub(super) fn refuse_on_errors(todo: &[&Migration], rules: &Rules) -> Result<(), Error> {
+    let mut linter = Linter::new(rules);
+    let mut errors = Vec::new();
+    for m in todo {
+        errors.extend(
+            linter
+                .lint_migration(m)?
+                .into_iter()
+                .filter(|f| f.is_error()),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::LintRefused(errors))
+    }
+}
