@@ -162,6 +162,11 @@ pub struct MigrateArgs {
     /// (after checking the statements already applied are unchanged).
     #[arg(long)]
     pub resume: bool,
+    /// Before anything is applied, `pg_dump -Fc` each database into DIR
+    /// (created if missing) as `<database>-<UTC timestamp>.dump`; if a dump
+    /// fails, nothing is migrated.
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod backup;
 mod concurrency;
 mod db_atriz_example;
 mod db_lifecycle;
