@@ -7,6 +7,7 @@
 mod support;
 
 mod backup;
+mod capsule_example;
 mod concurrency;
 mod db_atriz_example;
 mod db_lifecycle;
