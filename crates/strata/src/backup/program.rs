@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::BackupError;
+use super::error::BackupError;
 use crate::cluster::{is_executable, search_dirs};
 
 /// How long `pg_dump --version` may take.
