@@ -277,3 +277,60 @@ fn dry_run_with_backup_dumps_nothing_and_says_what_it_would_do() {
     assert!(!p.path().join("backups").exists());
     assert!(!table_exists(&db, "users"));
 }
+
+#[test]
+fn sigint_during_the_dump_kills_pg_dump_and_migrates_nothing() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let db = TestDb::new_blocking("backup_sigint");
+    let p = Project::new();
+    p.migration("V001__users.sql", "CREATE TABLE users (id int);");
+    let pid_file = p.path().join("pg_dump.pid");
+    // A pg_dump that never finishes on its own: it records its pid and sleeps.
+    let fake = fake_pg_dump(&format!(
+        "#!/bin/sh\n\
+         case \"$1\" in --version) echo 'pg_dump (PostgreSQL) 99.0'; exit 0;; esac\n\
+         echo $$ > '{pid}.tmp' && mv '{pid}.tmp' '{pid}'\n\
+         exec sleep 300\n",
+        pid = pid_file.display()
+    ));
+    let mut cmd = p.std_cmd(&db.url(), &["migrate", "--backup", "backups"]);
+    cmd.env("STRATA_PG_BIN", fake.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pid_file.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "strata ended early");
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let dump_pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("strata did not end after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let run = Run::of(child.wait_with_output().unwrap());
+    run.expect_code(130).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    // pg_dump was killed and reaped, not left running.
+    assert!(
+        !Path::new(&format!("/proc/{dump_pid}")).exists(),
+        "pg_dump {dump_pid} still runs"
+    );
+    assert!(!table_exists(&db, "strata_schema_history"));
+    assert!(!table_exists(&db, "users"));
+    assert!(files(&p.path().join("backups")).is_empty());
+}
