@@ -256,6 +256,11 @@ pub struct MigrateArgs {
     /// Do not refuse on error-level lint findings in what is to be applied.
     #[arg(long)]
     pub no_lint: bool,
+    /// Before anything is applied, `pg_dump -Fc` each database into DIR
+    /// (created if missing) as `<database>-<UTC timestamp>.dump`; if a dump
+    /// fails, nothing is migrated.
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -32,6 +32,9 @@ pub struct Ctx {
     pub db_filter: Vec<String>,
     /// libpq's defaults (PGUSER, PGPASSWORD, .pgpass …) from the environment.
     pub libpq: Libpq,
+    /// The working directory (`-C DIR`, else the process's): relative
+    /// paths given on the command line are relative to it.
+    pub work_dir: PathBuf,
     /// The databases whose banner line was printed.
     bannered: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -77,6 +80,7 @@ impl Ctx {
             env,
             db_filter: global.db.clone(),
             libpq,
+            work_dir: dir,
             bannered: Default::default(),
         })
     }

@@ -77,6 +77,7 @@
 //! same name calls.
 
 pub mod adopt;
+pub mod backup;
 pub mod baseline;
 pub mod cache;
 pub mod cluster;

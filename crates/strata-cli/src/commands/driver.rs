@@ -53,6 +53,13 @@ pub(crate) trait PerDatabase {
         Ok(())
     }
 
+    /// After [`before`](Self::before), before [`run`](Self::run) touches
+    /// the first database: work over every selected database that must
+    /// succeed for all of them before any is changed (`migrate --backup`).
+    async fn prepare(&self, _ctx: &Ctx, _dbs: &[&DatabaseConfig]) -> Result<()> {
+        Ok(())
+    }
+
     /// The work on one database. An error is attributed to the database,
     /// printed at once, recorded in the report, and stops its dependents.
     async fn run(
@@ -102,6 +109,7 @@ pub(crate) async fn for_each_database<P: PerDatabase>(ctx: &Ctx, per: &P) -> Res
         check_policies(ctx, &dbs, P::DIRECT)?;
     }
     per.before(ctx, &dbs)?;
+    per.prepare(ctx, &dbs).await?;
     let mut done = Vec::with_capacity(dbs.len());
     let mut errors = Vec::new();
     let mut findings = Vec::new();

@@ -35,18 +35,55 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
         .as_deref()
         .map(|v| parse_version("--target", v))
         .transpose()?;
-    for_each_database(ctx, &Migrate { args, target }).await
+    let backups = Default::default();
+    for_each_database(
+        ctx,
+        &Migrate {
+            args,
+            target,
+            backups,
+        },
+    )
+    .await
 }
 
 struct Migrate<'a> {
     args: &'a MigrateArgs,
     target: Option<Version>,
+    /// `--backup`: the dump file of each database, by name.
+    backups: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+}
+
+/// A database of `migrate --json`, with its `--backup` file.
+#[derive(Serialize)]
+struct WithBackup<'a> {
+    #[serde(flatten)]
+    database: json::Database<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backup: Option<String>,
 }
 
 impl PerDatabase for Migrate<'_> {
     type Extra = ();
     const SKIPS_DEPENDENTS: bool = true;
     const DIRECT: bool = true;
+
+    async fn prepare(&self, ctx: &Ctx, dbs: &[&DatabaseConfig]) -> Result<()> {
+        let args = self.args;
+        if let Some(dir) = &args.backup {
+            let taken = super::backup::take(
+                ctx,
+                dbs,
+                dir,
+                args.dry_run,
+                args.connect.wait,
+                args.lock.lock_wait,
+            )
+            .await?;
+            *self.backups.borrow_mut() = taken;
+        }
+        Ok(())
+    }
 
     async fn run(
         &self,
@@ -73,7 +110,17 @@ impl PerDatabase for Migrate<'_> {
     }
 
     fn document<'a>(&'a self, ctx: &'a Ctx, dbs: &'a [Done<()>]) -> impl Serialize + 'a {
-        json::document(&ctx.env.name, dbs.iter().map(|d| &d.report), true)
+        let backups = self.backups.borrow();
+        json::Document {
+            env: &ctx.env.name,
+            databases: dbs
+                .iter()
+                .map(|d| WithBackup {
+                    database: json::database(&d.report, true),
+                    backup: backups.get(&d.report.name).cloned(),
+                })
+                .collect(),
+        }
     }
 
     fn summary(&self, ctx: &Ctx, dbs: &[Done<()>]) {

@@ -3,6 +3,7 @@
 //! commands that work database by database are a [`driver::PerDatabase`]
 //! each, run by the one [`driver::for_each_database`].
 
+mod backup;
 pub mod baseline;
 pub mod completions;
 pub mod db;

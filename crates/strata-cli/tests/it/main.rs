@@ -6,6 +6,9 @@
 
 mod support;
 
+mod backup;
+mod capsule_example;
+mod cogni_template_example;
 mod concurrency;
 mod db_atriz_example;
 mod db_lifecycle;

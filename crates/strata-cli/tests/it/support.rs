@@ -375,3 +375,34 @@ where
     .join()
     .unwrap()
 }
+
+// ---- example READMEs ----------------------------------------------------------
+
+/// The commands of a README's `sh` blocks up to the line starting with
+/// `stop_at`, each with the exit code its `# exit N` comment gives (else 0).
+pub fn readme_steps(readme: &str, stop_at: &str) -> Vec<(String, i32)> {
+    let mut steps = Vec::new();
+    let mut in_sh = false;
+    for line in readme.lines() {
+        if line.starts_with(stop_at) {
+            break;
+        }
+        if line.trim_start().starts_with("```") {
+            in_sh = !in_sh && line.trim() == "```sh";
+            continue;
+        }
+        if !in_sh || line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let (cmd, comment) = match line.split_once("  # ") {
+            Some((c, rest)) => (c, Some(rest)),
+            None => (line, None),
+        };
+        let code = comment
+            .and_then(|c| c.strip_prefix("exit "))
+            .and_then(|c| c.split(|ch: char| !ch.is_ascii_digit()).next())
+            .map_or(0, |n| n.parse().unwrap());
+        steps.push((cmd.trim().to_owned(), code));
+    }
+    steps
+}

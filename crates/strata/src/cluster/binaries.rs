@@ -241,6 +241,24 @@ pub(crate) fn find_in(
     Err(ClusterError::BinariesNotFound { searched })
 }
 
+/// Every directory that may hold PostgreSQL programs, in the search order
+/// of [`PgBinaries::find`] after `STRATA_PG_BIN`: `pg_config --bindir`,
+/// `/usr/lib/postgresql/*/bin` (highest version first), each absolute
+/// directory of `PATH`. For client programs such as `pg_dump`, which the
+/// caller checks itself.
+pub(crate) fn search_dirs(env: &impl Fn(&str) -> Option<String>) -> Vec<PathBuf> {
+    let path_dirs: Vec<PathBuf> = env("PATH")
+        .map(|p| std::env::split_paths(OsStr::new(&p)).collect())
+        .unwrap_or_default();
+    let mut dirs = Vec::new();
+    dirs.extend(pg_config_bindir(&path_dirs));
+    dirs.extend(debian_bin_dirs(Path::new(DEBIAN_ROOT)));
+    dirs.extend(path_dirs.into_iter().filter(|d| d.is_absolute()));
+    let mut seen = std::collections::HashSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
+    dirs
+}
+
 /// Runs the first `pg_config` on `path_dirs` and returns its `--bindir`.
 fn pg_config_bindir(path_dirs: &[PathBuf]) -> Option<PathBuf> {
     let pg_config = path_dirs
@@ -287,7 +305,7 @@ fn first_missing(dir: &Path) -> Option<&'static str> {
         .find(|name| !is_executable(&dir.join(name)))
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path)
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         .unwrap_or(false)

@@ -59,6 +59,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub use binaries::PgBinaries;
+pub(crate) use binaries::{is_executable, search_dirs};
 pub use error::ClusterError;
 pub use status::{ClusterInfo, ClusterStatus, ShutdownMode, StartOptions};
 
