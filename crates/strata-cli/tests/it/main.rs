@@ -12,6 +12,8 @@ mod db_lifecycle;
 mod db_owner;
 mod deadlines;
 mod env_resolution;
+mod example_dreichor;
+mod example_project;
 mod exit_codes;
 mod file_rules;
 mod history_guards;
