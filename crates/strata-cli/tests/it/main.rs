@@ -14,6 +14,7 @@ mod deadlines;
 mod env_resolution;
 mod example_dreichor;
 mod example_project;
+mod example_research_agent;
 mod exit_codes;
 mod file_rules;
 mod history_guards;
