@@ -104,3 +104,30 @@ pub fn sh(dir: &Path, line: &str, env: &[(&str, &str)]) -> Run {
     }
     Run::of(cmd.output().unwrap())
 }
+
+/// A second cluster with `ssl = on` (a self-signed certificate for
+/// 127.0.0.1), for the examples whose production URLs say
+/// `sslmode=require`. Keep the returned directory alive with the cluster.
+pub fn tls_cluster() -> (strata_testkit::ExtraCluster, TempDir) {
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::libpq_parity::{is_root, make_cert, server_uid};
+
+    let certs = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(certs.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (crt, key) = make_cert(certs.path(), "server", "IP:127.0.0.1,DNS:localhost");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    if is_root() {
+        let uid = server_uid().expect("a postgres user when running as root");
+        std::os::unix::fs::chown(&key, Some(uid), None).unwrap();
+    }
+    let opts = strata::cluster::StartOptions {
+        settings: vec![
+            ("ssl".into(), "on".into()),
+            ("ssl_cert_file".into(), crt.display().to_string()),
+            ("ssl_key_file".into(), key.display().to_string()),
+        ],
+        ..strata::cluster::StartOptions::for_tests()
+    };
+    (strata_testkit::start_extra_cluster_with(&opts), certs)
+}
