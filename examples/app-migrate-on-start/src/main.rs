@@ -1,4 +1,6 @@
-//! research_agent's start-up (seed 003): wait for PostgreSQL, then either
+//! research_agent's start-up (seed 003): resolve the database as the
+//! `strata` CLI does (strata.toml, `.env`, the process environment), wait
+//! for PostgreSQL, then either
 //! migrate (opt-in, `MIGRATE_ON_START=true`, like TypeORM's `migrationsRun`)
 //! or only verify, refusing to start on an incompatible schema.
 //!
@@ -12,11 +14,51 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use strata::config::{DbUrl, Libpq};
+use std::path::Path;
+
+use strata::config::{Project, ResolvedEnv, process_env_snapshot};
 use strata::connect::Endpoint;
 use strata::migrator::Event;
 use strata::{Migrator, TableName};
 use tokio_postgres::Client;
+
+/// What start-up needs from the configuration.
+struct Resolved {
+    endpoint: Endpoint,
+    env: ResolvedEnv,
+    table: TableName,
+}
+
+/// The app's one database, resolved exactly as `strata migrate` would.
+async fn resolve() -> Result<Resolved, String> {
+    let project = Project::discover(Path::new(".")).map_err(|e| chain(&e))?;
+    let env = project
+        .resolve_env(None, &process_env_snapshot())
+        .map_err(|e| chain(&e))?;
+    let Some(db) = project.databases().first().cloned() else {
+        return Err("strata.toml declares no database".to_owned());
+    };
+    let endpoint = Endpoint::resolve(&project, &env, &db)
+        .await
+        .map_err(|e| chain(&e))?;
+    Ok(Resolved {
+        endpoint,
+        env,
+        table: db.history_table,
+    })
+}
+
+/// An error with its causes, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
 
 fn main() -> ExitCode {
     match tokio::runtime::Builder::new_current_thread()
@@ -32,32 +74,29 @@ fn main() -> ExitCode {
 }
 
 async fn start() -> ExitCode {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("research-agent: DATABASE_URL is not set (see .env.example)");
-        return ExitCode::from(2);
-    };
-    // libpq's rules: PGPASSWORD / ~/.pgpass fill a missing password, and
-    // TLS is what `sslmode` asks (prefer when unset).
-    let endpoint = match DbUrl::parse(&url) {
-        Ok(url) => Endpoint::for_url(&url, &Libpq::from_process_env()),
+    // The same resolution as the `strata` CLI, from the library: strata.toml
+    // found from the working directory, the environment (STRATA_ENV, else
+    // `dev`) and its env files (`.env`), the process environment winning
+    // over them (compose's `environment:`, CI secrets), libpq's PG*
+    // defaults, the URL policy and TLS.
+    let resolved = match resolve().await {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("research-agent: invalid DATABASE_URL: {e}");
+            eprintln!("research-agent: invalid configuration: {e}");
             return ExitCode::from(2);
         }
     };
-    let endpoint = match endpoint {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("research-agent: invalid DATABASE_URL: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let Resolved {
+        endpoint,
+        env,
+        table,
+    } = resolved;
+    let var = |name: &str| env.get_non_empty(name).map(|(v, _)| v.to_owned());
     let migrate_on_start = matches!(
-        std::env::var("MIGRATE_ON_START").as_deref(),
-        Ok("true" | "1" | "yes")
+        var("MIGRATE_ON_START").as_deref(),
+        Some("true" | "1" | "yes")
     );
-    let wait = std::env::var("DB_WAIT_SECS")
-        .ok()
+    let wait = var("DB_WAIT_SECS")
         .and_then(|s| s.parse().ok())
         .map_or(Duration::from_secs(30), Duration::from_secs);
     let migrations = match strata::embed_migrations!("$CARGO_MANIFEST_DIR/migrations") {
@@ -85,7 +124,7 @@ async fn start() -> ExitCode {
             ),
             _ => {}
         };
-        match Migrator::new(&migrations, TableName::default())
+        match Migrator::new(&migrations, table.clone())
             .run(&client, &mut on_event)
             .await
         {
@@ -98,7 +137,7 @@ async fn start() -> ExitCode {
                 return ExitCode::from(1);
             }
         }
-    } else if let Err(e) = strata::verify(&client, &migrations).await {
+    } else if let Err(e) = strata::verify_table(&client, &migrations, &table).await {
         eprintln!("research-agent: refusing to start: {e}");
         eprintln!("research-agent: run `strata migrate`, or set MIGRATE_ON_START=true");
         return ExitCode::from(1);

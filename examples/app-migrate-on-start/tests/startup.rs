@@ -1,6 +1,8 @@
 //! research_agent against a real server: refuses without the opt-in,
 //! migrates on start with it (once, even with replicas racing), and its
-//! down files let `rollback` revert what it applied.
+//! down files let `rollback` revert what it applied. (The README's
+//! walk-through with the real `strata` binary is
+//! crates/strata-cli/tests/it/example_research_agent.rs.)
 #![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output, Stdio};
@@ -11,12 +13,16 @@ use strata_testkit::TestDb;
 
 fn app(url: &str, migrate_on_start: bool) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_research-agent"));
-    cmd.env("DATABASE_URL", url).env("DB_WAIT_SECS", "5");
-    if migrate_on_start {
-        cmd.env("MIGRATE_ON_START", "true");
-    } else {
-        cmd.env_remove("MIGRATE_ON_START");
-    }
+    // Run where strata.toml is; the process environment wins over a
+    // developer's .env there, so every value the app reads is set here.
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url)
+        .env("DB_WAIT_SECS", "5")
+        .env(
+            "MIGRATE_ON_START",
+            if migrate_on_start { "true" } else { "false" },
+        )
+        .env_remove("STRATA_ENV");
     cmd
 }
 

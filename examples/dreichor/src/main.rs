@@ -1,21 +1,31 @@
 //! The Dreichor runtime's start-up (seed 001): validate `DATABASE_URL`
-//! strictly, then check the schema with `strata::verify_table` against the
+//! strictly, then check the schema with the library's verify
+//! (`strata::verify_table`, for the team's history table) against the
 //! migrations embedded in this binary. It never migrates and never creates
 //! or alters anything: on an incompatible schema it lists every problem and
 //! exits 1, so a deploy fails fast and the operator runs `strata migrate`.
 //!
+//! The URL rules and the history table are the ones the operator's
+//! `strata` uses: this example's `strata.toml`, embedded at build time, so
+//! the runtime and the runner cannot disagree about them. On top of those,
+//! the runtime insists on the `postgres://` scheme (strata itself also
+//! accepts `postgresql://` and key=value strings).
+//!
+//! The environment is `DREICHOR_ENV` (`dev` or `prod`, default `dev`).
+//!
 //! Exit codes: 0 ready, 1 incompatible schema or database unreachable,
 //! 2 invalid configuration.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use strata::config::{DbUrl, Libpq};
+use strata::config::{DbUrl, Libpq, Project, UrlRole, check_effective_policy};
 use strata::connect::Endpoint;
 use strata::history::TableName;
 
-/// The history table of `strata.toml` (`history_table`).
-const HISTORY_TABLE: &str = "public.dreichor_schema_migrations";
+/// The operator's configuration: environments, URL rules, history table.
+const STRATA_TOML: &str = include_str!("../strata.toml");
 
 fn main() -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -32,8 +42,8 @@ fn main() -> ExitCode {
 }
 
 async fn start() -> ExitCode {
-    let url = match database_url() {
-        Ok(u) => u,
+    let (url, table) = match configuration() {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("dreichor: invalid configuration: {e}");
             return ExitCode::from(2);
@@ -52,13 +62,6 @@ async fn start() -> ExitCode {
         Ok(m) => m,
         Err(e) => {
             eprintln!("dreichor: the embedded migrations are invalid: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let table = match TableName::parse(HISTORY_TABLE) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("dreichor: {e}");
             return ExitCode::from(2);
         }
     };
@@ -88,33 +91,38 @@ async fn start() -> ExitCode {
     }
 }
 
-/// `DATABASE_URL`, validated as the team's document requires: `postgres://`,
-/// pointing to localhost, naming this environment's database
-/// (`DREICHOR_DATABASE`, default `dreichor_<DREICHOR_ENV>`, env default `dev`).
-fn database_url() -> Result<DbUrl, String> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
-    let rest = url
-        .strip_prefix("postgres://")
-        .ok_or("DATABASE_URL must start with postgres://")?;
-    let (authority, path) = rest
-        .split_once('/')
-        .ok_or("DATABASE_URL names no database")?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host_port.rsplit_once(':').map_or(host_port, |(h, _)| h);
-    if host != "localhost" && host != "127.0.0.1" {
-        return Err(format!("DATABASE_URL must point to localhost, not {host}"));
+/// `DATABASE_URL`, validated as the team's document requires (it starts
+/// with `postgres://`, points to localhost, names this environment's
+/// database), and the history table to verify against.
+fn configuration() -> Result<(DbUrl, TableName), String> {
+    let project = Project::from_toml(STRATA_TOML, Path::new("strata.toml"))
+        .map_err(|e| format!("the embedded strata.toml: {e}"))?;
+    let env_name = std::env::var("DREICHOR_ENV").unwrap_or_else(|_| "dev".to_owned());
+    let env = project
+        .environment(&env_name)
+        .filter(|e| e.declared)
+        .ok_or_else(|| format!("DREICHOR_ENV={env_name} is not an environment of strata.toml"))?;
+    let db = project
+        .databases()
+        .first()
+        .ok_or("the embedded strata.toml declares no database")?;
+
+    let raw = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
+    if !raw.starts_with("postgres://") {
+        return Err("DATABASE_URL must start with postgres://".to_owned());
     }
-    let database = path.split('?').next().unwrap_or_default();
-    let expected = std::env::var("DREICHOR_DATABASE").unwrap_or_else(|_| {
-        format!(
-            "dreichor_{}",
-            std::env::var("DREICHOR_ENV").unwrap_or_else(|_| "dev".into())
-        )
-    });
-    if database != expected {
+    let url = DbUrl::parse(&raw).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    // The rules run on what would actually be reached: PGHOST, PGDATABASE
+    // and a service file included, exactly as `strata` checks them.
+    let effective = Libpq::from_process_env()
+        .effective(&url)
+        .map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let report = check_effective_policy(env, &url, &effective, UrlRole::Database);
+    if let Some(check) = report.first_violation() {
         return Err(format!(
-            "DATABASE_URL names database {database}, this environment's is {expected}"
+            "DATABASE_URL {} breaks environment {env_name}'s {}: {}",
+            report.url, check.rule, check.message
         ));
     }
-    DbUrl::parse(&url).map_err(|e| format!("DATABASE_URL: {e}"))
+    Ok((url, db.history_table.clone()))
 }

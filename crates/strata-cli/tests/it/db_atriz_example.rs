@@ -1,51 +1,63 @@
-//! examples/atriz (seed 004) end to end, as a new user runs it: copy
-//! env.example to .env, create every database with the PG* server
-//! credentials, migrate core then the apps, seed, clean one app and re-seed
-//! it, see production refuse seeds, and reset one app.
+//! examples/atriz (seed 004) end to end: every command of its README, in
+//! the README's order, with the real `strata` on `PATH`, as a new user runs
+//! it: copy env.example to .env, create every database with the PG* server
+//! credentials, migrate core then the apps, seed, clean one app and then
+//! all, roll back and re-apply, production against a second server with
+//! TLS (`sslmode=require`; seeds and clean refused), reset one app, drop
+//! everything, and set up one app alone. The README's `localhost:5432` is
+//! the test server's port, its PgBouncer host the TLS server. Change
+//! examples/atriz/README.md and this file together.
 #![allow(clippy::unwrap_used)] // tests may panic
 
-use std::path::Path;
-
-use crate::support;
-use crate::support::{db_exists, expect, scalar, strata};
+use crate::example_project::{ExampleCopy, sh, tls_cluster};
+use crate::support::{self, db_exists, expect, scalar};
 use strata_testkit::server;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != ".strata" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 const DATABASES: [&str; 4] = ["atriz_shared", "atriz_db", "mextrack_db", "pshop_db"];
 
+fn url(db: &str) -> String {
+    server().url(db)
+}
+
+/// `version:kind` of every row of `db`'s history, in order.
+fn history(db_url: &str) -> String {
+    scalar(
+        db_url,
+        "SELECT string_agg(version || ':' || kind, ' ' ORDER BY installed_rank) \
+         FROM public.atriz_schema_history",
+    )
+    .unwrap_or_default()
+}
+
+fn tables(db_url: &str) -> String {
+    scalar(
+        db_url,
+        "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables \
+         WHERE schemaname = 'public'",
+    )
+    .unwrap_or_default()
+}
+
+fn count(db: &str, table: &str) -> String {
+    scalar(&url(db), &format!("SELECT count(*) FROM {table}")).unwrap()
+}
+
 #[test]
 fn atriz_shared_plus_three_apps_end_to_end() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/atriz");
-    let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path();
-    copy_dir(&example, p);
-    // The test server, where env.example says localhost:5432.
-    let port = server().port().to_string();
-    let env_text = std::fs::read_to_string(p.join("env.example"))
-        .unwrap()
-        .replace("5432", &port);
-    std::fs::write(p.join(".env"), env_text).unwrap();
+    let ex = ExampleCopy::new("atriz");
+    let p = ex.path();
     let admin = server().base_url();
     for db in DATABASES {
         support::drop_db(admin, db);
     }
-    let url = |db: &str| server().url(db);
 
-    let run = strata(p, &["env"], &[]);
+    // ## Set up every database
+    expect(&sh(p, "cp env.example .env", &[]), 0);
+    // The test server, where env.example says localhost:5432.
+    let port = server().port().to_string();
+    ex.write(".env", &ex.read(".env").replace("5432", &port));
+
+    let run = sh(p, "strata env", &[]);
     expect(&run, 0);
     assert!(run.stdout.contains("from    .env:8"), "{}", run.stdout);
     assert!(
@@ -54,7 +66,7 @@ fn atriz_shared_plus_three_apps_end_to_end() {
         run.stdout
     );
 
-    let run = strata(p, &["db", "create"], &[]);
+    let run = sh(p, "strata db create", &[]);
     expect(&run, 0);
     for db in DATABASES {
         assert!(
@@ -64,103 +76,245 @@ fn atriz_shared_plus_three_apps_end_to_end() {
         );
         assert!(db_exists(admin, db));
     }
-    expect(&strata(p, &["db", "create"], &[]), 0);
+    expect(&sh(p, "strata db create", &[]), 0);
 
-    let run = strata(p, &["migrate", "--json"], &[]);
+    let run = sh(p, "strata migrate --db core", &[]);
     expect(&run, 0);
-    let doc = run.json();
-    let applied: Vec<String> = doc["databases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{}:{}",
-                d["name"].as_str().unwrap(),
-                d["executed"].as_array().unwrap().len()
-            )
-        })
-        .collect();
-    assert_eq!(applied, ["core:3", "atriz:1", "mextrack:2", "pshop:2"]);
+    assert!(
+        run.stdout.contains("core: applied V3 create roles"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(tables(&url("atriz_db")), "", "only core was selected");
 
-    expect(&strata(p, &["db", "seed"], &[]), 0);
+    let run = sh(p, "strata migrate", &[]);
+    expect(&run, 0);
+    let order: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(':').next())
+        .collect();
     assert_eq!(
-        scalar(&url("atriz_shared"), "SELECT count(*) FROM user_roles").as_deref(),
-        Some("2")
+        order,
+        ["core", "atriz", "mextrack", "mextrack", "pshop", "pshop"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("core: up to date (version 3)"),
+        "{}",
+        run.stdout
     );
     assert_eq!(
-        scalar(&url("mextrack_db"), "SELECT count(*) FROM tracking_data").as_deref(),
-        Some("1")
+        history(&url("atriz_shared")),
+        "1:versioned 2:versioned 3:versioned"
     );
+    assert_eq!(history(&url("atriz_db")), "1:versioned");
+    assert_eq!(history(&url("mextrack_db")), "1:versioned 2:versioned");
+    assert_eq!(history(&url("pshop_db")), "1:versioned 2:versioned");
+    assert_eq!(
+        tables(&url("atriz_shared")),
+        "atriz_schema_history,auth_tokens,roles,user_roles,users"
+    );
+    assert_eq!(
+        tables(&url("mextrack_db")),
+        "atriz_schema_history,tracking_data,vehicles"
+    );
+
+    let run = sh(p, "strata status --db pshop", &[]);
+    expect(&run, 0);
+    assert!(
+        run.stdout.contains("2 applied, 0 pending"),
+        "{}",
+        run.stdout
+    );
+
+    let run = sh(p, "strata db seed", &[]);
+    expect(&run, 0);
+    let seeded: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(": seeded "))
+        .collect();
+    assert_eq!(seeded.len(), 6, "{}", run.stdout);
+    assert!(
+        seeded[0].starts_with("core: seeded 001_seed_default_users.sql")
+            && seeded[1].starts_with("core: seeded 002_seed_roles.sql"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(count("atriz_shared", "user_roles"), "2");
+    assert_eq!(count("mextrack_db", "tracking_data"), "1");
     assert_eq!(
         scalar(&url("pshop_db"), "SELECT sum(quantity) FROM inventory").as_deref(),
         Some("20")
     );
 
-    // Clean one app: data gone, structure and history kept; seeds again.
-    let run = strata(p, &["db", "clean", "--db", "pshop"], &[]);
+    // ## Clean and seed again
+    let run = sh(p, "strata db clean --db pshop", &[]);
     expect(&run, 0);
     assert!(
-        run.stdout.contains("pshop: cleaned 2 table(s) in pshop_db"),
+        run.stdout.contains(
+            "pshop: cleaned 2 table(s) in pshop_db (schemas public; history \
+             public.atriz_schema_history kept)"
+        ),
         "{}",
         run.stdout
     );
+    assert_eq!(count("pshop_db", "products"), "0");
+    assert_eq!(count("atriz_shared", "users"), "2", "only pshop cleaned");
+    assert_eq!(history(&url("pshop_db")), "1:versioned 2:versioned");
     assert_eq!(
-        scalar(&url("pshop_db"), "SELECT count(*) FROM products").as_deref(),
-        Some("0")
+        tables(&url("pshop_db")),
+        "atriz_schema_history,inventory,products"
     );
+    expect(&sh(p, "strata db seed --db pshop", &[]), 0);
     assert_eq!(
         scalar(
             &url("pshop_db"),
-            "SELECT count(*) FROM atriz_schema_history"
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM products"
         )
         .as_deref(),
-        Some("2")
-    );
-    expect(&strata(p, &["db", "seed", "--db", "pshop"], &[]), 0);
-    assert_eq!(
-        scalar(&url("pshop_db"), "SELECT min(id) FROM products").as_deref(),
-        Some("1")
+        Some("1,2"),
+        "sequences reset"
     );
 
-    // Production: seeds are refused, nothing changes.
-    let run = strata(p, &["--env", "prod", "db", "seed"], &[]);
-    expect(&run, 5);
+    expect(&sh(p, "strata db clean", &[]), 0);
+    for (db, table) in [
+        ("atriz_shared", "users"),
+        ("atriz_db", "user_profiles"),
+        ("mextrack_db", "tracking_data"),
+        ("pshop_db", "inventory"),
+    ] {
+        assert_eq!(count(db, table), "0", "{db}.{table}");
+    }
     assert_eq!(
-        scalar(&url("atriz_shared"), "SELECT count(*) FROM users").as_deref(),
-        Some("2")
+        history(&url("atriz_shared")),
+        "1:versioned 2:versioned 3:versioned"
+    );
+    expect(&sh(p, "strata db seed", &[]), 0);
+    assert_eq!(count("atriz_shared", "user_roles"), "2");
+    assert_eq!(count("mextrack_db", "tracking_data"), "1");
+
+    // ## Roll back and migrate again
+    let run = sh(p, "strata rollback --db core --steps 2", &[]);
+    expect(&run, 0);
+    assert!(
+        run.stdout.contains("core: rolled back V3 create roles")
+            && run
+                .stdout
+                .contains("core: rolled back V2 create auth tokens"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(tables(&url("atriz_shared")), "atriz_schema_history,users");
+    expect(&sh(p, "strata migrate --db core", &[]), 0);
+    assert_eq!(
+        history(&url("atriz_shared")),
+        "1:versioned 2:versioned 3:versioned 3:undo 2:undo 2:versioned 3:versioned"
+    );
+    assert_eq!(
+        tables(&url("atriz_shared")),
+        "atriz_schema_history,auth_tokens,roles,user_roles,users"
     );
 
-    // Reset one app with its real name.
+    // ## Production: a second server with TLS stands in for PgBouncer.
+    let (tls, _certs) = tls_cluster();
+    let prod_url = |db: &str| format!("{}?sslmode=require", tls.url(db));
+    let prod_env: Vec<(String, String)> = [
+        ("SHARED_DATABASE_URL", "atriz_shared"),
+        ("ATRIZ_DATABASE_URL", "atriz_db"),
+        ("MEXTRACK_DATABASE_URL", "mextrack_db"),
+        ("PSHOP_DATABASE_URL", "pshop_db"),
+    ]
+    .iter()
+    .map(|(var, db)| ((*var).to_owned(), prod_url(db)))
+    .collect();
+    let prod: Vec<(&str, &str)> = prod_env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+
+    let run = sh(p, "strata --env prod db create", &prod);
+    expect(&run, 0);
+    for db in DATABASES {
+        assert!(db_exists(&tls.base_url(), db), "{db}: {}", run.stdout);
+    }
+    let run = sh(p, "strata --env prod migrate", &prod);
+    expect(&run, 0);
+    assert_eq!(
+        history(&tls.url("atriz_shared")),
+        "1:versioned 2:versioned 3:versioned"
+    );
+    assert_eq!(history(&tls.url("pshop_db")), "1:versioned 2:versioned");
+    for line in ["strata --env prod db seed", "strata --env prod db clean"] {
+        let run = sh(p, line, &prod);
+        expect(&run, 5);
+        assert!(
+            run.stderr.contains("protected environment prod"),
+            "{line}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        scalar(&tls.url("atriz_shared"), "SELECT count(*) FROM users").as_deref(),
+        Some("0"),
+        "no seed in production"
+    );
+    // One URL without sslmode=require: refused before any database is touched.
+    let mut no_tls = prod.clone();
+    let shared_plain = tls.url("atriz_shared");
+    no_tls[0] = ("SHARED_DATABASE_URL", &shared_plain);
+    let run = sh(p, "strata --env prod migrate", &no_tls);
+    expect(&run, 2);
+    assert!(
+        run.stderr.contains("require_tls: no sslmode in the URL"),
+        "{}",
+        run.stderr
+    );
+    // .env is not read in prod: without the process variables nothing resolves.
+    let run = sh(p, "strata --env prod migrate", &[]);
+    expect(&run, 2);
+    drop(tls);
+
+    // ## Reset one app, start over
     scalar(
         &url("mextrack_db"),
         "INSERT INTO vehicles (user_id, vehicle_name) VALUES (gen_random_uuid(), 'stray')",
     );
-    let run = strata(
+    let run = sh(
         p,
-        &[
-            "db",
-            "reset",
-            "--db",
-            "mextrack",
-            "--confirm",
-            "mextrack_db",
-        ],
+        "strata db reset --db mextrack --confirm mextrack_db",
         &[],
     );
     expect(&run, 0);
-    assert_eq!(
-        scalar(&url("mextrack_db"), "SELECT count(*) FROM vehicles").as_deref(),
-        Some("2")
-    );
-    expect(&strata(p, &["verify"], &[]), 0);
+    assert_eq!(count("mextrack_db", "vehicles"), "2");
+    assert_eq!(history(&url("mextrack_db")), "1:versioned 2:versioned");
+    expect(&sh(p, "strata verify", &[]), 0);
 
-    let mut args = vec!["db", "drop"];
-    for db in DATABASES {
-        args.extend(["--confirm", db]);
-    }
-    expect(&strata(p, &args, &[]), 0);
+    let run = sh(
+        p,
+        "strata db drop --confirm atriz_shared --confirm atriz_db --confirm mextrack_db --confirm pshop_db",
+        &[],
+    );
+    expect(&run, 0);
     for db in DATABASES {
         assert!(!db_exists(admin, db), "{db}");
+    }
+
+    // ## Only one app
+    expect(&sh(p, "strata db create --db core --db mextrack", &[]), 0);
+    assert!(db_exists(admin, "atriz_shared") && db_exists(admin, "mextrack_db"));
+    assert!(!db_exists(admin, "atriz_db") && !db_exists(admin, "pshop_db"));
+    let run = sh(p, "strata migrate --db core --db mextrack", &[]);
+    expect(&run, 0);
+    let first = run.stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("core: applied V1"), "{}", run.stdout);
+    expect(&sh(p, "strata db seed --db core --db mextrack", &[]), 0);
+    assert_eq!(count("atriz_shared", "users"), "2");
+    assert_eq!(count("mextrack_db", "tracking_data"), "1");
+
+    for db in DATABASES {
+        support::drop_db(admin, db);
     }
 }

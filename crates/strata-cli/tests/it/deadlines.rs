@@ -227,6 +227,12 @@ fn db_wait_on_a_refused_port_gives_up_after_the_timeout() {
         "{}",
         run.stderr
     );
+    // The cause is the refusal, not a server that "did not answer".
+    assert!(
+        run.stderr.contains("Connection refused") && !run.stderr.contains("did not answer"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

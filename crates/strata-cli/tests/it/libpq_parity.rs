@@ -294,7 +294,7 @@ fn key_value_strings_pgdatabase_and_several_hosts_connect() {
 
 /// A certificate and its key made by `openssl`: self-signed (so a CA
 /// certificate, as `openssl req -x509` makes it), naming `san`.
-fn make_cert(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn make_cert(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
     let crt = dir.join(format!("{name}.crt"));
     let key = dir.join(format!("{name}.key"));
     let out = Command::new("openssl")
@@ -319,7 +319,7 @@ fn make_cert(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
 
 /// The server user's uid when the tests run as root (the cluster then runs
 /// as `postgres`, which must own its key file).
-fn server_uid() -> Option<u32> {
+pub(crate) fn server_uid() -> Option<u32> {
     let out = Command::new("id").args(["-u", "postgres"]).output().ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
@@ -461,7 +461,7 @@ fn tls_modes_against_a_tls_server() {
     assert!(!run.stderr.contains("UnknownIssuer"), "{}", run.stderr);
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

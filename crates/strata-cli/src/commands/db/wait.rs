@@ -11,6 +11,10 @@ use crate::duration::humane;
 use crate::render::DbReport;
 use crate::render::db::{self as show, Action};
 
+/// How much longer than `--timeout` a hanging connection attempt may run
+/// before `db wait` calls it unanswered.
+const HANG_GRACE: Duration = Duration::from_secs(1);
+
 /// Waits up to `timeout` for `db`.
 pub(super) async fn wait(
     ctx: &Ctx,
@@ -26,8 +30,14 @@ pub(super) async fn wait(
     // those alone; anything else (a wrong password, no such database, no
     // answer within connect_timeout) failed at once and says why.
     // --timeout bounds the whole wait, also a connection attempt that
-    // connect_timeout would let run longer.
-    let connecting = tokio::time::timeout(timeout, ctx.connect(&endpoint, timeout));
+    // connect_timeout would let run longer. The retry loop stops itself at
+    // `timeout` with the last error (connection refused, …); the outer bound
+    // gets a grace period so it fires only for an attempt that hangs, and
+    // does not race the loop and misname a refused connection.
+    let connecting = tokio::time::timeout(
+        timeout.saturating_add(HANG_GRACE),
+        ctx.connect(&endpoint, timeout),
+    );
     let Ok(connected) = connecting.await else {
         anyhow::bail!(
             "gave up after {} (--timeout): the server accepted the connection but did not answer",
