@@ -160,6 +160,10 @@ fn each_rule_fires_and_not_on_its_safe_alternative() {
 fn every_default_rule_has_a_case() {
     for rule in Rule::defaults() {
         let id = rule.to_string();
+        // About the branch against its base, not a file's text: base.rs.
+        if matches!(id.as_str(), "version-below-base" | "edited-migration") {
+            continue;
+        }
         assert!(CASES.iter().any(|(r, _, _)| *r == id), "no case for {id}");
     }
 }
