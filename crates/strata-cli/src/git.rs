@@ -69,6 +69,10 @@ pub fn compare(folder: &Path, base: &str, present: &[String]) -> Result<Compared
             .ok_or_else(|| exit(USAGE, format!("{} is not UTF-8", rel.display())))?
             .to_owned()
     };
+    // A ref never starts with `-`; git would read it as an option.
+    if base.starts_with('-') || base.is_empty() {
+        return Err(exit(USAGE, format!("unknown git ref `{base}`")));
+    }
     let tip = git(
         &top,
         &[

@@ -246,6 +246,14 @@ fn an_unknown_ref_is_a_usage_error_naming_it() {
         "{}",
         run.stderr
     );
+    // Never passed to git as an option.
+    let run = strata(dir.path(), &["lint", "--base=--output=x"], &[]);
+    expect(&run, 2);
+    assert!(
+        run.stderr.contains("unknown git ref `--output=x`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
