@@ -224,6 +224,10 @@ pub struct LintArgs {
     /// Lint every migration file, without connecting.
     #[arg(long)]
     pub offline: bool,
+    /// Lint only the migrations added or edited since git REF (no
+    /// database), and fail on a version not above REF's highest.
+    #[arg(long, value_name = "REF", conflicts_with = "files")]
+    pub base: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

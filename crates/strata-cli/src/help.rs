@@ -169,6 +169,7 @@ Examples:
   strata lint                           the pending migrations of every database (needs the database)
   strata lint --offline                 every migration file, no database
   strata lint --offline migrations/V7__add_index.sql
+  strata lint --base origin/main        what this branch adds since origin/main, no database
   strata lint --json                    the findings as JSON (exit 3 when one is an error)";
 
 /// `strata schema`.

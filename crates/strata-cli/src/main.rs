@@ -5,6 +5,7 @@ mod commands;
 mod context;
 mod duration;
 mod exit;
+mod git;
 mod help;
 mod output;
 mod render;

@@ -1,7 +1,9 @@
 //! `strata lint [FILES…]` (SPEC §8): the pending migrations of every
 //! selected database (reads the history), or with `--offline` every file of
-//! their folders, or the FILES given (never a database). Findings go to
-//! stdout; exit 3 when one is an error.
+//! their folders, or the FILES given (never a database), or with `--base
+//! REF` the files the branch adds or edits since git REF, plus the
+//! findings about the branch against REF (never a database). Findings go
+//! to stdout; exit 3 when one is an error.
 //!
 //! The library lints; this file picks the files. A folder the load refuses
 //! (a transactional file mixing `CREATE INDEX CONCURRENTLY` with other
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
-use strata::lint::{Finding, Linter, Source};
+use strata::lint::{BaseFiles, Finding, Linter, Source};
 use strata::migration::{FileName, Migration};
 use strata::plan::{Plan, PlanOptions};
 
@@ -48,7 +50,7 @@ impl PerDatabase for Lint<'_> {
     type Extra = Linted;
 
     fn connects(&self) -> bool {
-        !self.args.offline && self.args.files.is_empty()
+        !self.args.offline && self.args.files.is_empty() && self.args.base.is_none()
     }
 
     async fn run(
@@ -72,6 +74,9 @@ impl PerDatabase for Lint<'_> {
             }
             return Ok(());
         }
+        if let Some(base) = &self.args.base {
+            return lint_base(&mut linter, ctx, db, base, r, out);
+        }
         if self.args.offline {
             match ctx.migrations(db) {
                 Ok(m) => {
@@ -80,7 +85,9 @@ impl PerDatabase for Lint<'_> {
                     lint_migrations(&mut linter, &all, r, out);
                 }
                 // Lint what can be linted; what is not lintable is a file error.
-                Err(e) if e.is_check_failure() => lint_folder(&mut linter, &db.migrations, r, out)?,
+                Err(e) if e.is_check_failure() => {
+                    lint_folder(&mut linter, &db.migrations, &|_| true, r, out)?;
+                }
                 Err(e) => return Err(e.into()),
             }
             return Ok(());
@@ -159,6 +166,69 @@ fn lint_migrations(
     }
 }
 
+/// `--base REF`: the findings about the branch against REF, then the
+/// files it adds or edits, in execution order, as one run (the files
+/// already on REF exist in every database: the rules about existing
+/// objects apply to their tables). The working tree's text is linted,
+/// uncommitted edits included.
+fn lint_base(
+    linter: &mut Linter<'_>,
+    ctx: &Ctx,
+    db: &DatabaseConfig,
+    base: &str,
+    r: &mut DbReport,
+    out: &mut Linted,
+) -> Result<()> {
+    let loaded = match ctx.migrations(db) {
+        Ok(m) => Ok(m),
+        Err(e) if e.is_check_failure() => Err(sql_names(&db.migrations)?),
+        Err(e) => return Err(e.into()),
+    };
+    let present = match &loaded {
+        Ok(m) => m.list.iter().map(|m| m.script.clone()).collect(),
+        Err(names) => names.clone(),
+    };
+    let compared = crate::git::compare(&db.migrations, base, &present)?;
+    let on_base: Vec<&str> = compared.on_base.iter().map(String::as_str).collect();
+    let added: Vec<&str> = present
+        .iter()
+        .map(String::as_str)
+        .filter(|s| compared.added.contains(*s))
+        .collect();
+    let edited: Vec<&str> = compared.edited.iter().map(String::as_str).collect();
+    let files = BaseFiles {
+        base,
+        on_base: &on_base,
+        added: &added,
+        edited: &edited,
+    };
+    out.findings.extend(files.check(ctx.project.lint()));
+    let wanted = |s: &str| compared.added.contains(s) || compared.edited.contains(s);
+    match loaded {
+        Ok(m) => {
+            r.warnings = m.warnings.clone();
+            let list: Vec<&Migration> = m.list.iter().filter(|m| wanted(&m.script)).collect();
+            lint_migrations(linter, &list, r, out);
+        }
+        Err(_) => lint_folder(linter, &db.migrations, &wanted, r, out)?,
+    }
+    Ok(())
+}
+
+/// The `.sql` file names of a folder the load refused.
+fn sql_names(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        if let Some(name) = entry?.file_name().to_str()
+            && name.ends_with(".sql")
+        {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// One file by path; `script` names it in the findings.
 fn lint_path(
     linter: &mut Linter<'_>,
@@ -198,6 +268,7 @@ fn lint_path(
 fn lint_folder(
     linter: &mut Linter<'_>,
     dir: &Path,
+    wanted: &dyn Fn(&str) -> bool,
     r: &mut DbReport,
     out: &mut Linted,
 ) -> Result<()> {
@@ -207,7 +278,7 @@ fn lint_folder(
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if !name.ends_with(".sql") || !entry.file_type()?.is_file() {
+        if !name.ends_with(".sql") || !wanted(&name) || !entry.file_type()?.is_file() {
             continue;
         }
         match FileName::parse(&name) {

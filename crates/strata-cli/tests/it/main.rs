@@ -27,6 +27,7 @@ mod interruptions;
 mod json;
 mod libpq_parity;
 mod lint;
+mod lint_base;
 mod local_cluster_notice;
 mod lock_retries;
 mod lost_commit;

@@ -27,6 +27,7 @@
 //! # Ok::<(), strata::Error>(())
 //! ```
 
+mod base;
 mod enum_value;
 mod existing;
 pub(crate) mod finding;
@@ -43,6 +44,7 @@ mod truncate;
 
 use std::path::Path;
 
+pub use base::BaseFiles;
 pub use finding::Finding;
 pub use rule::{Rule, UnknownRule};
 pub use rules::Rules;

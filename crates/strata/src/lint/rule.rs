@@ -44,9 +44,11 @@ pub(super) enum Own {
     EnumValueUsedInTransaction,
     BanTruncate,
     CommentOnly,
+    VersionBelowBase,
+    EditedMigration,
 }
 
-const OWN: [(Own, &str); 6] = [
+const OWN: [(Own, &str); 8] = [
     (
         Own::ConcurrentlyInTransaction,
         "concurrently-in-transaction",
@@ -62,6 +64,8 @@ const OWN: [(Own, &str); 6] = [
     ),
     (Own::BanTruncate, "ban-truncate"),
     (Own::CommentOnly, "comment-only"),
+    (Own::VersionBelowBase, "version-below-base"),
+    (Own::EditedMigration, "edited-migration"),
 ];
 
 /// The squawk rules that run by default, with their severity. Left out on
@@ -237,6 +241,10 @@ impl Rule {
                 }
                 Own::BanTruncate => "TRUNCATE deletes every row of the table",
                 Own::CommentOnly => "the migration holds only comments",
+                Own::VersionBelowBase => {
+                    "the branch adds a version that is not above the base's highest"
+                }
+                Own::EditedMigration => "a migration already on the base was edited",
             },
             Id::Squawk(r) => squawk_summary(r),
         }
