@@ -69,6 +69,7 @@ impl PerDatabase for Lint<'_> {
                 return Ok(());
             }
             out.folder = PathBuf::new();
+            let mut linter = Linter::per_file(rules);
             for path in &self.args.files {
                 lint_path(&mut linter, path, &path.display().to_string(), r, out);
             }
@@ -78,6 +79,9 @@ impl PerDatabase for Lint<'_> {
             return lint_base(&mut linter, ctx, db, base, r, out);
         }
         if self.args.offline {
+            // Nothing says which files a database has applied: each file
+            // is linted as if it were deployed on its own.
+            let mut linter = Linter::per_file(rules);
             match ctx.migrations(db) {
                 Ok(m) => {
                     r.warnings = m.warnings.clone();

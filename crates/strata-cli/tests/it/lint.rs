@@ -216,12 +216,18 @@ fn pending_only_and_tables_of_earlier_pending_files_are_new() {
         run.json()["databases"][0]["findings"][0]["script"],
         "V2__index.sql"
     );
-    // Offline, every file is linted.
+    // Offline, every file is linted, each as if it were deployed on its
+    // own: V1's table exists for V2, V2's for V3.
     let run = offline(&project, &["--json"]);
     assert_eq!(
         rules(&run),
-        ["ban-truncate"],
-        "V2's index on users is on a table V1 created in the same run"
+        [
+            "ban-truncate",
+            "require-concurrent-index-creation",
+            "require-concurrent-index-creation"
+        ],
+        "{}",
+        run.stdout
     );
 }
 

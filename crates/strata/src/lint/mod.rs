@@ -92,6 +92,8 @@ impl<'a> Source<'a> {
 pub struct Linter<'r> {
     rules: &'r Rules,
     created: existing::Created,
+    /// Whether a table created by one file is new for the later ones.
+    one_run: bool,
 }
 
 impl<'r> Linter<'r> {
@@ -100,6 +102,32 @@ impl<'r> Linter<'r> {
         Linter {
             rules,
             created: existing::Created::default(),
+            one_run: true,
+        }
+    }
+
+    /// A linter for files that may each be applied on its own (`lint
+    /// --offline`, which cannot know what a database has applied): a table
+    /// created by an earlier file counts as existing, only one created
+    /// earlier in the same file is new.
+    ///
+    /// ```
+    /// use strata::lint::{Linter, Rules, Source};
+    /// let rules = Rules::default();
+    /// let create = Source::new("V1__t.sql", "CREATE TABLE t (id int);\n");
+    /// let index = Source::new("V2__i.sql", "CREATE INDEX t_id ON t (id);\n");
+    /// let mut run = Linter::new(&rules);
+    /// run.lint(&create)?;
+    /// assert!(run.lint(&index)?.is_empty());
+    /// let mut each = Linter::per_file(&rules);
+    /// each.lint(&create)?;
+    /// assert_eq!(each.lint(&index)?[0].rule.to_string(), "require-concurrent-index-creation");
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn per_file(rules: &'r Rules) -> Linter<'r> {
+        Linter {
+            one_run: false,
+            ..Linter::new(rules)
         }
     }
 
@@ -123,6 +151,9 @@ impl<'r> Linter<'r> {
     /// transaction with others, which is a finding; a `-- strata:allow`
     /// naming an unknown rule ([`FileProblem::UnknownLintRule`]).
     pub fn lint(&mut self, source: &Source<'_>) -> Result<Vec<Finding>, Error> {
+        if !self.one_run {
+            self.created = existing::Created::default();
+        }
         let path = Path::new(source.script);
         let (file, mixed) =
             scan_keeping_mixed(&mut source.text.as_bytes(), path, source.no_transaction)?;
