@@ -107,4 +107,4 @@ pub use history::TableName;
 pub use migrator::{MigrateOptions, Migrator, Report};
 pub use source::Migrations;
 pub use source::embed;
-pub use verify::{Incompatible, verify, verify_table};
+pub use verify::{Incompatible, verify, verify_schema, verify_table};

@@ -10,12 +10,18 @@
 //! every repeatable ran in its current version, and nothing failed. Rows for
 //! versions this build has no file for do not fail the check: during a
 //! rolling deploy the database may be ahead of an older replica.
+//!
+//! [`verify_schema`] goes further for an application that ships its
+//! schema: it compares the live schema (one catalog snapshot, one round
+//! trip, SPEC §11) with a dump embedded in the binary, so an index added
+//! by hand or a column changed by a hotfix also refuses the start.
 
 use tokio_postgres::Client;
 
 use crate::error::Error;
 use crate::history::{self, TableName};
 use crate::plan::{Plan, PlanOptions, Problem};
+use crate::schema::{Difference, Dump, Scope};
 use crate::source::Migrations;
 
 /// Why the database is not compatible with the application's migrations.
@@ -54,7 +60,45 @@ pub enum Incompatible {
         /// Every problem, each naming the command that resolves it.
         problems: Vec<Problem>,
     },
-    /// The history could not be read (connection or permission problem).
+    /// The live schema is not the one the application's dump describes
+    /// ([`verify_schema`]): one entry per object, `+` only in the live
+    /// database, `-` missing from it, `~` different.
+    ///
+    /// ```
+    /// use strata::Incompatible;
+    /// use strata::schema::{Change, Difference, Extension, Object, ObjectKind};
+    /// let e = Incompatible::SchemaDiffers {
+    ///     database: "main".into(),
+    ///     expected_major: 15,
+    ///     live_major: 15,
+    ///     differences: vec![Difference {
+    ///         kind: ObjectKind::Extension,
+    ///         name: "citext".into(),
+    ///         change: Change::Added {
+    ///             after: Object::Extension(Extension { name: "citext".into(), schema: "public".into() }),
+    ///         },
+    ///     }],
+    /// };
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "the database schema differs from the schema this build expects \
+    ///      (1 difference(s) from the dump of database main):\n  + extension citext"
+    /// );
+    /// assert_eq!(e.differences().len(), 1);
+    /// ```
+    #[error("{}", differences_text(database, *expected_major, *live_major, differences))]
+    SchemaDiffers {
+        /// The dump's database (its name in strata.toml).
+        database: String,
+        /// The server major version the dump was taken on.
+        expected_major: u32,
+        /// The live server's major version.
+        live_major: u32,
+        /// Every difference, from the dump to the live schema.
+        differences: Vec<Difference>,
+    },
+    /// The history or the catalogs could not be read (connection or
+    /// permission problem).
     #[error("cannot check the database schema")]
     Check(#[source] Error),
 }
@@ -71,9 +115,50 @@ impl Incompatible {
     pub fn problems(&self) -> &[Problem] {
         match self {
             Incompatible::Problems { problems, .. } => problems,
-            Incompatible::Check(_) => &[],
+            Incompatible::SchemaDiffers { .. } | Incompatible::Check(_) => &[],
         }
     }
+
+    /// Every schema difference found by [`verify_schema`] (empty for the
+    /// other variants).
+    ///
+    /// ```
+    /// use strata::Incompatible;
+    /// use strata::history::TableName;
+    /// let e = Incompatible::Problems { table: TableName::default(), problems: vec![] };
+    /// assert!(e.differences().is_empty());
+    /// ```
+    pub fn differences(&self) -> &[Difference] {
+        match self {
+            Incompatible::SchemaDiffers { differences, .. } => differences,
+            Incompatible::Problems { .. } | Incompatible::Check(_) => &[],
+        }
+    }
+}
+
+fn differences_text(
+    database: &str,
+    expected_major: u32,
+    live_major: u32,
+    differences: &[Difference],
+) -> String {
+    let mut s = format!(
+        "the database schema differs from the schema this build expects \
+         ({} difference(s) from the dump of database {database}",
+        differences.len()
+    );
+    if expected_major != live_major {
+        // Definitions are deparsed by the server: another major version may
+        // spell the same object differently.
+        s.push_str(&format!(
+            "; the dump was taken on PostgreSQL {expected_major}, the server runs {live_major}"
+        ));
+    }
+    s.push_str("):");
+    for d in differences {
+        s.push_str(&format!("\n  {d}"));
+    }
+    s
 }
 
 fn problems_text(table: &TableName, problems: &[Problem]) -> String {
@@ -144,6 +229,55 @@ pub async fn verify_table(
         Err(Incompatible::Problems {
             table: table.clone(),
             problems,
+        })
+    }
+}
+
+/// Compares the live schema in `scope` with `expected`, the dump the
+/// application was built with (`strata schema dump --out schema.sql`,
+/// embedded with `include_str!`): one catalog snapshot, one round trip, no
+/// lock, nothing written. Equal schemas pass; otherwise every difference is
+/// listed, from the dump to the live database (`+ index orders_note_idx`:
+/// created by hand; `~ column users.email: character varying(100) → text`).
+/// The history table in `scope` is left out, so applying migrations with
+/// other history rows does not count.
+///
+/// Call it beside [`verify_table`]: that one says the files ran, this one
+/// that the database still looks like what they made.
+///
+/// ```no_run
+/// # async fn start(client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use strata::schema::{Dump, Scope};
+///
+/// // In the application: `Dump::parse(include_str!("../schema.sql"))`.
+/// let expected = Dump::parse(&std::fs::read_to_string("schema.sql")?)?;
+/// if let Err(e) = strata::verify_schema(&client, &Scope::new(["public"]), &expected).await {
+///     eprintln!("refusing to start: {e}"); // one line per difference
+///     std::process::exit(1);
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// [`Incompatible::SchemaDiffers`] listing every difference;
+/// [`Incompatible::Check`] when the catalogs cannot be read.
+pub async fn verify_schema(
+    client: &Client,
+    scope: &Scope,
+    expected: &Dump,
+) -> Result<(), Incompatible> {
+    let live = crate::schema::snapshot(client, scope)
+        .await
+        .map_err(Incompatible::Check)?;
+    let differences = expected.snapshot.diff(&live);
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(Incompatible::SchemaDiffers {
+            database: expected.database.clone(),
+            expected_major: expected.snapshot.server_major,
+            live_major: live.server_major,
+            differences,
         })
     }
 }

@@ -5,6 +5,12 @@
 //! or alters anything: on an incompatible schema it lists every problem and
 //! exits 1, so a deploy fails fast and the operator runs `strata migrate`.
 //!
+//! Then it compares the live schema with `schema.sql`, the dump of what
+//! the migrations make (`strata schema dump --out schema.sql`, embedded at
+//! build time), with `strata::verify_schema`: an index created by hand or a
+//! column changed by a hotfix refuses the start too, one line per
+//! difference, until it is undone or made a migration.
+//!
 //! The URL rules and the history table are the ones the operator's
 //! `strata` uses: this example's `strata.toml`, embedded at build time, so
 //! the runtime and the runner cannot disagree about them. On top of those,
@@ -13,8 +19,8 @@
 //!
 //! The environment is `DREICHOR_ENV` (`dev` or `prod`, default `dev`).
 //!
-//! Exit codes: 0 ready, 1 incompatible schema or database unreachable,
-//! 2 invalid configuration.
+//! Exit codes: 0 ready, 1 incompatible schema (history or live schema) or
+//! database unreachable, 2 invalid configuration.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,9 +29,13 @@ use std::time::Duration;
 use strata::config::{DbUrl, Libpq, Project, UrlRole, check_effective_policy};
 use strata::connect::Endpoint;
 use strata::history::TableName;
+use strata::schema::{Dump, Scope};
 
 /// The operator's configuration: environments, URL rules, history table.
 const STRATA_TOML: &str = include_str!("../strata.toml");
+/// The schema the migrations make, as `strata schema dump --out schema.sql`
+/// wrote it.
+const SCHEMA_SQL: &str = include_str!("../schema.sql");
 
 fn main() -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -42,7 +52,7 @@ fn main() -> ExitCode {
 }
 
 async fn start() -> ExitCode {
-    let (url, table) = match configuration() {
+    let (url, table, scope) = match configuration() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("dreichor: invalid configuration: {e}");
@@ -65,6 +75,13 @@ async fn start() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let expected = match Dump::parse(SCHEMA_SQL) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("dreichor: the embedded schema.sql is invalid: {e}");
+            return ExitCode::from(2);
+        }
+    };
     // No wait: the runtime starts after its database, and fails fast if not.
     let client = match endpoint.connect(Duration::ZERO).await {
         Ok(client) => client,
@@ -73,28 +90,34 @@ async fn start() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match strata::verify_table(&client, &migrations, &table).await {
-        Ok(()) => {
-            println!(
-                "dreichor: schema compatible ({} migrations verified in {table}); ready",
-                migrations.list.len()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("dreichor: refusing to start: {e}");
-            eprintln!(
-                "dreichor: an operator must run `strata migrate` (the runtime never migrates)"
-            );
-            ExitCode::from(1)
-        }
+    if let Err(e) = strata::verify_table(&client, &migrations, &table).await {
+        eprintln!("dreichor: refusing to start: {e}");
+        eprintln!("dreichor: an operator must run `strata migrate` (the runtime never migrates)");
+        return ExitCode::from(1);
     }
+    // The files ran; does the database still look like what they made?
+    if let Err(e) = strata::verify_schema(&client, &scope, &expected).await {
+        eprintln!("dreichor: refusing to start: {e}");
+        if !e.differences().is_empty() {
+            eprintln!(
+                "dreichor: the schema was changed outside the migrations: undo the change, \
+                 or make it a migration and regenerate schema.sql"
+            );
+        }
+        return ExitCode::from(1);
+    }
+    println!(
+        "dreichor: schema compatible ({} migrations verified in {table}); ready",
+        migrations.list.len()
+    );
+    ExitCode::SUCCESS
 }
 
 /// `DATABASE_URL`, validated as the team's document requires (it starts
 /// with `postgres://`, points to localhost, names this environment's
-/// database), and the history table to verify against.
-fn configuration() -> Result<(DbUrl, TableName), String> {
+/// database), the history table to verify against, and what the schema
+/// check covers (the database's schemas, the history table left out).
+fn configuration() -> Result<(DbUrl, TableName, Scope), String> {
     let project = Project::from_toml(STRATA_TOML, Path::new("strata.toml"))
         .map_err(|e| format!("the embedded strata.toml: {e}"))?;
     let env_name = std::env::var("DREICHOR_ENV").unwrap_or_else(|_| "dev".to_owned());
@@ -124,5 +147,5 @@ fn configuration() -> Result<(DbUrl, TableName), String> {
             report.url, check.rule, check.message
         ));
     }
-    Ok((url, db.history_table.clone()))
+    Ok((url, db.history_table.clone(), Scope::of(db)))
 }

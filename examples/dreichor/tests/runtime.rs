@@ -1,6 +1,7 @@
 //! The Dreichor runtime against a real server: it refuses to start until an
 //! operator has migrated, never creates anything itself, and refuses again
-//! when the history no longer matches the files it was built with. The URL
+//! when the live schema is not its schema.sql or the history no longer
+//! matches the files it was built with. The URL
 //! rules are strata.toml's, so the database is `dreichor_dev` on
 //! `localhost`, as in the README. (The README's whole walk-through, with
 //! the real `strata` binary, is crates/strata-cli/tests/it/example_dreichor.rs.)
@@ -127,6 +128,21 @@ fn refuses_to_start_until_migrated_and_after_an_edit() {
     assert!(text(&out.stdout).contains(
         "schema compatible (3 migrations verified in public.dreichor_schema_migrations)"
     ));
+
+    // An index created by hand: the live schema is no longer schema.sql's.
+    scalar(
+        &url,
+        "CREATE INDEX decisions_instrument_idx ON decisions (instrument)",
+    );
+    let out = start(&url, None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("(1 difference(s) from the dump of database dreichor):\n  + index decisions_instrument_idx\n"),
+        "{err}"
+    );
+    scalar(&url, "DROP INDEX decisions_instrument_idx");
+    assert_eq!(start(&url, None).status.code(), Some(0));
 
     // Someone edited an applied file (simulated on the history side): refused.
     scalar(

@@ -3,16 +3,108 @@
 //! install`) and the example's runtime binary (what `cargo run --quiet`
 //! runs), against the test server. The README's `localhost:5432` is the
 //! test server's port; `export DATABASE_URL=…` is the variable set for each
-//! command. Change examples/dreichor/README.md and this file together.
+//! command. [`STEPS`] is the README's `sh` lines with their `# exit N`;
+//! the test fails when the two differ, so change examples/dreichor/README.md
+//! and this file together.
 #![allow(clippy::unwrap_used)] // tests may panic
 
 use std::process::Stdio;
 
 use crate::example_project::{ExampleCopy, app_bin, sh};
-use crate::support::{Run, SCRUBBED, db_exists, drop_db, expect, scalar};
+use crate::support::{Run, SCRUBBED, db_exists, drop_db, expect, readme_steps, scalar};
+use strata::schema::Dump;
 use strata_testkit::server;
 
 const MIGRATION_002: &str = "infra/db/migrations/002_add_shadow_ledger.sql";
+
+/// The README's commands, in order, with the exit code each must end with.
+const STEPS: &[(&str, i32)] = &[
+    // Development
+    (
+        "export DATABASE_URL=postgres://postgres@localhost:5432/dreichor_dev",
+        0,
+    ),
+    ("strata db create", 0),
+    ("cargo run --quiet", 1),
+    ("infra/db/migrate.sh dev", 0),
+    ("cargo run --quiet", 0),
+    // The URL rules
+    (
+        "DATABASE_URL=postgres://postgres@localhost:5432/dreichor_prod strata migrate",
+        2,
+    ),
+    (
+        "DATABASE_URL=postgres://postgres@db.example.com:5432/dreichor_dev strata migrate",
+        2,
+    ),
+    (
+        "DATABASE_URL=postgresql://postgres@localhost:5432/dreichor_dev cargo run --quiet",
+        2,
+    ),
+    // An edited migration
+    (
+        "echo \"-- tidy\" >> infra/db/migrations/002_add_shadow_ledger.sql",
+        0,
+    ),
+    ("strata verify", 3),
+    ("infra/db/migrate.sh dev", 3),
+    (
+        "git checkout infra/db/migrations/002_add_shadow_ledger.sql",
+        0,
+    ),
+    ("strata verify", 0),
+    // A change made by hand
+    (HAND_INDEX, 0),
+    ("cargo run --quiet", 1),
+    (DROP_HAND_INDEX, 0),
+    ("cargo run --quiet", 0),
+    // Production
+    (
+        "export DATABASE_URL=postgres://postgres@localhost:5432/dreichor_prod",
+        0,
+    ),
+    ("strata --env prod db create", 0),
+    ("infra/db/migrate.sh prod", 0),
+    ("DREICHOR_ENV=prod cargo run --quiet", 0),
+    // The hard reset
+    ("strata --env prod db reset < /dev/null", 5),
+    (
+        "strata --env prod db reset --confirm dreichor_prod < /dev/null",
+        5,
+    ),
+    (
+        "strata --env prod db drop --confirm dreichor_prod < /dev/null",
+        5,
+    ),
+    (
+        "export DATABASE_URL=postgres://postgres@localhost:5432/dreichor_dev",
+        0,
+    ),
+    ("strata db reset --confirm dreichor_dev", 0),
+    // A new migration
+    (NEW_MIGRATION, 0),
+    ("infra/db/migrate.sh dev", 0),
+    ("strata schema dump --out schema.sql", 0),
+];
+
+const HAND_INDEX: &str =
+    "psql \"$DATABASE_URL\" -c 'CREATE INDEX decisions_instrument_idx ON decisions (instrument)'";
+const DROP_HAND_INDEX: &str = "psql \"$DATABASE_URL\" -c 'DROP INDEX decisions_instrument_idx'";
+const NEW_MIGRATION: &str = "printf 'CREATE INDEX decisions_made_at_idx ON decisions (made_at);\\n' \
+     > infra/db/migrations/004_index_decisions_by_time.sql";
+
+#[test]
+fn the_readme_and_this_test_run_the_same_commands() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/dreichor/README.md"),
+    )
+    .unwrap();
+    let expected: Vec<(String, i32)> = STEPS.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect();
+    assert_eq!(
+        readme_steps(&readme, "## What strata does not do here"),
+        expected
+    );
+}
 
 /// The URL the README writes for `database`, on the test server.
 fn url(database: &str) -> String {
@@ -134,6 +226,21 @@ fn dreichor_readme_end_to_end() {
         run.stdout
     );
 
+    // The committed schema.sql is what `strata schema dump` writes of the
+    // migrated database (else every start above would have refused).
+    let regenerated = p.join("schema-now.sql");
+    let run = sh(
+        p,
+        &format!("strata schema dump --out {}", regenerated.display()),
+        &dev_env,
+    );
+    expect(&run, 0);
+    assert_eq!(
+        std::fs::read_to_string(&regenerated).unwrap(),
+        ex.read("schema.sql"),
+        "examples/dreichor/schema.sql is stale: regenerate it (README: A new migration)"
+    );
+
     // ## The URL rules
     let port = server().port().to_string();
     let run = sh(p, "strata migrate", &prod_env);
@@ -183,6 +290,25 @@ fn dreichor_readme_end_to_end() {
     assert_eq!(history("dreichor_dev"), APPLIED);
     ex.write(MIGRATION_002, &original); // git checkout
     expect(&sh(p, "strata verify", &dev_env), 0);
+
+    // ## A change made by hand
+    expect(&sh(p, HAND_INDEX, &dev_env), 0);
+    let run = runtime(p, &dev, None);
+    expect(&run, 1);
+    assert!(
+        run.stderr.contains(
+            "dreichor: refusing to start: the database schema differs from the schema this \
+             build expects (1 difference(s) from the dump of database dreichor):\n  \
+             + index decisions_instrument_idx\n\
+             dreichor: the schema was changed outside the migrations: undo the change, or \
+             make it a migration and regenerate schema.sql\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(history("dreichor_dev"), APPLIED);
+    expect(&sh(p, DROP_HAND_INDEX, &dev_env), 0);
+    expect(&runtime(p, &dev, None), 0);
 
     // ## Production
     let run = sh(p, "strata --env prod db create", &prod_env);
@@ -252,6 +378,36 @@ fn dreichor_readme_end_to_end() {
     assert_eq!(history("dreichor_dev"), APPLIED);
     assert_eq!(tables("dreichor_dev"), TABLES);
     expect(&runtime(p, &dev, None), 0);
+
+    // ## A new migration
+    let committed = ex.read("schema.sql");
+    expect(&sh(p, NEW_MIGRATION, &[]), 0);
+    let run = sh(p, "infra/db/migrate.sh dev", &dev_env);
+    expect(&run, 0);
+    assert!(
+        run.stdout
+            .contains("dreichor: applied V4 index decisions by time"),
+        "{}",
+        run.stdout
+    );
+    // The runtime built before 004 refuses the database migrated past it.
+    let run = runtime(p, &dev, None);
+    expect(&run, 1);
+    assert!(
+        run.stderr.contains("  + index decisions_made_at_idx\n"),
+        "{}",
+        run.stderr
+    );
+    expect(&sh(p, "strata schema dump --out schema.sql", &dev_env), 0);
+    let before = Dump::parse(&committed).unwrap().snapshot;
+    let after = Dump::parse(&ex.read("schema.sql")).unwrap().snapshot;
+    let lines: Vec<String> = before
+        .diff(&after)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(lines, ["+ index decisions_made_at_idx"]);
+    expect(&sh(p, "strata verify", &dev_env), 0);
 
     drop_db(admin, "dreichor_dev");
     drop_db(admin, "dreichor_prod");

@@ -18,4 +18,5 @@ mod schema_snapshot;
 mod schema_support;
 mod session_isolation;
 mod statements;
+mod verify_schema;
 mod world_folders;
