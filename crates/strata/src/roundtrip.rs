@@ -10,11 +10,17 @@
 //! the first, and the up runs again so the next migration finds what it
 //! expects. Irreversible migrations are only applied, and listed. The
 //! repeatables run last.
+//!
+//! After a down that does not restore the schema, what it left behind
+//! would make its up fail (an index that already exists): the scratch
+//! database is emptied (its schemas dropped and `public` created again)
+//! and the migrations up to that one are applied afresh, so the check
+//! goes on with the next migration.
 
 use tokio_postgres::Client;
 
 use crate::error::Error;
-use crate::history::TableName;
+use crate::history::{TableName, quote_ident};
 use crate::migration::{Migration, MigrationKind, Placeholders};
 use crate::migrator::{MigrateOptions, Migrator};
 use crate::rollback::{Rollback, RollbackOptions};
@@ -30,7 +36,6 @@ use crate::source::Migrations;
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
-#[non_exhaustive]
 pub enum Outcome {
     /// Its down restored the schema exactly.
     Restored,
@@ -165,11 +170,14 @@ pub async fn roundtrip(
                 .run(shadow, &mut |_| {})
                 .await?;
             let after = crate::schema::snapshot(shadow, scope).await?;
-            up(&upto).await?;
             let differences = before.diff(&after);
             if differences.is_empty() {
+                up(&upto).await?;
                 Outcome::Restored
             } else {
+                // What the down left behind would break its up: start over.
+                reset(shadow, scope).await?;
+                up(&upto).await?;
                 Outcome::NotRestored { differences }
             }
         } else {
@@ -188,4 +196,27 @@ pub async fn roundtrip(
     }
     up(migrations).await?;
     Ok(report)
+}
+
+/// Empties the scratch database: drops every schema of `scope` and the
+/// history table's schema with all they hold, then creates `public`
+/// again (the one schema a new database has), so the migrations can be
+/// applied again from the first.
+async fn reset(shadow: &Client, scope: &Scope) -> Result<(), Error> {
+    let mut schemas: Vec<&str> = scope.schemas.iter().map(String::as_str).collect();
+    schemas.push(&scope.history_table.schema);
+    schemas.sort_unstable();
+    schemas.dedup();
+    let mut sql = String::new();
+    for s in &schemas {
+        sql.push_str(&format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE;",
+            quote_ident(s)
+        ));
+    }
+    sql.push_str("CREATE SCHEMA IF NOT EXISTS public");
+    shadow
+        .batch_execute(&sql)
+        .await
+        .map_err(|e| Error::db("cannot empty the scratch database", e))
 }

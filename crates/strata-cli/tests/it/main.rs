@@ -14,6 +14,7 @@ mod db_atriz_example;
 mod db_lifecycle;
 mod db_owner;
 mod deadlines;
+mod drift;
 mod env_resolution;
 mod example_dreichor;
 mod example_project;
