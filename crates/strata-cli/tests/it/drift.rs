@@ -372,3 +372,53 @@ fn drift_defaults_to_the_local_cluster() {
     );
     stop.expect_code(0);
 }
+
+/// SIGINT while a migration runs in the scratch database: the statement is
+/// cancelled, strata exits 130, and the scratch database is dropped.
+#[test]
+fn sigint_during_roundtrip_still_drops_the_scratch_database() {
+    use std::time::{Duration, Instant};
+    let p = Project::with_toml(TOML);
+    p.migration(
+        "V1__slow.sql",
+        "CREATE TABLE s (id int);\nSELECT pg_sleep(60);\n",
+    );
+    let db = TestDb::new_blocking("cli_roundtrip_sigint");
+    let admin = strata_testkit::server().base_url().to_owned();
+    let mut child = p
+        .std_cmd(&db.url(), &["roundtrip"])
+        .env("SHADOW_DATABASE_URL", &admin)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The scratch database whose backend sleeps: this run's (its pid is in the name).
+    let pattern = format!("strata\\_shadow\\_{}\\_%", child.id());
+    let sql = format!(
+        "SELECT datname FROM pg_stat_activity WHERE datname LIKE '{pattern}' \
+         AND state = 'active' AND query LIKE '%pg_sleep(60)%'"
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let name = loop {
+        if let Some(n) = scalar(&admin, &sql) {
+            break n;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "strata ended first");
+        assert!(Instant::now() < deadline, "the slow statement never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "strata did not end after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let run = Run::of(child.wait_with_output().unwrap());
+    run.expect_code(130).expect_no_panic();
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert!(!db_exists(&admin, &name), "{name} was left behind");
+}
