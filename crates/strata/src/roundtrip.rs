@@ -1,7 +1,7 @@
 //! `roundtrip` (SPEC §11): proves that each down part restores the schema
 //! its up part started from.
 //!
-//! In a [`Shadow`], the versioned migrations are applied one by one with
+//! In a [`Shadow`](crate::shadow::Shadow), the versioned migrations are applied one by one with
 //! the normal [`Migrator`] (each run sees the files up to that migration
 //! only, so nothing later — and no repeatable — runs early). Before a
 //! reversible migration (one with a down part) the schema is snapshotted;
@@ -65,6 +65,14 @@ impl Outcome {
 }
 
 /// One versioned migration checked.
+///
+/// ```no_run
+/// # fn f(report: &strata::roundtrip::RoundtripReport) {
+/// for c in &report.checked {
+///     println!("{} {}: {}", c.version, c.script, c.outcome.as_str());
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Checked {

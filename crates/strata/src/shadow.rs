@@ -34,6 +34,10 @@ use crate::history::quote_ident;
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
 /// The prefix of every scratch database's name.
+///
+/// ```
+/// assert_eq!(strata::shadow::PREFIX, "strata_shadow_");
+/// ```
 pub const PREFIX: &str = "strata_shadow_";
 
 /// Where the scratch database was created.
@@ -187,16 +191,39 @@ impl Shadow {
     }
 
     /// The scratch database's name (`strata_shadow_…`).
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// assert!(shadow.name().starts_with(strata::shadow::PREFIX));
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Where it was created.
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// if let strata::shadow::ShadowServer::LocalCluster { started: true } = shadow.server() {
+    ///     eprintln!("started the local cluster");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn server(&self) -> &ShadowServer {
         &self.server
     }
 
     /// The scratch database's endpoint (its `Display` redacts the password).
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// println!("{}", shadow.endpoint());
+    /// # Ok(()) }
+    /// ```
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
@@ -207,6 +234,19 @@ impl Shadow {
     /// # Errors
     ///
     /// The work's error; else [`Error::Db`] when the drop fails.
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// let one: i32 = shadow
+    ///     .run(async |client| {
+    ///         let row = client.query_one("SELECT 1", &[]).await;
+    ///         row.map(|r| r.get(0)).map_err(|_| strata::Error::Internal { what: "example" })
+    ///     })
+    ///     .await?;
+    /// # let _ = one;
+    /// # Ok(()) }
+    /// ```
     pub async fn run<T>(
         self,
         work: impl AsyncFnOnce(&Client) -> Result<T, Error>,
