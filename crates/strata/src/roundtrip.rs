@@ -158,6 +158,9 @@ pub async fn roundtrip(
         .iter()
         .filter(|m| m.kind == MigrationKind::Versioned)
         .collect();
+    // The history table (and its schema, which may be in scope) first, so
+    // the first snapshot does not lack what strata itself creates.
+    up(&Migrations::default()).await?;
     let mut report = RoundtripReport::default();
     for (k, m) in versioned.iter().enumerate() {
         if crate::interrupt::requested() {

@@ -422,3 +422,26 @@ fn sigint_during_roundtrip_still_drops_the_scratch_database() {
     assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
     assert!(!db_exists(&admin, &name), "{name} was left behind");
 }
+
+/// A history table in a schema of its own that is in scope: the schema
+/// strata creates for it is not something V1's down forgot.
+#[test]
+fn roundtrip_does_not_blame_a_down_for_the_history_tables_schema() {
+    let p = Project::with_toml(
+        "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
+         shadow_url_env = \"SHADOW_DATABASE_URL\"\nschemas = [\"public\", \"ops\"]\n\
+         history_table = \"ops.history\"\n",
+    );
+    p.migration(
+        "V1__a.sql",
+        "CREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n",
+    );
+    let db = TestDb::new_blocking("cli_roundtrip_ops");
+    let r = run(&p, &db, &["roundtrip"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("V1__a.sql: its down restores the schema"),
+        "{}",
+        r.stdout
+    );
+}
