@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio_postgres::Client;
+use tokio_postgres::error::SqlState;
 
 use crate::config::{
     ConfigError, DatabaseConfig, DbUrl, Libpq, MAINTENANCE_DATABASE, Project, ResolvedEnv,
@@ -170,14 +171,14 @@ impl Shadow {
         let endpoint = match Endpoint::for_url(&server_url.with_database(name.clone()), &libpq) {
             Ok(e) => e,
             Err(e) => {
-                drop_scratch(&admin, &name).await;
+                let _ = drop_scratch(&admin, &name).await;
                 return Err(e);
             }
         };
         let client = match endpoint.connect(CONNECT_WAIT).await {
             Ok(c) => c,
             Err(e) => {
-                drop_scratch(&admin, &name).await;
+                let _ = drop_scratch(&admin, &name).await;
                 return Err(e);
             }
         };
@@ -259,11 +260,7 @@ impl Shadow {
             ..
         } = self;
         drop(client);
-        let dropped = admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(&name)
-            ))
+        let dropped = drop_scratch(&admin, &name)
             .await
             .map_err(|e| Error::db(format!("cannot drop the scratch database {name}"), e));
         match (result, dropped) {
@@ -273,14 +270,19 @@ impl Shadow {
     }
 }
 
-/// Best effort, on a path that already fails.
-async fn drop_scratch(admin: &Client, name: &str) {
-    let _ = admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(name)
-        ))
-        .await;
+/// `DROP DATABASE … WITH (FORCE)`. An interrupt sends a cancel request
+/// to every open connection, this one included, and that request may
+/// arrive after the work has already failed, cancelling the drop itself:
+/// a cancelled drop is sent again (a few times; each cancel is sent once).
+async fn drop_scratch(admin: &Client, name: &str) -> Result<(), tokio_postgres::Error> {
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name));
+    let mut attempt = 0;
+    loop {
+        match admin.batch_execute(&sql).await {
+            Err(e) if attempt < 3 && e.code() == Some(&SqlState::QUERY_CANCELED) => attempt += 1,
+            done => return done,
+        }
+    }
 }
 
 /// `strata_shadow_<pid>_<time>_<n>`: unique on a server shared by
