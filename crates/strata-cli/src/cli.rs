@@ -109,6 +109,12 @@ pub enum Command {
     /// The schema as it is in the database: `schema dump`.
     #[command(after_long_help = help::SCHEMA)]
     Schema(SchemaArgs),
+    /// Compare the live schema with what its applied migrations build in a scratch database (exit 3 when they differ).
+    #[command(after_long_help = help::DRIFT)]
+    Drift(DriftArgs),
+    /// Check in a scratch database that every down part restores the schema its up started from.
+    #[command(after_long_help = help::ROUNDTRIP)]
+    Roundtrip,
     /// Shell completions (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(after_long_help = help::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -156,6 +162,16 @@ pub struct SchemaDumpArgs {
     /// Write the dump to FILE (one database: pick it with --db when there are several).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `strata drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Compare with this dump (from `strata schema dump`) instead of a scratch database.
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

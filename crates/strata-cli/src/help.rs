@@ -184,6 +184,20 @@ Examples:
   strata --db core schema dump --out schema/core.sql
   strata schema dump --json             the snapshot as JSON";
 
+/// `strata drift`.
+pub const DRIFT: &str = "\
+Examples:
+  strata drift                          every database against a scratch copy built from its history
+  strata --db core drift --against schema/core.sql
+                                        against a committed dump, no scratch database
+  strata drift --json                   the differences as JSON (exit 3 when there are some)";
+
+/// `strata roundtrip`.
+pub const ROUNDTRIP: &str = "\
+Examples:
+  strata roundtrip                      up, down, up of every reversible migration in a scratch database
+  strata roundtrip --json               per migration: restored, not_restored (with differences), irreversible";
+
 /// `strata completions`.
 pub const COMPLETIONS: &str = "\
 Examples:

@@ -122,6 +122,8 @@ fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             Command::Dev(a) => commands::dev::run(&ctx, &a.action).await,
             Command::Db(a) => commands::db::run(&ctx, &a.action).await,
             Command::Env => commands::env::run(&ctx).await,
+            Command::Drift(a) => commands::drift::run(&ctx, a).await,
+            Command::Roundtrip => commands::roundtrip::run(&ctx).await,
             Command::Schema(a) => {
                 commands::schema::run(&ctx, a, &context::work_dir(&cli.global)?).await
             }

@@ -15,6 +15,7 @@ mod db_lifecycle;
 mod db_owner;
 mod deadlines;
 mod docs_reference;
+mod drift;
 mod env_resolution;
 mod example_dreichor;
 mod example_project;

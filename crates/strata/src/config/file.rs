@@ -44,6 +44,7 @@ pub(crate) struct RawDatabase {
     pub history_table: Option<Spanned<String>>,
     pub admin_url_env: Option<Spanned<String>>,
     pub direct_url_env: Option<Spanned<String>>,
+    pub shadow_url_env: Option<Spanned<String>>,
     #[serde(default)]
     pub baseline_on_migrate: bool,
     pub owner: Option<Spanned<String>>,

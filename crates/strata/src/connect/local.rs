@@ -53,7 +53,7 @@ pub fn local_database_name(db: &str, env: &str) -> String {
 /// Starts the project's local cluster (a no-op when it runs) on a blocking
 /// thread, so initdb and pg_ctl do not stall the async runtime. The flag
 /// says whether this call started the server.
-pub(super) async fn start(root: &Path) -> Result<(ClusterInfo, bool), Error> {
+pub(crate) async fn start(root: &Path) -> Result<(ClusterInfo, bool), Error> {
     let cluster = local_cluster(root)?;
     match tokio::task::spawn_blocking(move || cluster.start_reporting(&StartOptions::default()))
         .await

@@ -38,7 +38,7 @@
 
 mod admin;
 mod endpoint;
-mod local;
+pub(crate) mod local;
 mod resolve;
 mod retry;
 pub mod tls;

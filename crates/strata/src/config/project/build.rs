@@ -183,6 +183,11 @@ impl Builder<'_> {
             .as_ref()
             .map(|v| self.var_name(v))
             .transpose()?;
+        let shadow_url_env = raw
+            .shadow_url_env
+            .as_ref()
+            .map(|v| self.var_name(v))
+            .transpose()?;
         let owner = match raw.owner {
             Some(o) if o.get_ref().is_empty() => {
                 return Err(self.invalid(o.span(), "`owner` is empty: name a role".to_owned()));
@@ -216,6 +221,7 @@ impl Builder<'_> {
             url_env,
             admin_url_env,
             direct_url_env,
+            shadow_url_env,
             owner,
             depends_on,
             schemas,
@@ -337,6 +343,7 @@ impl RawDatabase {
             history_table: None,
             admin_url_env: None,
             direct_url_env: None,
+            shadow_url_env: None,
             baseline_on_migrate: false,
             placeholders: None,
             owner: None,

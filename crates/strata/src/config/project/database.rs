@@ -38,6 +38,10 @@ pub struct DatabaseConfig {
     /// if configured: `migrate` and `rollback` connect there when it is set
     /// (SPEC §4.2 step 1).
     pub direct_url_env: Option<String>,
+    /// The variable holding the URL of the server where `drift` and
+    /// `roundtrip` create their scratch database (`shadow_url_env`), if
+    /// configured; else they use the project's local cluster.
+    pub shadow_url_env: Option<String>,
     /// The role `db create` makes the database's owner (`owner`), if configured.
     pub owner: Option<String>,
     /// Databases migrated before this one, as declared.

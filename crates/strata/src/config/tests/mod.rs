@@ -19,6 +19,7 @@ schemas = ["public"]
 history_table = "public.atriz_schema_history"
 admin_url_env = "ADMIN_DATABASE_URL"
 direct_url_env = "DIRECT_DATABASE_URL"
+shadow_url_env = "SHADOW_DATABASE_URL"
 
 [databases.mextrack]
 url_env = "DATABASE_URL"
@@ -75,6 +76,7 @@ fn spec_example_loads() {
     assert_eq!(core.url_env, "SHARED_DATABASE_URL");
     assert_eq!(core.admin_url_env.as_deref(), Some("ADMIN_DATABASE_URL"));
     assert_eq!(core.direct_url_env.as_deref(), Some("DIRECT_DATABASE_URL"));
+    assert_eq!(core.shadow_url_env.as_deref(), Some("SHADOW_DATABASE_URL"));
     assert_eq!(
         core.history_table.quoted(),
         r#""public"."atriz_schema_history""#
@@ -84,6 +86,7 @@ fn spec_example_loads() {
     assert_eq!(mex.history_table, TableName::default());
     assert_eq!(mex.depends_on, ["core"]);
     assert_eq!(mex.direct_url_env, None);
+    assert_eq!(mex.shadow_url_env, None);
     assert_eq!(mex.schemas, ["public"]);
 
     let envs: Vec<_> = p.environments().iter().map(|e| e.name.as_str()).collect();

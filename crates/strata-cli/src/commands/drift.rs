@@ -1,0 +1,168 @@
+//! `strata drift`: per database, the live schema against the schema its
+//! applied migrations build in a scratch database (SPEC §11), or with
+//! `--against FILE` against a committed dump. Exit 0 when they are equal,
+//! 3 when not, with one line per difference (`+ index …`, `~ column …`).
+//! The live database is only read.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::Serialize;
+use strata::config::DatabaseConfig;
+use strata::drift::DriftReport;
+use strata::schema::{Dump, Scope};
+use strata::shadow::{Shadow, ShadowServer};
+
+use super::driver::{Done, PerDatabase, for_each_database};
+use crate::cli::DriftArgs;
+use crate::context::Ctx;
+use crate::exit::{PROBLEMS, exit};
+use crate::render::DbReport;
+
+/// Runs `strata drift`.
+pub async fn run(ctx: &Ctx, args: &DriftArgs) -> Result<()> {
+    let against = args.against.as_ref().map(|f| ctx.work_dir.join(f));
+    for_each_database(ctx, &Drift { args, against }).await
+}
+
+struct Drift<'a> {
+    args: &'a DriftArgs,
+    against: Option<PathBuf>,
+}
+
+impl PerDatabase for Drift<'_> {
+    type Extra = Option<DriftReport>;
+
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        db: &DatabaseConfig,
+        r: &mut DbReport,
+        extra: &mut Option<DriftReport>,
+    ) -> Result<()> {
+        // Before connecting: a bad dump or bad files fail without a session.
+        let expected = match self.against.as_deref() {
+            Some(file) => Expected::Dump(Box::new(Dump::read(file)?)),
+            None => Expected::Files(ctx.migrations(db)?),
+        };
+        // Never creates the live database in the local cluster.
+        let endpoint = ctx.endpoint_no_create(db).await?;
+        r.url = Some(endpoint.redacted().to_owned());
+        let live = ctx.connect(&endpoint, self.args.connect.wait).await?;
+        let report = match &expected {
+            Expected::Dump(dump) => {
+                strata::drift::against(&live, &dump.snapshot, &Scope::of(db)).await?
+            }
+            Expected::Files(migrations) => {
+                let shadow = Shadow::create(&ctx.project, &ctx.env, db).await?;
+                tell_shadow(ctx, db, &shadow);
+                let placeholders = ctx.placeholders(db);
+                strata::drift::drift(&live, shadow, migrations, db, placeholders.as_ref()).await?
+            }
+        };
+        if report.history_missing {
+            ctx.out.warn(&format!(
+                "database {}: no history table {}: compared with an empty schema",
+                db.name, db.history_table
+            ));
+        }
+        *extra = Some(report);
+        Ok(())
+    }
+
+    fn after(&self, ctx: &Ctx, r: &DbReport, extra: &Option<DriftReport>) -> Option<anyhow::Error> {
+        let report = extra.as_ref()?;
+        let what = match &self.against {
+            Some(f) => f.display().to_string(),
+            None => format!("its {} applied migration(s)", report.replayed.len()),
+        };
+        if report.is_clean() {
+            ctx.out.result(&format!(
+                "database {}: no drift: the schema matches {what}",
+                r.name
+            ));
+            return None;
+        }
+        ctx.out.result(&format!(
+            "database {}: the schema differs from {what}:",
+            r.name
+        ));
+        for d in &report.differences {
+            ctx.out.result(&format!("  {d}"));
+        }
+        Some(exit(
+            PROBLEMS,
+            format!(
+                "database {}: {} difference(s) between the live schema and {what}",
+                r.name,
+                report.differences.len()
+            ),
+        ))
+    }
+
+    fn document<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        dbs: &'a [Done<Option<DriftReport>>],
+    ) -> impl Serialize + 'a {
+        Document {
+            env: &ctx.env.name,
+            databases: dbs
+                .iter()
+                .map(|d| Database {
+                    name: &d.report.name,
+                    url: d.report.url.as_deref(),
+                    status: d.report.outcome(),
+                    error: d.report.error.as_deref(),
+                    against: self.against.as_deref(),
+                    drift: d.extra.as_ref(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the live schema is compared with.
+enum Expected {
+    /// `--against FILE`.
+    Dump(Box<Dump>),
+    /// The migration files, replayed in a scratch database.
+    Files(strata::Migrations),
+}
+
+/// Says where the scratch database is (stderr).
+pub(crate) fn tell_shadow(ctx: &Ctx, db: &DatabaseConfig, shadow: &Shadow) {
+    if let ShadowServer::LocalCluster { started: true } = shadow.server() {
+        ctx.out
+            .info("started the local cluster for the scratch database");
+    }
+    ctx.out.info(&format!(
+        "database {}: scratch database {} on {}",
+        db.name,
+        shadow.name(),
+        shadow.server()
+    ));
+}
+
+/// The `--json` document of `drift`.
+#[derive(Serialize)]
+struct Document<'a> {
+    env: &'a str,
+    databases: Vec<Database<'a>>,
+}
+
+#[derive(Serialize)]
+struct Database<'a> {
+    name: &'a str,
+    url: Option<&'a str>,
+    /// `ok`, `problems` (differences found) or `failed`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    /// The dump compared with, with `--against`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    against: Option<&'a Path>,
+    /// `history_missing`, `replayed`, `differences`.
+    #[serde(flatten)]
+    drift: Option<&'a DriftReport>,
+}

@@ -1,0 +1,311 @@
+//! The shadow database of `drift` and `roundtrip` (SPEC §11): a uniquely
+//! named scratch database, created for one check and dropped afterwards on
+//! every path, where the migration files are applied to build the schema
+//! they are expected to produce.
+//!
+//! Where it lives: on the server of the database's `shadow_url_env` when
+//! that variable is set — the URL names a server and a database strata
+//! connects to in order to create and drop its scratch database there
+//! (like Prisma's shadow database; strata never writes into the named
+//! database itself) — else on the project's embedded local cluster (SPEC
+//! §6), started for the purpose whatever the environment's
+//! `local_cluster` says. The live database's server is never touched.
+//!
+//! The scratch database is made from `template0`, so nothing a server's
+//! `template1` holds shows up as a difference. It is dropped `WITH (FORCE)`
+//! after the work, whether the work succeeded, failed or was interrupted
+//! ([`crate::interrupt`]: the running statement is cancelled, the work
+//! fails, and the drop still runs on the maintenance connection).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio_postgres::Client;
+use tokio_postgres::error::SqlState;
+
+use crate::config::{
+    ConfigError, DatabaseConfig, DbUrl, Libpq, MAINTENANCE_DATABASE, Project, ResolvedEnv,
+};
+use crate::connect::Endpoint;
+use crate::error::Error;
+use crate::history::quote_ident;
+
+/// How long connecting to the shadow server may wait (a local cluster
+/// that has just started, a CI service container).
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
+
+/// The prefix of every scratch database's name.
+///
+/// ```
+/// assert_eq!(strata::shadow::PREFIX, "strata_shadow_");
+/// ```
+pub const PREFIX: &str = "strata_shadow_";
+
+/// Where the scratch database was created.
+///
+/// ```
+/// use strata::shadow::ShadowServer;
+/// let s = ShadowServer::Url { var: "SHADOW_DATABASE_URL".into() };
+/// assert_eq!(s.to_string(), "the server of SHADOW_DATABASE_URL");
+/// assert_eq!(ShadowServer::LocalCluster { started: true }.to_string(), "the local cluster");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ShadowServer {
+    /// The server of the URL in this variable (`shadow_url_env`).
+    Url {
+        /// The variable.
+        var: String,
+    },
+    /// The project's local cluster; `started` when this run started it.
+    LocalCluster {
+        /// Whether it was started for this run.
+        started: bool,
+    },
+}
+
+impl std::fmt::Display for ShadowServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShadowServer::Url { var } => write!(f, "the server of {var}"),
+            ShadowServer::LocalCluster { .. } => f.write_str("the local cluster"),
+        }
+    }
+}
+
+/// A scratch database, created and connected to. Consume it with
+/// [`Shadow::run`], which drops it afterwards on every path.
+///
+/// ```no_run
+/// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+/// let db = &project.databases()[0];
+/// let shadow = strata::shadow::Shadow::create(project, env, db).await?;
+/// println!("scratch database {} on {}", shadow.name(), shadow.server());
+/// let tables = shadow
+///     .run(async |client| {
+///         let row = client.query_one("SELECT count(*) FROM pg_class", &[]).await;
+///         row.map(|r| r.get::<_, i64>(0)).map_err(|e| strata::Error::Internal { what: "query" })
+///     })
+///     .await?;
+/// # let _ = tables; Ok(()) }
+/// ```
+pub struct Shadow {
+    admin: Client,
+    client: Client,
+    endpoint: Endpoint,
+    name: String,
+    server: ShadowServer,
+}
+
+impl std::fmt::Debug for Shadow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shadow")
+            .field("endpoint", &self.endpoint)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shadow {
+    /// Creates a scratch database for `db` (see the module docs for
+    /// where) and connects to it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the `shadow_url_env` URL does not parse;
+    /// [`Error::Cluster`] when the local cluster cannot start;
+    /// [`Error::Connect`] / [`Error::Db`] when the server cannot be
+    /// reached or refuses `CREATE DATABASE`.
+    pub async fn create(
+        project: &Project,
+        env: &ResolvedEnv,
+        db: &DatabaseConfig,
+    ) -> Result<Shadow, Error> {
+        let libpq = Libpq::from_env(env);
+        let (server_url, server) = match db
+            .shadow_url_env
+            .as_deref()
+            .and_then(|var| Some((var, env.get_non_empty(var)?)))
+        {
+            Some((var, (value, origin))) => {
+                let url = DbUrl::parse(value).map_err(|reason| ConfigError::InvalidUrl {
+                    var: var.to_owned(),
+                    origin: Some(origin.clone()),
+                    reason,
+                })?;
+                (
+                    url,
+                    ShadowServer::Url {
+                        var: var.to_owned(),
+                    },
+                )
+            }
+            None => {
+                let (info, started) = crate::connect::local::start(project.root()).await?;
+                let url = DbUrl::parse(&info.url(MAINTENANCE_DATABASE)).map_err(|reason| {
+                    ConfigError::InvalidUrl {
+                        var: "the local cluster's URL".to_owned(),
+                        origin: None,
+                        reason,
+                    }
+                })?;
+                (url, ShadowServer::LocalCluster { started })
+            }
+        };
+        let admin = Endpoint::for_url(&server_url, &libpq)?
+            .connect(CONNECT_WAIT)
+            .await?;
+        let name = scratch_name();
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE template0",
+                quote_ident(&name)
+            ))
+            .await
+            .map_err(|e| {
+                Error::db(
+                    format!("cannot create the scratch database {name} on {server}"),
+                    e,
+                )
+            })?;
+        let endpoint = match Endpoint::for_url(&server_url.with_database(name.clone()), &libpq) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = drop_scratch(&admin, &name).await;
+                return Err(e);
+            }
+        };
+        let client = match endpoint.connect(CONNECT_WAIT).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = drop_scratch(&admin, &name).await;
+                return Err(e);
+            }
+        };
+        Ok(Shadow {
+            admin,
+            client,
+            endpoint,
+            name,
+            server,
+        })
+    }
+
+    /// The scratch database's name (`strata_shadow_…`).
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// assert!(shadow.name().starts_with(strata::shadow::PREFIX));
+    /// # Ok(()) }
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where it was created.
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// if let strata::shadow::ShadowServer::LocalCluster { started: true } = shadow.server() {
+    ///     eprintln!("started the local cluster");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn server(&self) -> &ShadowServer {
+        &self.server
+    }
+
+    /// The scratch database's endpoint (its `Display` redacts the password).
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// println!("{}", shadow.endpoint());
+    /// # Ok(()) }
+    /// ```
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Runs `work` on a connection to the scratch database, then drops it
+    /// — after a failure too. The work's error wins over a failed drop.
+    ///
+    /// # Errors
+    ///
+    /// The work's error; else [`Error::Db`] when the drop fails.
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// let one: i32 = shadow
+    ///     .run(async |client| {
+    ///         let row = client.query_one("SELECT 1", &[]).await;
+    ///         row.map(|r| r.get(0)).map_err(|_| strata::Error::Internal { what: "example" })
+    ///     })
+    ///     .await?;
+    /// # let _ = one;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<T>(
+        self,
+        work: impl AsyncFnOnce(&Client) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let result = work(&self.client).await;
+        let Shadow {
+            admin,
+            client,
+            name,
+            ..
+        } = self;
+        drop(client);
+        let dropped = drop_scratch(&admin, &name)
+            .await
+            .map_err(|e| Error::db(format!("cannot drop the scratch database {name}"), e));
+        match (result, dropped) {
+            (Ok(t), Ok(())) => Ok(t),
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        }
+    }
+}
+
+/// `DROP DATABASE … WITH (FORCE)`. An interrupt sends a cancel request
+/// to every open connection, this one included, and that request may
+/// arrive after the work has already failed, cancelling the drop itself:
+/// a cancelled drop is sent again (a few times; each cancel is sent once).
+async fn drop_scratch(admin: &Client, name: &str) -> Result<(), tokio_postgres::Error> {
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name));
+    let mut attempt = 0;
+    loop {
+        match admin.batch_execute(&sql).await {
+            Err(e) if attempt < 3 && e.code() == Some(&SqlState::QUERY_CANCELED) => attempt += 1,
+            done => return done,
+        }
+    }
+}
+
+/// `strata_shadow_<pid>_<time>_<n>`: unique on a server shared by
+/// concurrent runs (another process, another check of this one).
+fn scratch_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() % 1_000_000_000_000);
+    format!(
+        "{PREFIX}{}_{nanos:x}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scratch_names_are_distinct_identifiers() {
+        let (a, b) = (super::scratch_name(), super::scratch_name());
+        assert_ne!(a, b);
+        assert!(a.starts_with(super::PREFIX) && a.len() < 63, "{a}");
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+    }
+}
