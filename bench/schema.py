@@ -87,6 +87,30 @@ def catalog_query_ms(psql, url, runs):
     return statistics.median(times) / 1000 if times else None
 
 
+def replay(cluster, n, runs):
+    """`migrate` of n migrations (bench.py's workload) on an empty database, then `drift` of the
+    migrated database, whose shadow replays the same n on the same cluster (SHADOW_DATABASE_URL):
+    target (issue 14) drift within 1.3x migrate."""
+    from bench import body
+    p = WORK / f"replay{n}"
+    if p.exists():
+        shutil.rmtree(p)
+    (p / "migrations").mkdir(parents=True)
+    (p / "strata.toml").write_text('[databases.main]\nurl_env = "DATABASE_URL"\n'
+                                   'shadow_url_env = "SHADOW_DATABASE_URL"\n')
+    for i in range(1, n + 1):
+        (p / "migrations" / f"V{i:05}__m{i}.sql").write_text(body(i))
+    db = "b_replay"
+    pre = f"DATABASE_URL={cluster.url(db)} SHADOW_DATABASE_URL={cluster.url('postgres')} {STRATA} -C {p}"
+    migrate = hyperfine("replay migrate", f"{pre} migrate -q", cluster.recreate_cmd(db), runs)
+    cluster.recreate(db)
+    sh(f"{pre} migrate -q", quiet=True)
+    drift = hyperfine("replay drift", f"{pre} drift >/dev/null 2>&1", None, runs)
+    ratio = f" ({drift / migrate:.2f}x migrate)" if migrate and drift else ""
+    return [(f"`strata migrate` of {n} migrations on an empty database", migrate),
+            (f"`strata drift` replaying the same {n} in a shadow database{ratio}", drift)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tables", type=int, default=1000)
@@ -94,6 +118,9 @@ def main():
     ap.add_argument("--url", help="an empty database to fill (not dropped afterwards); "
                                   "default: a throwaway cluster started with `strata dev up`")
     ap.add_argument("--no-build", action="store_true", help="use target/release/strata as it is")
+    ap.add_argument("--replay", type=int, default=100,
+                    help="also time `drift` replaying N of bench.py's migrations in a shadow database "
+                         "against `migrate` of them on an empty database (0: skip; needs the throwaway cluster)")
     a = ap.parse_args()
 
     if not ensure_apt("hyperfine", "hyperfine"):
@@ -133,6 +160,8 @@ def main():
                          hyperfine("drift", f"{pre} drift --against {dump} >/dev/null 2>&1", None, a.runs)))
         else:
             rows.append(("`strata drift --against FILE`: not measured (`strata drift --help` fails)", None))
+        if drift_ok and cluster and a.replay:
+            rows.extend(replay(cluster, a.replay, a.runs))
     finally:
         if cluster:
             cluster.stop()

@@ -156,6 +156,19 @@ impl Shadow {
             .connect(CONNECT_WAIT)
             .await?;
         let name = scratch_name();
+        // The scratch database is thrown away: its CREATE need not wait for
+        // the WAL flush (it WAL-logs the whole template, ~7 MB: 125 ms
+        // synchronous against 25 ms here). A crash loses at most the
+        // scratch database, never corrupts anything.
+        admin
+            .batch_execute("SET synchronous_commit = off")
+            .await
+            .map_err(|e| {
+                Error::db(
+                    format!("cannot prepare the scratch database on {server}"),
+                    e,
+                )
+            })?;
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} TEMPLATE template0",
