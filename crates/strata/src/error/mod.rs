@@ -386,14 +386,7 @@ pub enum Error {
     /// Without `applied` nothing of it took effect; with it (a no-transaction
     /// file too large to check before running) its statements ran and its
     /// history row holds the checksum of the bytes that ran.
-    #[error(
-        "{script} changed while strata was running; {}",
-        if *applied {
-            "its statements ran and are recorded with the checksum of the bytes that ran: run `strata status` to compare it with the file"
-        } else {
-            "nothing of it was applied: run the command again"
-        }
-    )]
+    #[error("{script} changed while strata was running; {}", text::changed_outcome(*applied))]
     ChangedWhileRunning {
         /// The migration's file name.
         script: String,
@@ -462,11 +455,7 @@ pub enum Error {
     /// assert!(err.is_check_failure());
     /// assert!(err.to_string().contains("direct_url_env"), "{err}");
     /// ```
-    #[error(
-        "{what} needs a server session of its own, which a connection pooler does not give (each transaction may get another one): \
-         connect directly to the server (set the database's `direct_url_env` to a variable holding a URL that bypasses the pooler; \
-         migrate, rollback, repair and baseline use it)"
-    )]
+    #[error("{what} {}", text::NEEDS_OWN_SESSION)]
     Pooled {
         /// What needs a session of its own.
         what: String,

@@ -4,6 +4,20 @@
 
 use crate::plan::problem::Problem;
 
+/// How a migration that changed while strata ran ended.
+pub(super) fn changed_outcome(applied: bool) -> &'static str {
+    if applied {
+        "its statements ran and are recorded with the checksum of the bytes that ran: run `strata status` to compare it with the file"
+    } else {
+        "nothing of it was applied: run the command again"
+    }
+}
+
+/// Why a pooled connection cannot serve what needs a session, and the way out.
+pub(super) const NEEDS_OWN_SESSION: &str = "needs a server session of its own, which a connection pooler does not give \
+     (each transaction may get another one): connect directly to the server (set the database's `direct_url_env` to a \
+     variable holding a URL that bypasses the pooler; migrate, rollback, repair and baseline use it)";
+
 /// One error per line.
 pub(super) fn join_lines<T: std::fmt::Display>(errors: &[T]) -> String {
     errors
