@@ -18,6 +18,7 @@ use crate::cli::DriftArgs;
 use crate::context::Ctx;
 use crate::exit::{PROBLEMS, exit};
 use crate::render::DbReport;
+use crate::render::json::{DbEntry, Document};
 
 /// Runs `strata drift`.
 pub async fn run(ctx: &Ctx, args: &DriftArgs) -> Result<()> {
@@ -110,10 +111,7 @@ impl PerDatabase for Drift<'_> {
             databases: dbs
                 .iter()
                 .map(|d| Database {
-                    name: &d.report.name,
-                    url: d.report.url.as_deref(),
-                    status: d.report.outcome(),
-                    error: d.report.error.as_deref(),
+                    entry: DbEntry::of(&d.report),
                     against: self.against.as_deref(),
                     drift: d.extra.as_ref(),
                 })
@@ -144,21 +142,12 @@ pub(crate) fn tell_shadow(ctx: &Ctx, db: &DatabaseConfig, shadow: &Shadow) {
     ));
 }
 
-/// The `--json` document of `drift`.
-#[derive(Serialize)]
-struct Document<'a> {
-    env: &'a str,
-    databases: Vec<Database<'a>>,
-}
-
+/// An entry of `drift`'s `--json` document (status: `ok`, `problems`
+/// when differences were found, or `failed`).
 #[derive(Serialize)]
 struct Database<'a> {
-    name: &'a str,
-    url: Option<&'a str>,
-    /// `ok`, `problems` (differences found) or `failed`.
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    #[serde(flatten)]
+    entry: DbEntry<'a>,
     /// The dump compared with, with `--against`.
     #[serde(skip_serializing_if = "Option::is_none")]
     against: Option<&'a Path>,

@@ -15,6 +15,7 @@ use super::driver::{Done, PerDatabase, for_each_database};
 use crate::context::Ctx;
 use crate::exit::{PROBLEMS, exit};
 use crate::render::DbReport;
+use crate::render::json::Document;
 
 /// Runs `strata roundtrip`.
 pub async fn run(ctx: &Ctx) -> Result<()> {
@@ -122,13 +123,8 @@ impl PerDatabase for Roundtrip {
     }
 }
 
-/// The `--json` document of `roundtrip`.
-#[derive(Serialize)]
-struct Document<'a> {
-    env: &'a str,
-    databases: Vec<Database<'a>>,
-}
-
+/// An entry of `roundtrip`'s `--json` document (no `url`: it connects to
+/// no live database).
 #[derive(Serialize)]
 struct Database<'a> {
     name: &'a str,

@@ -16,6 +16,7 @@ use crate::cli::{SchemaAction, SchemaArgs, SchemaDumpArgs};
 use crate::context::Ctx;
 use crate::exit::{USAGE, exit};
 use crate::render::DbReport;
+use crate::render::json::{DbEntry, Document};
 
 /// Runs `strata schema …`; `work_dir` is where a relative `--out` is.
 pub async fn run(ctx: &Ctx, args: &SchemaArgs, work_dir: &Path) -> Result<()> {
@@ -86,10 +87,7 @@ impl PerDatabase for Dump<'_> {
             databases: dbs
                 .iter()
                 .map(|d| Database {
-                    name: &d.report.name,
-                    url: d.report.url.as_deref(),
-                    status: d.report.outcome(),
-                    error: d.report.error.as_deref(),
+                    entry: DbEntry::of(&d.report),
                     out: self.out.as_deref(),
                     snapshot: d.extra.as_ref(),
                 })
@@ -98,21 +96,12 @@ impl PerDatabase for Dump<'_> {
     }
 }
 
-/// The `--json` document of `schema dump`.
-#[derive(Serialize)]
-struct Document<'a> {
-    env: &'a str,
-    databases: Vec<Database<'a>>,
-}
-
+/// An entry of `schema dump`'s `--json` document (status: `ok` or
+/// `failed`).
 #[derive(Serialize)]
 struct Database<'a> {
-    name: &'a str,
-    url: Option<&'a str>,
-    /// `ok` or `failed`.
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    #[serde(flatten)]
+    entry: DbEntry<'a>,
     /// The file written, with `--out`.
     #[serde(skip_serializing_if = "Option::is_none")]
     out: Option<&'a Path>,

@@ -23,6 +23,30 @@ pub struct Document<'a, D> {
     pub databases: Vec<D>,
 }
 
+/// The keys every per-database entry of `schema dump` and `drift` opens
+/// with (flattened into it): the name, the redacted URL, `ok` /
+/// `problems` / `failed`, and the error when it failed.
+#[derive(Debug, Serialize)]
+pub struct DbEntry<'a> {
+    pub name: &'a str,
+    pub url: Option<&'a str>,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+impl<'a> DbEntry<'a> {
+    /// The entry's opening keys for a database's report.
+    pub fn of(r: &'a DbReport) -> DbEntry<'a> {
+        DbEntry {
+            name: &r.name,
+            url: r.url.as_deref(),
+            status: r.outcome(),
+            error: r.error.as_deref(),
+        }
+    }
+}
+
 /// A database in the document of `status`, `validate`, `verify`,
 /// `migrate` (and, flattened, `rollback`).
 #[derive(Debug, Serialize)]
