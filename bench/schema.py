@@ -102,13 +102,30 @@ def replay(cluster, n, runs):
         (p / "migrations" / f"V{i:05}__m{i}.sql").write_text(body(i))
     db = "b_replay"
     pre = f"DATABASE_URL={cluster.url(db)} SHADOW_DATABASE_URL={cluster.url('postgres')} {STRATA} -C {p}"
-    migrate = hyperfine("replay migrate", f"{pre} migrate -q", cluster.recreate_cmd(db), runs)
-    cluster.recreate(db)
-    sh(f"{pre} migrate -q", quiet=True)
-    drift = hyperfine("replay drift", f"{pre} drift >/dev/null 2>&1", None, runs)
-    ratio = f" ({drift / migrate:.2f}x migrate)" if migrate and drift else ""
-    return [(f"`strata migrate` of {n} migrations on an empty database", migrate),
-            (f"`strata drift` replaying the same {n} in a shadow database{ratio}", drift)]
+    # Alternated pairs (this machine's disk drifts over a minute): an
+    # untimed recreate of an empty database, `migrate` on it timed, then
+    # `drift` of the database it migrated timed; medians, and the median of
+    # the pairs' ratios.
+    migrate, drift, ratios = [], [], []
+    for _ in range(runs):
+        cluster.recreate(db)
+        migrate.append(timed(f"{pre} migrate -q"))
+        drift.append(timed(f"{pre} drift >/dev/null 2>&1"))
+        ratios.append(drift[-1] / migrate[-1])
+    m, d, r = (statistics.median(x) for x in (migrate, drift, ratios))
+    return [(f"`strata migrate` of {n} migrations on an empty database", m),
+            (f"`strata drift` replaying the same {n} in a shadow database "
+             f"(median of the pairs' ratios {r:.2f}x migrate; "
+             f"range {min(ratios):.2f}–{max(ratios):.2f})", d)]
+
+
+def timed(cmd):
+    """Wall time of one shell command that must succeed (drift may exit 3)."""
+    started = time.monotonic()
+    rc = subprocess.run(cmd, shell=True, stdout=subprocess.DEVNULL).returncode
+    if rc not in (0, 3):
+        sys.exit(f"failed ({rc}): {cmd}")
+    return time.monotonic() - started
 
 
 def main():

@@ -10,7 +10,8 @@
 //!
 //! The live database is only read: its history with one `SELECT` (a
 //! missing history table is reported, not created), its schema in a
-//! read-only transaction ([`crate::schema::snapshot`]).
+//! read-only transaction ([`crate::schema::snapshot`]), taken while the
+//! shadow replays.
 
 use tokio_postgres::Client;
 
@@ -37,6 +38,10 @@ pub struct DriftReport {
     pub history_missing: bool,
     /// The scripts replayed in the shadow (empty with `--against`).
     pub replayed: Vec<String>,
+    /// The history has a baseline at this version and no migration file at
+    /// or below it describes what it stands for: those objects show as `+`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_undescribed: Option<String>,
     /// Expected → live: `+` only live, `-` only expected, `~` changed.
     pub differences: Vec<Difference>,
 }
@@ -55,6 +60,8 @@ impl DriftReport {
 /// The migrations of `migrations` that the plan over `history` calls
 /// applied (also renamed or modified ones: the file as it is now), in
 /// their order; repeatables only when applied with their current checksum.
+/// The files at and below a baseline count too: a baseline says the
+/// database already holds what they make.
 ///
 /// ```
 /// use std::path::Path;
@@ -75,7 +82,16 @@ pub fn applied_subset(
     let mut keep: Vec<usize> = plan
         .entries
         .iter()
-        .filter(|e| matches!(e.state, State::Applied | State::Renamed | State::Modified))
+        .filter(|e| {
+            matches!(
+                e.state,
+                State::Applied
+                    | State::Renamed
+                    | State::Modified
+                    | State::Baseline
+                    | State::BelowBaseline
+            )
+        })
         .filter_map(|e| e.migration)
         .collect();
     keep.sort_unstable();
@@ -139,20 +155,53 @@ pub async fn drift(
     placeholders: Option<&Placeholders>,
 ) -> Result<DriftReport, Error> {
     let scope = Scope::of(db);
-    let history = history::read(live, &db.history_table).await?;
+    let history = match history::read(live, &db.history_table).await {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = shadow.discard().await;
+            return Err(e);
+        }
+    };
     let history_missing = history.is_none();
-    let applied = applied_subset(migrations, &history.unwrap_or_default());
-    let live_schema = crate::schema::snapshot(live, &scope).await?;
-    let expected = shadow
-        .run(async |client| {
+    let history = history.unwrap_or_default();
+    let applied = applied_subset(migrations, &history);
+    let baseline_undescribed = undescribed_baseline(&history, &applied);
+    // The live snapshot is read while the shadow replays: two sessions,
+    // two servers (or two backends of one).
+    let (live_schema, expected) = futures_util::future::join(
+        crate::schema::snapshot(live, &scope),
+        shadow.run(async |client| {
             expected_schema(client, &applied, &db.history_table, &scope, placeholders).await
-        })
-        .await?;
+        }),
+    )
+    .await;
+    let (live_schema, expected) = (live_schema?, expected?);
     Ok(DriftReport {
         history_missing,
         replayed: applied.list.iter().map(|m| m.script.clone()).collect(),
+        baseline_undescribed,
         differences: expected.diff(&live_schema),
     })
+}
+
+/// The version of the history's latest baseline when no replayed file is
+/// at or below it (a database adopted as it was, `baseline_on_migrate`'s
+/// version 0): the shadow cannot know what that baseline stands for.
+fn undescribed_baseline(
+    history: &[history::AppliedMigration],
+    replayed: &Migrations,
+) -> Option<String> {
+    let baseline = history
+        .iter()
+        .filter(|r| r.kind == history::RowKind::Baseline)
+        .filter_map(|r| r.version.as_ref())
+        .max()?;
+    let described = replayed
+        .list
+        .iter()
+        .filter_map(|m| m.version.as_ref())
+        .any(|v| v <= baseline);
+    (!described).then(|| baseline.to_string())
 }
 
 /// Compares the live database with a committed dump instead: no shadow.
@@ -175,6 +224,7 @@ pub async fn against(live: &Client, dump: &Snapshot, scope: &Scope) -> Result<Dr
     Ok(DriftReport {
         history_missing,
         replayed: Vec::new(),
+        baseline_undescribed: None,
         differences: dump.diff(&live_schema),
     })
 }

@@ -106,21 +106,68 @@ impl std::fmt::Debug for Shadow {
     }
 }
 
+/// The server a scratch database is made on, connected to and nothing
+/// created yet: dropping it leaves nothing behind. [`ShadowHost::create`]
+/// makes the [`Shadow`].
+///
+/// ```no_run
+/// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+/// let db = &project.databases()[0];
+/// // Connecting to the live database and to the shadow server at once:
+/// // when one fails, the other is dropped, and nothing was created.
+/// let host = strata::shadow::Shadow::connect_server(project, env, db).await?;
+/// let shadow = host.create().await?;
+/// # let _ = shadow; Ok(()) }
+/// ```
+pub struct ShadowHost {
+    admin: Client,
+    server_url: DbUrl,
+    libpq: Libpq,
+    server: ShadowServer,
+}
+
+impl std::fmt::Debug for ShadowHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShadowHost")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Shadow {
     /// Creates a scratch database for `db` (see the module docs for
-    /// where) and connects to it.
+    /// where) and connects to it: [`Shadow::connect_server`], then
+    /// [`ShadowHost::create`].
+    ///
+    /// # Errors
+    ///
+    /// As those two.
+    pub async fn create(
+        project: &Project,
+        env: &ResolvedEnv,
+        db: &DatabaseConfig,
+    ) -> Result<Shadow, Error> {
+        Shadow::connect_server(project, env, db)
+            .await?
+            .create()
+            .await
+    }
+
+    /// Connects to the server the scratch database for `db` is to be made
+    /// on (starting the local cluster when that is where), creating
+    /// nothing.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] when the `shadow_url_env` URL does not parse;
     /// [`Error::Cluster`] when the local cluster cannot start;
     /// [`Error::Connect`] / [`Error::Db`] when the server cannot be
-    /// reached or refuses `CREATE DATABASE`.
-    pub async fn create(
+    /// reached.
+    pub async fn connect_server(
         project: &Project,
         env: &ResolvedEnv,
         db: &DatabaseConfig,
-    ) -> Result<Shadow, Error> {
+    ) -> Result<ShadowHost, Error> {
         let libpq = Libpq::from_env(env);
         let (server_url, server) = match db
             .shadow_url_env
@@ -155,11 +202,11 @@ impl Shadow {
         let admin = Endpoint::for_url(&server_url, &libpq)?
             .connect(CONNECT_WAIT)
             .await?;
-        let name = scratch_name();
-        // The scratch database is thrown away: its CREATE need not wait for
-        // the WAL flush (it WAL-logs the whole template, ~7 MB: 125 ms
-        // synchronous against 25 ms here). A crash loses at most the
-        // scratch database, never corrupts anything.
+        // The scratch database is thrown away: what is written on this
+        // session need not wait for the WAL flush. CREATE and DROP DATABASE
+        // force theirs whatever the setting (the CREATE WAL-logs the whole
+        // template, ~7 MB: 60–250 ms on a slow disk, the largest fixed cost
+        // of a check); the ALTER DATABASE of `create` does not.
         admin
             .batch_execute("SET synchronous_commit = off")
             .await
@@ -169,37 +216,10 @@ impl Shadow {
                     e,
                 )
             })?;
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE template0",
-                quote_ident(&name)
-            ))
-            .await
-            .map_err(|e| {
-                Error::db(
-                    format!("cannot create the scratch database {name} on {server}"),
-                    e,
-                )
-            })?;
-        let endpoint = match Endpoint::for_url(&server_url.with_database(name.clone()), &libpq) {
-            Ok(e) => e,
-            Err(e) => {
-                let _ = drop_scratch(&admin, &name).await;
-                return Err(e);
-            }
-        };
-        let client = match endpoint.connect(CONNECT_WAIT).await {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = drop_scratch(&admin, &name).await;
-                return Err(e);
-            }
-        };
-        Ok(Shadow {
+        Ok(ShadowHost {
             admin,
-            client,
-            endpoint,
-            name,
+            server_url,
+            libpq,
             server,
         })
     }
@@ -242,6 +262,23 @@ impl Shadow {
         &self.endpoint
     }
 
+    /// Drops the scratch database without using it (the other half of a
+    /// check failed first).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Db`] when the drop fails.
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let shadow = strata::shadow::Shadow::create(project, env, &project.databases()[0]).await?;
+    /// shadow.discard().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn discard(self) -> Result<(), Error> {
+        self.run(async |_| Ok(())).await
+    }
+
     /// Runs `work` on a connection to the scratch database, then drops it
     /// — after a failure too. The work's error wins over a failed drop.
     ///
@@ -280,6 +317,79 @@ impl Shadow {
             (Ok(t), Ok(())) => Ok(t),
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
         }
+    }
+}
+
+impl ShadowHost {
+    /// Where the scratch database will be.
+    pub fn server(&self) -> &ShadowServer {
+        &self.server
+    }
+
+    /// Creates the scratch database (from `template0`) and connects to it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Db`] when the server refuses `CREATE DATABASE`;
+    /// [`Error::Connect`] when the new database cannot be connected to
+    /// (it is dropped again).
+    pub async fn create(self) -> Result<Shadow, Error> {
+        let ShadowHost {
+            admin,
+            server_url,
+            libpq,
+            server,
+        } = self;
+        let name = scratch_name();
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE template0",
+                quote_ident(&name)
+            ))
+            .await
+            .map_err(|e| {
+                Error::db(
+                    format!("cannot create the scratch database {name} on {server}"),
+                    e,
+                )
+            })?;
+        // Nor need the migrations replayed there wait for theirs: every
+        // session on the scratch database starts with it off (RESET ALL
+        // included, which the migrator sends between migrations).
+        if let Err(e) = admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} SET synchronous_commit = off",
+                quote_ident(&name)
+            ))
+            .await
+        {
+            let _ = drop_scratch(&admin, &name).await;
+            return Err(Error::db(
+                format!("cannot prepare the scratch database {name} on {server}"),
+                e,
+            ));
+        }
+        let endpoint = match Endpoint::for_url(&server_url.with_database(name.clone()), &libpq) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = drop_scratch(&admin, &name).await;
+                return Err(e);
+            }
+        };
+        let client = match endpoint.connect(CONNECT_WAIT).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = drop_scratch(&admin, &name).await;
+                return Err(e);
+            }
+        };
+        Ok(Shadow {
+            admin,
+            client,
+            endpoint,
+            name,
+            server,
+        })
     }
 }
 

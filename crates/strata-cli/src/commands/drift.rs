@@ -49,13 +49,22 @@ impl PerDatabase for Drift<'_> {
         // Never creates the live database in the local cluster.
         let endpoint = ctx.endpoint_no_create(db).await?;
         r.url = Some(endpoint.redacted().to_owned());
-        let live = ctx.connect(&endpoint, self.args.connect.wait).await?;
+        let connect = ctx.connect(&endpoint, self.args.connect.wait);
         let report = match &expected {
             Expected::Dump(dump) => {
+                let live = connect.await?;
                 strata::drift::against(&live, &dump.snapshot, &Scope::of(db)).await?
             }
             Expected::Files(migrations) => {
-                let shadow = Shadow::create(&ctx.project, &ctx.env, db).await?;
+                // The live database and the shadow server are connected to
+                // at once; neither has created anything yet, so when one
+                // fails the other is simply dropped.
+                let (live, host) = tokio::try_join!(connect, async {
+                    Shadow::connect_server(&ctx.project, &ctx.env, db)
+                        .await
+                        .map_err(anyhow::Error::from)
+                })?;
+                let shadow = host.create().await?;
                 tell_shadow(ctx, db, &shadow);
                 let placeholders = ctx.placeholders(db);
                 strata::drift::drift(&live, shadow, migrations, db, placeholders.as_ref()).await?
@@ -65,6 +74,13 @@ impl PerDatabase for Drift<'_> {
             ctx.out.warn(&format!(
                 "database {}: no history table {}: compared with an empty schema",
                 db.name, db.history_table
+            ));
+        }
+        if let Some(version) = &report.baseline_undescribed {
+            ctx.out.warn(&format!(
+                "database {}: baselined at version {version} and no migration file at or below it: \
+                 what the baseline stands for shows as `+` (compare with `--against` a dump instead)",
+                db.name
             ));
         }
         *extra = Some(report);

@@ -445,3 +445,151 @@ fn roundtrip_does_not_blame_a_down_for_the_history_tables_schema() {
         r.stdout
     );
 }
+
+/// A role that owns nothing but the scratch databases made through
+/// [`ShadowOwner::url`]: what it still owns after a run was left behind.
+struct ShadowOwner(String);
+
+impl ShadowOwner {
+    fn new() -> ShadowOwner {
+        let role = crate::support::unique("drift_shadow_owner");
+        scalar(
+            strata_testkit::server().base_url(),
+            &format!(
+                "CREATE ROLE {} LOGIN NOSUPERUSER CREATEDB",
+                strata::config::quote_ident(&role)
+            ),
+        );
+        ShadowOwner(role)
+    }
+
+    fn url(&self) -> String {
+        format!(
+            "postgres://{}@127.0.0.1:{}/postgres",
+            self.0,
+            strata_testkit::server().port()
+        )
+    }
+
+    /// The databases it owns, dropped (so the role can be).
+    fn left_behind(&self) -> Option<String> {
+        let admin = strata_testkit::server().base_url();
+        let left = scalar(
+            admin,
+            &format!(
+                "SELECT string_agg(datname, ' ') FROM pg_database \
+                 WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = '{}')",
+                self.0
+            ),
+        );
+        for name in left.iter().flat_map(|l| l.split(' ')) {
+            crate::support::drop_db(admin, name);
+        }
+        left
+    }
+}
+
+impl Drop for ShadowOwner {
+    fn drop(&mut self) {
+        let _ = self.left_behind();
+        scalar(
+            strata_testkit::server().base_url(),
+            &format!("DROP ROLE {}", strata::config::quote_ident(&self.0)),
+        );
+    }
+}
+
+/// The live database and the shadow server are connected to at once; a
+/// live connection that fails late (a server that accepts, then hangs up)
+/// leaves no scratch database.
+#[test]
+fn a_live_connection_that_fails_late_leaves_no_scratch_database() {
+    let owner = ShadowOwner::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hang_up = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        drop(conn);
+    });
+    let p = project();
+    let live = format!("postgres://app@127.0.0.1:{port}/live?sslmode=disable");
+    let r = Run::of(
+        p.cmd(Some(&live), &["drift"])
+            .env("SHADOW_DATABASE_URL", owner.url())
+            .output()
+            .unwrap(),
+    );
+    hang_up.join().unwrap();
+    r.expect_no_panic();
+    assert_eq!(owner.left_behind(), None, "scratch database(s) left behind");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("127.0.0.1"), "{}", r.stderr);
+}
+
+/// A live history that cannot be read (a table of that name that is not a
+/// history table) fails the run after the scratch database exists: it is
+/// dropped.
+#[test]
+fn an_unreadable_live_history_leaves_no_scratch_database() {
+    let owner = ShadowOwner::new();
+    let db = TestDb::new_blocking("cli_drift_bad_history");
+    scalar(&db.url(), "CREATE TABLE strata_schema_history (x int)");
+    let p = project();
+    let r = Run::of(
+        p.cmd(Some(&db.url()), &["drift"])
+            .env("SHADOW_DATABASE_URL", owner.url())
+            .output()
+            .unwrap(),
+    );
+    r.expect_no_panic();
+    assert!(r.stderr.contains("strata_shadow_"), "{}", r.stderr);
+    assert_eq!(owner.left_behind(), None, "scratch database(s) left behind");
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("strata_schema_history"), "{}", r.stderr);
+}
+
+/// A database adopted with `baseline`: the files at and below the
+/// baseline describe what it stands for and are replayed, so drift is
+/// clean; with no such file it warns that the baseline's objects show as
+/// `+` and names the version.
+#[test]
+fn drift_on_a_baselined_database_replays_the_files_the_baseline_stands_for() {
+    let db = TestDb::new_blocking("cli_drift_baselined");
+    // The schema as it was before strata, made by hand.
+    scalar(&db.url(), V1);
+    scalar(&db.url(), V2);
+    let p = project();
+    run(&p, &db, &["baseline", "2"]).expect_code(0);
+    p.migration("V3__note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+    run(&p, &db, &["migrate"]).expect_code(0);
+    let clean = run(&p, &db, &["drift"]);
+    clean.expect_code(0);
+    assert!(
+        clean.stdout.contains("its 3 applied migration(s)"),
+        "{}",
+        clean.stdout
+    );
+    assert!(!clean.stderr.contains("baselined at"), "{}", clean.stderr);
+    assert_scratch_dropped(&clean);
+
+    // Adopted at version 0 with no file describing the existing tables.
+    let db = TestDb::new_blocking("cli_drift_baselined0");
+    scalar(&db.url(), V1);
+    let p = Project::with_toml(TOML);
+    p.migration("V1__later.sql", "CREATE TABLE later (id int);\n");
+    run(&p, &db, &["baseline", "0"]).expect_code(0);
+    run(&p, &db, &["migrate"]).expect_code(0);
+    let dirty = run(&p, &db, &["drift", "--json"]);
+    dirty.expect_code(3);
+    assert!(
+        dirty.stderr.contains(
+            "baselined at version 0 and no migration file at or below it: what the baseline stands for shows as `+`"
+        ),
+        "{}",
+        dirty.stderr
+    );
+    let doc = dirty.json();
+    assert_eq!(doc["databases"][0]["baseline_undescribed"], "0", "{doc}");
+    assert_scratch_dropped(&dirty);
+}
