@@ -173,6 +173,7 @@ fn drift_reports_a_change_of_every_object_kind() {
     let base = "CREATE TYPE mood AS ENUM ('ok', 'sad');\n\
                 CREATE SEQUENCE tickets;\n\
                 CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, m mood);\n\
+                CREATE TABLE tags (id int GENERATED ALWAYS AS IDENTITY, label text);\n\
                 CREATE VIEW item_names AS SELECT name FROM items;\n\
                 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n\
                 CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch();\n\
@@ -216,6 +217,11 @@ fn drift_reports_a_change_of_every_object_kind() {
             "sequence",
             "ALTER SEQUENCE tickets INCREMENT BY 5",
             "~ sequence tickets",
+        ),
+        (
+            "identity options",
+            "ALTER TABLE tags ALTER COLUMN id SET INCREMENT BY 10",
+            "~ column tags.id: identity options none → INCREMENT BY 10",
         ),
         (
             "comment",

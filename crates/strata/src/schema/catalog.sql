@@ -109,6 +109,31 @@ SELECT json_build_object(
               'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
               'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
               'identity', CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
+              -- The identity's sequence parameters that are not the
+              -- defaults CREATE TABLE would give it (NULL when none).
+              'identity_options', CASE WHEN a.attidentity <> '' THEN (
+                  SELECT nullif(concat_ws(' ',
+                      CASE WHEN q.seqstart <> CASE WHEN q.seqincrement > 0 THEN q.seqmin ELSE q.seqmax END
+                           THEN 'START WITH ' || q.seqstart END,
+                      CASE WHEN q.seqincrement <> 1 THEN 'INCREMENT BY ' || q.seqincrement END,
+                      CASE WHEN q.seqmin <> CASE WHEN q.seqincrement > 0 THEN 1 ELSE lim.lo END
+                           THEN 'MINVALUE ' || q.seqmin END,
+                      CASE WHEN q.seqmax <> CASE WHEN q.seqincrement > 0 THEN lim.hi ELSE -1 END
+                           THEN 'MAXVALUE ' || q.seqmax END,
+                      CASE WHEN q.seqcache <> 1 THEN 'CACHE ' || q.seqcache END,
+                      CASE WHEN q.seqcycle THEN 'CYCLE' END), '')
+                  FROM pg_depend d
+                  JOIN pg_sequence q ON q.seqrelid = d.objid
+                  CROSS JOIN LATERAL (SELECT
+                      CASE q.seqtypid WHEN 'int2'::regtype THEN -32768
+                                      WHEN 'int4'::regtype THEN -2147483648
+                                      ELSE -9223372036854775808 END AS lo,
+                      CASE q.seqtypid WHEN 'int2'::regtype THEN 32767
+                                      WHEN 'int4'::regtype THEN 2147483647
+                                      ELSE 9223372036854775807 END AS hi) lim
+                  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                    AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
+                  LIMIT 1) END,
               'collation', CASE WHEN a.attcollation <> ct.typcollation
                                 THEN a.attcollation::regcollation::text END,
               'comment', col_description(a.attrelid, a.attnum))

@@ -154,6 +154,7 @@ fn changes(before: &Object, after: &Object) -> Vec<String> {
             c.opt("default", &a.default, &b.default);
             c.opt("generated", &a.generated, &b.generated);
             c.opt("identity", &a.identity, &b.identity);
+            c.opt("identity options", &a.identity_options, &b.identity_options);
             c.opt("collation", &a.collation, &b.collation);
             c.opt("comment", &a.comment, &b.comment);
         }

@@ -14,8 +14,8 @@
 //! extensions, types, functions (bodies not checked), sequences, tables,
 //! then sequence ownership and partitions, constraints (foreign keys
 //! last), views, indexes (some are on materialized views), triggers,
-//! policies. Views are in name order, so
-//! a view using a view named after it needs its statements reordered.
+//! policies. Views come after the views their query names, else in name
+//! order ([`view_order`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ const RECORD: &str = "-- strata: ";
 /// renders the dump again from them and requires the same text: a hand
 /// edit of the SQL is an error naming its line, not silently ignored. CRLF
 /// line ends are accepted. The SQL runs in order on an empty database for
-/// most schemas (views are in name order).
+/// most schemas (a view after the views it reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump {
     /// The database's name in strata.toml, from the header.
@@ -157,7 +157,8 @@ impl Snapshot {
         for c in self.constraints.iter().filter(|c| c.kind == "foreign key") {
             item(RecordRef::Constraint(c), sql::constraint(c));
         }
-        for v in &self.views {
+        for i in view_order(&self.views) {
+            let v = &self.views[i];
             item(RecordRef::View(v), sql::view(v));
         }
         for i in &self.indexes {
@@ -302,4 +303,116 @@ impl Dump {
 /// but a line break must never split the header).
 fn one_line(name: &str) -> String {
     name.replace(['\n', '\r'], " ")
+}
+
+/// The order views are written in: each after the views (and materialized
+/// views) its query names, else in the snapshot's order (by name). A view
+/// names another as `schema.name` in its deparsed query (the snapshot is
+/// read with only `pg_catalog` on the search path, so every name is
+/// qualified); the text is searched for that name between characters that
+/// cannot be part of it. A name that appears only in a string literal
+/// orders the two needlessly, never wrongly; a cycle of such names (which
+/// real dependencies cannot make) leaves those views in name order.
+fn view_order(views: &[View]) -> Vec<usize> {
+    let names: Vec<Vec<String>> = views
+        .iter()
+        .map(|v| {
+            let mut forms = vec![sql::qualified(&v.schema, &v.name)];
+            // PostgreSQL leaves some keywords bare that `ident` quotes.
+            let bare = format!("{}.{}", v.schema, v.name);
+            if !forms.contains(&bare) && is_plain(&v.schema) && is_plain(&v.name) {
+                forms.push(bare);
+            }
+            forms
+        })
+        .collect();
+    // needs[i]: the views view i reads.
+    let needs: Vec<Vec<usize>> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            (0..views.len())
+                .filter(|&j| j != i && names[j].iter().any(|n| mentions(&v.definition, n)))
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; views.len()];
+    let mut order = Vec::with_capacity(views.len());
+    // Repeatedly take the first view, in name order, whose needs are
+    // written: O(n²) per pass, fine for the hundreds a schema has.
+    while order.len() < views.len() {
+        let next = (0..views.len()).find(|&i| !done[i] && needs[i].iter().all(|&j| done[j]));
+        // A cycle: the first not written, in name order.
+        let next = next.or_else(|| (0..views.len()).find(|&i| !done[i]));
+        let Some(i) = next else { break };
+        done[i] = true;
+        order.push(i);
+    }
+    order
+}
+
+/// Lowercase letters, digits and `_`, not starting with a digit.
+fn is_plain(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether `text` has `name` where neither the character before nor the
+/// one after could continue it (a letter, digit, `_`, `$`, `"` or `.`).
+fn mentions(text: &str, name: &str) -> bool {
+    let part = |c: Option<char>| {
+        c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '"' | '.'))
+    };
+    text.match_indices(name).any(|(at, _)| {
+        !part(text[..at].chars().next_back()) && !part(text[at + name.len()..].chars().next())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{View, mentions, view_order};
+
+    fn view(name: &str, definition: &str) -> View {
+        View {
+            schema: "public".into(),
+            name: name.into(),
+            materialized: false,
+            definition: definition.into(),
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn views_come_after_the_views_they_read_else_in_name_order() {
+        let views = [
+            view("a", " SELECT c.id\n   FROM public.c;"),
+            view("b", " SELECT 1;"),
+            view("c", " SELECT d.id\n   FROM public.d;"),
+            view("d", " SELECT t.id\n   FROM public.t;"),
+            view("e", " SELECT 'public.a' AS s;"),
+        ];
+        // e names a only in a string: ordered after it, which is harmless.
+        assert_eq!(view_order(&views), [1, 3, 2, 0, 4]);
+    }
+
+    #[test]
+    fn a_cycle_of_mentions_falls_back_to_name_order() {
+        let views = [
+            view("x", " SELECT 'public.y' AS s;"),
+            view("y", " SELECT 'public.x' AS s;"),
+        ];
+        assert_eq!(view_order(&views), [0, 1]);
+    }
+
+    #[test]
+    fn a_mention_is_the_whole_name() {
+        assert!(mentions("FROM public.v1;", "public.v1"));
+        assert!(mentions("FROM public.v1\n", "public.v1"));
+        assert!(!mentions("FROM public.v10;", "public.v1"));
+        assert!(!mentions("FROM xpublic.v1;", "public.v1"));
+        assert!(!mentions("FROM \"public.v1\";", "public.v1"));
+    }
 }

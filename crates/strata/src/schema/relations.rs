@@ -64,6 +64,10 @@ pub struct Column {
     /// `GENERATED ALWAYS|BY DEFAULT AS IDENTITY`: `always` or `by default`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// The identity's sequence parameters that differ from the defaults,
+    /// as SQL: `START WITH 100 INCREMENT BY 5`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_options: Option<String>,
     /// `COLLATE`, when not the type's default (`"C"`, `public.nocase`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,

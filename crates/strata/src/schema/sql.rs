@@ -232,6 +232,9 @@ fn column(c: &Column) -> String {
     }
     if let Some(i) = &c.identity {
         s.push_str(&format!(" GENERATED {} AS IDENTITY", i.to_uppercase()));
+        if let Some(o) = &c.identity_options {
+            s.push_str(&format!(" ({o})"));
+        }
     }
     if let Some(d) = &c.default {
         s.push_str(&format!(" DEFAULT {d}"));

@@ -12,6 +12,7 @@ fn column(name: &str, data_type: &str) -> Column {
         default: None,
         generated: None,
         identity: None,
+        identity_options: None,
         collation: None,
         comment: None,
     }
