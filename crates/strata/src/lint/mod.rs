@@ -33,6 +33,7 @@ mod existing;
 pub(crate) mod finding;
 mod hit;
 mod part;
+mod quick;
 pub(crate) mod rule;
 pub(crate) mod rules;
 pub(crate) mod severity;
@@ -94,6 +95,9 @@ pub struct Linter<'r> {
     created: existing::Created,
     /// Whether a table created by one file is new for the later ones.
     one_run: bool,
+    /// Whether [`Linter::errors_of_migration`] may skip files by their
+    /// words ([`quick::applies`]).
+    quick: bool,
 }
 
 impl<'r> Linter<'r> {
@@ -103,6 +107,7 @@ impl<'r> Linter<'r> {
             rules,
             created: existing::Created::default(),
             one_run: true,
+            quick: quick::applies(rules),
         }
     }
 
@@ -237,6 +242,53 @@ impl Linter<'_> {
             text: &text,
             no_transaction: m.no_transaction(),
         })
+    }
+
+    /// The error-level findings of the next migration of the run: what
+    /// `migrate`'s check before a run needs. A file that cannot have one
+    /// (see the `quick` module: with the default severities, one without
+    /// the few words strata's transaction rules look for) is not parsed;
+    /// its `-- strata:allow` names are still checked.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use strata::lint::{Linter, Rules};
+    /// use strata::migration::Content;
+    /// use strata::source::Migrations;
+    /// let m = Migrations::from_files(Path::new("migrations"), vec![
+    ///     ("V1__wipe.sql".into(), Content::Static(b"TRUNCATE sessions;")),
+    ///     ("V2__tx.sql".into(), Content::Static(b"CREATE TABLE t (id int);\nCOMMIT;")),
+    /// ])?;
+    /// let rules = Rules::default();
+    /// let mut linter = Linter::new(&rules);
+    /// assert!(linter.errors_of_migration(&m.list[0])?.is_empty()); // a warning
+    /// let found = linter.errors_of_migration(&m.list[1])?;
+    /// assert_eq!(found[0].rule.to_string(), "transaction-control");
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Linter::lint_migration`].
+    pub fn errors_of_migration(&mut self, m: &Migration) -> Result<Vec<Finding>, Error> {
+        let whole = crate::migration::Part {
+            start: 0,
+            end: m.size,
+            line: 1,
+            no_transaction: false,
+        };
+        let text = m.content.read_part(&whole, &m.script)?;
+        let source = Source {
+            script: &m.script,
+            text: &text,
+            no_transaction: m.no_transaction(),
+        };
+        if self.quick && quick::cannot_err(&text) {
+            allowed(&source, &m.allow)?;
+            return Ok(Vec::new());
+        }
+        let mut found = self.lint(&source)?;
+        found.retain(Finding::is_error);
+        Ok(found)
     }
 }
 

@@ -43,6 +43,11 @@ impl Rules {
         }
     }
 
+    /// The rules strata.toml sets (to a severity or off).
+    pub(super) fn set_rules(&self) -> impl Iterator<Item = Rule> + '_ {
+        self.overrides.keys().copied()
+    }
+
     /// The squawk rules that are on.
     pub(super) fn squawk(&self) -> Vec<squawk_linter::Rule> {
         let defaults = Rule::defaults().filter_map(|r| match r.0 {

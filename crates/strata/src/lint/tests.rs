@@ -346,3 +346,95 @@ fn the_branch_against_its_base() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].severity, Severity::Warning);
 }
+
+/// `migrate`'s check ([`Linter::errors_of_migration`]) finds exactly the
+/// error-level findings of a full lint, whether or not it skips the parse:
+/// over every case above (hazard and safe alternative), and with a squawk
+/// rule raised to error, which turns the skipping off.
+#[test]
+fn the_error_only_check_finds_what_a_full_lint_finds_at_error_level() {
+    use crate::migration::Content;
+    use crate::source::Migrations;
+    let mut raised = Rules::default();
+    raised.set(
+        "require-concurrent-index-creation".parse().unwrap(),
+        Some(Severity::Error),
+    );
+    let extra: &[&str] = &[
+        "CREATE TABLE t (id int);\n-- begin\nCREATE INDEX t_id ON t (id);",
+        "CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood ADD VALUE 'b';\nSELECT 'b'::mood;",
+        "CREATE INDEX orders_id ON orders (id);",
+        "ALTER TABLE orders ADD COLUMN note text;",
+        "-- strata:allow ban-truncate\nTRUNCATE orders;",
+    ];
+    let texts = CASES
+        .iter()
+        .flat_map(|(_, bad, good)| [*bad, *good])
+        .chain(extra.iter().copied());
+    for text in texts {
+        for rules in [&Rules::default(), &raised] {
+            let full: Vec<String> = Linter::new(rules)
+                .lint(&Source::new("V2__test.sql", text))
+                .map(|f| {
+                    f.into_iter()
+                        .filter(Finding::is_error)
+                        .map(|f| f.rule.to_string())
+                        .collect()
+                })
+                .unwrap_or_else(|e| vec![format!("error: {e}")]);
+            let loaded = Migrations::from_files(
+                std::path::Path::new("migrations"),
+                vec![(
+                    "V2__test.sql".into(),
+                    Content::Static(text.to_owned().leak().as_bytes()),
+                )],
+            );
+            // A file the load refuses never reaches the check.
+            let Ok(loaded) = loaded else { continue };
+            let quick: Vec<String> = Linter::new(rules)
+                .errors_of_migration(&loaded.list[0])
+                .map(|f| f.into_iter().map(|f| f.rule.to_string()).collect())
+                .unwrap_or_else(|e| vec![format!("error: {e}")]);
+            assert_eq!(quick, full, "{text}");
+        }
+    }
+    // The raised rule is found only with the skipping off.
+    let m = Migrations::from_files(
+        std::path::Path::new("migrations"),
+        vec![(
+            "V2__i.sql".into(),
+            Content::Static(b"CREATE INDEX orders_id ON orders (id);"),
+        )],
+    )
+    .unwrap();
+    assert!(
+        Linter::new(&Rules::default())
+            .errors_of_migration(&m.list[0])
+            .unwrap()
+            .is_empty()
+    );
+    let found = Linter::new(&raised)
+        .errors_of_migration(&m.list[0])
+        .unwrap();
+    assert_eq!(
+        found[0].rule.to_string(),
+        "require-concurrent-index-creation"
+    );
+}
+
+#[test]
+fn a_file_without_the_transaction_rules_words_cannot_err() {
+    assert!(super::quick::cannot_err(
+        "CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);"
+    ));
+    for text in [
+        "commit;",
+        "START TRANSACTION;",
+        "ALTER TYPE m ADD VALUE 'x';",
+        "create index concurrently i on t (x);",
+        "CREATE TABLESPACE s LOCATION '/x';",
+        "ALTER SYSTEM SET work_mem = '1MB';",
+    ] {
+        assert!(!super::quick::cannot_err(text), "{text}");
+    }
+}

@@ -13,12 +13,7 @@ pub(super) fn refuse_on_errors(todo: &[&Migration], rules: &Rules) -> Result<(),
     let mut linter = Linter::new(rules);
     let mut errors = Vec::new();
     for m in todo {
-        errors.extend(
-            linter
-                .lint_migration(m)?
-                .into_iter()
-                .filter(|f| f.is_error()),
-        );
+        errors.extend(linter.errors_of_migration(m)?);
     }
     if errors.is_empty() {
         Ok(())
