@@ -242,7 +242,7 @@ fn lint_path(
     out: &mut Linted,
 ) {
     out.files += 1;
-    let text = match std::fs::read(path) {
+    let text = match strata::source::read_regular_file(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {

@@ -383,16 +383,38 @@ fn drift_defaults_to_the_local_cluster() {
 /// cancelled, strata exits 130, and the scratch database is dropped.
 #[test]
 fn sigint_during_roundtrip_still_drops_the_scratch_database() {
-    use std::time::{Duration, Instant};
     let p = Project::with_toml(TOML);
     p.migration(
         "V1__slow.sql",
         "CREATE TABLE s (id int);\nSELECT pg_sleep(60);\n",
     );
     let db = TestDb::new_blocking("cli_roundtrip_sigint");
+    interrupt_in_the_shadow(&p, &db, "roundtrip");
+}
+
+/// The same for `drift`, whose live snapshot is read while the shadow
+/// replays: the migration sleeps only in a scratch database.
+#[test]
+fn sigint_during_drift_still_drops_the_scratch_database() {
+    let p = Project::with_toml(TOML);
+    p.migration(
+        "V1__slow.sql",
+        "CREATE TABLE s (id int);\n\
+         SELECT pg_sleep(CASE WHEN current_database() LIKE 'strata\\_shadow\\_%' THEN 60 ELSE 0 END);\n",
+    );
+    let db = TestDb::new_blocking("cli_drift_sigint");
+    run(&p, &db, &["migrate"]).expect_code(0);
+    interrupt_in_the_shadow(&p, &db, "drift");
+}
+
+/// Runs `strata COMMAND`, waits for its scratch database's backend to sleep
+/// in `pg_sleep(…60…)`, sends SIGINT, and checks exit 130 and the scratch
+/// database gone.
+fn interrupt_in_the_shadow(p: &Project, db: &TestDb, command: &str) {
+    use std::time::{Duration, Instant};
     let admin = strata_testkit::server().base_url().to_owned();
     let mut child = p
-        .std_cmd(&db.url(), &["roundtrip"])
+        .std_cmd(&db.url(), &[command])
         .env("SHADOW_DATABASE_URL", &admin)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -402,7 +424,7 @@ fn sigint_during_roundtrip_still_drops_the_scratch_database() {
     let pattern = format!("strata\\_shadow\\_{}\\_%", child.id());
     let sql = format!(
         "SELECT datname FROM pg_stat_activity WHERE datname LIKE '{pattern}' \
-         AND state = 'active' AND query LIKE '%pg_sleep(60)%'"
+         AND state = 'active' AND query LIKE '%pg_sleep(%60%'"
     );
     let deadline = Instant::now() + Duration::from_secs(60);
     let name = loop {

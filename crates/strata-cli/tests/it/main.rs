@@ -33,6 +33,7 @@ mod local_cluster_notice;
 mod lock_retries;
 mod lost_commit;
 mod messages;
+mod named_files;
 mod pg_dump_roundtrip;
 mod placeholders;
 mod pooler;

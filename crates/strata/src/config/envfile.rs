@@ -29,7 +29,7 @@ pub(crate) struct Entry {
 /// Reads `path`; `Ok(None)` when it does not exist. Later assignments of a
 /// key come after earlier ones in the result (the caller lets the last win).
 pub(crate) fn read(path: &Path) -> Result<Option<Vec<Entry>>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::source::read_regular_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {

@@ -20,7 +20,7 @@ pub(super) fn lookup(
     files: &[PathBuf],
 ) -> Result<(Vec<(String, String)>, PathBuf), UrlError> {
     for path in files {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::source::read_regular_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {

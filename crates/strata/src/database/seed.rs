@@ -65,7 +65,10 @@ pub fn seed_files(dir: &Path) -> Result<Vec<SeedFile>, Error> {
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             continue;
         };
-        if name.ends_with(".sql") && path.is_file() {
+        // A folder is not a seed; a FIFO or device is listed, and
+        // refused by name when it is run (never silently skipped, never
+        // opened: see `read_regular_file`).
+        if name.ends_with(".sql") && !path.is_dir() {
             files.push(SeedFile { name, path });
         }
     }
@@ -98,7 +101,8 @@ pub fn seed_files(dir: &Path) -> Result<Vec<SeedFile>, Error> {
 /// # Ok(()) }
 /// ```
 pub async fn run_seed(client: &Client, seed: &SeedFile) -> Result<Duration, Error> {
-    let bytes = std::fs::read(&seed.path).map_err(|e| Error::io(&seed.path, e))?;
+    let bytes =
+        crate::source::read_regular_file(&seed.path).map_err(|e| Error::io(&seed.path, e))?;
     let text = String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {
         path: seed.path.clone(),
         offset: e.utf8_error().valid_up_to() as u64,

@@ -291,7 +291,8 @@ impl Dump {
     /// # Ok::<(), strata::Error>(())
     /// ```
     pub fn read(path: &std::path::Path) -> Result<Dump, crate::Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+        let text =
+            crate::source::read_regular_to_string(path).map_err(|e| crate::Error::io(path, e))?;
         Dump::parse(&text).map_err(|error| crate::Error::SchemaDump {
             path: path.to_owned(),
             error,

@@ -10,23 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::kind_of;
 use crate::error::Error;
 use crate::migration::{Content, FileKind};
-
-fn kind_of(t: std::fs::FileType) -> FileKind {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_fifo() {
-        FileKind::Fifo
-    } else if t.is_socket() {
-        FileKind::Socket
-    } else if t.is_block_device() {
-        FileKind::BlockDevice
-    } else if t.is_char_device() {
-        FileKind::CharDevice
-    } else {
-        FileKind::Other
-    }
-}
 
 /// Whether `name` is listed: `*.sql` in any case (a `.SQL` file is refused
 /// by name, never skipped) and `*.sql.conf`.

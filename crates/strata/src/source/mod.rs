@@ -18,11 +18,14 @@ use crate::cache::ScanCache;
 use crate::error::Error;
 pub use crate::migration::FileKind;
 use crate::migration::{Content, Migration, MigrationKind};
+pub(crate) use regular::kind_of;
+pub use regular::{read_regular_file, read_regular_to_string};
 
 pub mod embed;
 mod flyway_conf;
 mod folder;
 mod order;
+mod regular;
 #[cfg(test)]
 mod tests;
 mod threads;

@@ -59,7 +59,7 @@ impl Project {
     /// assert!(err.to_string().contains("url_envv"), "{err}");
     /// ```
     pub fn load(path: &Path) -> Result<Project, ConfigError> {
-        let source = match std::fs::read_to_string(path) {
+        let source = match crate::source::read_regular_to_string(path) {
             Ok(s) => s,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ConfigError::ConfigFileMissing {

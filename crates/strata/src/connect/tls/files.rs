@@ -48,7 +48,7 @@ impl Roots {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::Io {
+    crate::source::read_regular_file(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e,
     })
