@@ -230,13 +230,7 @@ impl Linter<'_> {
     /// # Errors
     /// As [`Linter::lint`], and an I/O error reading the file.
     pub fn lint_migration(&mut self, m: &Migration) -> Result<Vec<Finding>, Error> {
-        let whole = crate::migration::Part {
-            start: 0,
-            end: m.size,
-            line: 1,
-            no_transaction: false,
-        };
-        let text = m.content.read_part(&whole, &m.script)?;
+        let text = whole_text(m)?;
         self.lint(&Source {
             script: &m.script,
             text: &text,
@@ -270,13 +264,7 @@ impl Linter<'_> {
     /// # Errors
     /// As [`Linter::lint_migration`].
     pub fn errors_of_migration(&mut self, m: &Migration) -> Result<Vec<Finding>, Error> {
-        let whole = crate::migration::Part {
-            start: 0,
-            end: m.size,
-            line: 1,
-            no_transaction: false,
-        };
-        let text = m.content.read_part(&whole, &m.script)?;
+        let text = whole_text(m)?;
         let source = Source {
             script: &m.script,
             text: &text,
@@ -290,6 +278,18 @@ impl Linter<'_> {
         found.retain(Finding::is_error);
         Ok(found)
     }
+}
+
+/// A migration's whole file, read again (lint needs the text; the load
+/// kept only its ranges and checksum).
+fn whole_text(m: &Migration) -> Result<String, Error> {
+    let whole = crate::migration::Part {
+        start: 0,
+        end: m.size,
+        line: 1,
+        no_transaction: false,
+    };
+    m.content.read_part(&whole, &m.script)
 }
 
 /// The rules `-- strata:allow` names; an unknown one is an error naming the
