@@ -241,6 +241,18 @@ fn migrate_refuses_on_an_error_before_touching_the_database() {
         "V2__drop.sql",
         "CREATE TABLE u (id int);\nDROP TABLE IF EXISTS legacy;\n",
     );
+    // A dry run is refused as the real run would be.
+    let dry = project.run(&db.url(), &["migrate", "--dry-run"]);
+    dry.expect_code(3);
+    assert!(
+        dry.stderr
+            .contains("V2__drop.sql:2:1: error[ban-drop-table]: a table dropped"),
+        "{}",
+        dry.stderr
+    );
+    project
+        .run(&db.url(), &["migrate", "--dry-run", "--no-lint"])
+        .expect_code(0);
     let run = project.run(&db.url(), &["migrate"]);
     run.expect_code(3);
     assert!(

@@ -289,6 +289,15 @@ impl<'m> Migrator<'m> {
                     problems: plan.blockers.clone(),
                 });
             }
+            // And refused by lint as the real run would be.
+            if let Some(rules) = &self.lint {
+                let todo: Vec<&Migration> = plan
+                    .to_apply
+                    .iter()
+                    .map(|i| &self.migrations.list[*i])
+                    .collect();
+                lint::refuse_on_errors(&todo, rules)?;
+            }
             return Ok(Report {
                 plan,
                 executed: Vec::new(),
