@@ -325,3 +325,41 @@ fn the_direct_url_is_policy_checked_for_migrate_and_left_alone_by_status() {
     // status reads over url_env: the direct URL is not its business.
     run(&["status"]).expect_code(0);
 }
+
+/// `drift` and `schema dump` only read the live database: through a
+/// transaction-mode pooler they work as over a direct URL (the scratch
+/// database on the server itself), clean and then dirty.
+#[test]
+fn drift_and_schema_dump_through_pgbouncer_read_the_live_schema() {
+    let bouncer = PgBouncer::start();
+    let db = TestDb::new_blocking("cli_pooler_drift");
+    let project = Project::with_toml(
+        "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
+         shadow_url_env = \"SHADOW_DATABASE_URL\"\n",
+    );
+    project.migration(
+        "V1__t.sql",
+        "CREATE TABLE t (id int PRIMARY KEY, v text);\n",
+    );
+    project.run(&db.url(), &["migrate"]).expect_code(0);
+    let drift = |expect: i32| {
+        let r = Run::of(
+            project
+                .cmd(Some(&bouncer.url(&db)), &["drift"])
+                .env("SHADOW_DATABASE_URL", server().base_url())
+                .output()
+                .unwrap(),
+        );
+        r.expect_no_panic();
+        assert_eq!(r.code, expect, "{}\n{}", r.stdout, r.stderr);
+        r
+    };
+    drift(0);
+    crate::support::scalar(&db.url(), "CREATE INDEX t_v_idx ON t (v)");
+    let dirty = drift(3);
+    assert!(dirty.stdout.contains("+ index t_v_idx"), "{}", dirty.stdout);
+    let direct = project.run(&db.url(), &["schema", "dump"]);
+    let pooled = project.run(&bouncer.url(&db), &["schema", "dump"]);
+    pooled.expect_code(0);
+    assert_eq!(pooled.stdout, direct.stdout);
+}
