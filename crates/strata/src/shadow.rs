@@ -15,7 +15,11 @@
 //! `template1` holds shows up as a difference. It is dropped `WITH (FORCE)`
 //! after the work, whether the work succeeded, failed or was interrupted
 //! ([`crate::interrupt`]: the running statement is cancelled, the work
-//! fails, and the drop still runs on the maintenance connection).
+//! fails, and the drop still runs on the maintenance connection). A run
+//! killed outright (kill -9) cannot drop it: on the local cluster the next
+//! check drops such leftovers, those whose process is gone; on a
+//! `shadow_url_env` server they stay (another machine's run may own the
+//! name) and are dropped by hand.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -216,6 +220,9 @@ impl Shadow {
                     e,
                 )
             })?;
+        if matches!(server, ShadowServer::LocalCluster { .. }) {
+            drop_orphans(&admin).await;
+        }
         Ok(ShadowHost {
             admin,
             server_url,
@@ -408,6 +415,43 @@ async fn drop_scratch(admin: &Client, name: &str) -> Result<(), tokio_postgres::
     }
 }
 
+/// Drops the scratch databases that runs killed before their drop (kill -9,
+/// a power cut) left on the project's local cluster: those whose process
+/// (the pid in the name) is gone and that nobody is connected to. Only on
+/// the local cluster, whose runs all share this machine's pids; on a
+/// `shadow_url_env` server another machine's run may own the name. Linux
+/// only (`/proc`); a failure is ignored: the check runs anyway.
+async fn drop_orphans(admin: &Client) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let sql = "SELECT datname FROM pg_catalog.pg_database d \
+               WHERE datname LIKE 'strata\\_shadow\\_%' AND NOT EXISTS \
+               (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid)";
+    let Ok(messages) = admin.simple_query(sql).await else {
+        return;
+    };
+    for m in &messages {
+        let tokio_postgres::SimpleQueryMessage::Row(row) = m else {
+            continue;
+        };
+        let Some(name) = row.get(0) else { continue };
+        let Some(pid) = pid_of(name) else { continue };
+        if pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        // Not WITH (FORCE): a database someone has just connected to stays.
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name)))
+            .await;
+    }
+}
+
+/// The pid in a scratch database's name.
+fn pid_of(name: &str) -> Option<u32> {
+    name.strip_prefix(PREFIX)?.split('_').next()?.parse().ok()
+}
+
 /// `strata_shadow_<pid>_<time>_<n>`: unique on a server shared by
 /// concurrent runs (another process, another check of this one).
 fn scratch_name() -> String {
@@ -424,6 +468,14 @@ fn scratch_name() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_pid_is_read_back_from_a_scratch_name() {
+        let name = super::scratch_name();
+        assert_eq!(super::pid_of(&name), Some(std::process::id()));
+        assert_eq!(super::pid_of("strata_shadow_x_1_0"), None);
+        assert_eq!(super::pid_of("other_12_1_0"), None);
+    }
+
     #[test]
     fn scratch_names_are_distinct_identifiers() {
         let (a, b) = (super::scratch_name(), super::scratch_name());

@@ -379,6 +379,37 @@ fn drift_defaults_to_the_local_cluster() {
     stop.expect_code(0);
 }
 
+/// A run killed before its drop leaves its scratch database; on the local
+/// cluster the next check drops those whose process is gone, and leaves one
+/// whose process lives (pid 1) alone.
+#[test]
+fn the_local_cluster_drops_scratch_databases_that_killed_runs_left() {
+    let db = TestDb::new_blocking("cli_drift_orphans");
+    let p = Project::new();
+    p.migration("V1__users.sql", V1);
+    p.run(&db.url(), &["migrate"]).expect_code(0);
+    p.run(&db.url(), &["dev", "up"]).expect_code(0);
+    let status = p.run(&db.url(), &["--json", "dev", "status"]).json();
+    let admin = format!(
+        "postgres://postgres@127.0.0.1:{}/postgres",
+        status["port"].as_u64().unwrap()
+    );
+    // pid_max is at most 4194304: no process has this pid.
+    let gone = "strata_shadow_4194303_0_0";
+    let alive = "strata_shadow_1_0_0";
+    scalar(&admin, &format!("CREATE DATABASE {gone}"));
+    scalar(&admin, &format!("CREATE DATABASE {alive}"));
+    let r = p.run(&db.url(), &["drift"]);
+    let (gone_left, alive_left) = (db_exists(&admin, gone), db_exists(&admin, alive));
+    crate::support::drop_db(&admin, alive);
+    crate::support::drop_db(&admin, gone);
+    let stop = p.run(&db.url(), &["dev", "down"]);
+    r.expect_code(0).expect_no_panic();
+    assert!(!gone_left, "{gone} was not dropped");
+    assert!(alive_left, "{alive} was dropped although pid 1 lives");
+    stop.expect_code(0);
+}
+
 /// SIGINT while a migration runs in the scratch database: the statement is
 /// cancelled, strata exits 130, and the scratch database is dropped.
 #[test]
