@@ -87,3 +87,34 @@ fn a_fifo_env_file_is_refused_naming_it() {
     let r = run(&p, &["status"], &[]);
     expect_refused(&r, 2, ".env.dev");
 }
+
+/// A seed folder holding a FIFO: refused by name before any seed runs.
+#[test]
+fn a_fifo_seed_is_refused_before_any_seed_runs() {
+    let db = strata_testkit::TestDb::new_blocking("cli_fifo_seed");
+    let p = Project::with_toml(
+        "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\nseeds = \"seeds\"\n",
+    );
+    p.migration("V1__a.sql", "CREATE TABLE a (id int);\n");
+    std::fs::create_dir(p.path().join("seeds")).unwrap();
+    std::fs::write(
+        p.path().join("seeds/001_a.sql"),
+        "INSERT INTO a VALUES (1);\n",
+    )
+    .unwrap();
+    mkfifo(&p.path().join("seeds/002_pipe.sql"));
+    p.run(&db.url(), &["migrate"]).expect_code(0);
+    let r = Run::of(
+        p.cmd(Some(&db.url()), &["db", "seed"])
+            .timeout(Duration::from_secs(30))
+            .output()
+            .unwrap(),
+    );
+    r.expect_no_panic();
+    expect_refused(&r, 1, "seeds/002_pipe.sql");
+    assert_eq!(
+        crate::support::scalar(&db.url(), "SELECT count(*) FROM a").as_deref(),
+        Some("0"),
+        "a seed ran"
+    );
+}

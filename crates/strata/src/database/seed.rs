@@ -65,10 +65,10 @@ pub fn seed_files(dir: &Path) -> Result<Vec<SeedFile>, Error> {
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             continue;
         };
-        // A folder is not a seed; a FIFO or device is listed, and
-        // refused by name when it is run (never silently skipped, never
-        // opened: see `read_regular_file`).
+        // A folder is not a seed; a FIFO or device is refused by name
+        // before any seed runs (never silently skipped, never opened).
         if name.ends_with(".sql") && !path.is_dir() {
+            crate::source::check_regular(&path).map_err(|e| Error::io(&path, e))?;
             files.push(SeedFile { name, path });
         }
     }

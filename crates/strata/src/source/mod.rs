@@ -18,7 +18,7 @@ use crate::cache::ScanCache;
 use crate::error::Error;
 pub use crate::migration::FileKind;
 use crate::migration::{Content, Migration, MigrationKind};
-pub(crate) use regular::kind_of;
+pub(crate) use regular::{check_regular, kind_of};
 pub use regular::{read_regular_file, read_regular_to_string};
 
 pub mod embed;

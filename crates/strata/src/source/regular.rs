@@ -55,10 +55,7 @@ fn not_regular(t: FileType) -> io::Error {
 ///
 /// As above.
 pub fn read_regular_file(path: &Path) -> io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(not_regular(meta.file_type()));
-    }
+    check_regular(path)?;
     let mut file = File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -67,6 +64,17 @@ pub fn read_regular_file(path: &Path) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Whether `path` is a regular file (symbolic links followed), without
+/// opening it: the error says what it is otherwise.
+pub(crate) fn check_regular(path: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(not_regular(meta.file_type()))
+    }
 }
 
 /// [`read_regular_file`] as UTF-8 (an error of kind `InvalidData` when it
