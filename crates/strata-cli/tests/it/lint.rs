@@ -305,3 +305,26 @@ fn migrate_refuses_a_transactional_enum_value_use_in_json_too() {
         "nothing was recorded"
     );
 }
+
+/// `migrate`'s check lints the text that runs: a placeholder's value that
+/// makes a statement non-transactional is caught before the database is
+/// touched, as the same text written out would be.
+#[test]
+fn migrate_lints_with_the_placeholders_replaced() {
+    let db = TestDb::new_blocking("lint_migrate_placeholders");
+    let toml = format!("{STRATA_TOML}[databases.main.placeholders]\nhow = \"CONCURRENTLY\"\n");
+    let project = Project::with_toml(&toml);
+    project.migration(
+        "V1__t.sql",
+        "CREATE TABLE t (x int);\nCREATE INDEX ${how} t_x ON t (x);\n",
+    );
+    let run = project.run(&db.url(), &["migrate"]);
+    run.expect_code(3);
+    assert!(
+        run.stderr
+            .contains("V1__t.sql:2:1: error[concurrently-in-transaction]"),
+        "{}",
+        run.stderr
+    );
+    assert!(!table_exists(&db, "strata_schema_history"));
+}

@@ -52,7 +52,7 @@ pub use rules::Rules;
 pub use severity::Severity;
 
 use crate::error::Error;
-use crate::migration::{FileProblem, Migration, scan_keeping_mixed};
+use crate::migration::{FileProblem, Migration, Placeholders, scan_keeping_mixed};
 use hit::Hit;
 use part::Part;
 use rule::Own;
@@ -239,7 +239,10 @@ impl Linter<'_> {
     }
 
     /// The error-level findings of the next migration of the run: what
-    /// `migrate`'s check before a run needs. A file that cannot have one
+    /// `migrate`'s check before a run needs, on the text that runs (with
+    /// `placeholders` replaced, line by line as the engine replaces them;
+    /// one that cannot be is left as written: the run's own check names
+    /// it). A file that cannot have one
     /// (see the `quick` module: with the default severities, one without
     /// the few words strata's transaction rules look for) is not parsed;
     /// its `-- strata:allow` names are still checked.
@@ -255,16 +258,23 @@ impl Linter<'_> {
     /// ])?;
     /// let rules = Rules::default();
     /// let mut linter = Linter::new(&rules);
-    /// assert!(linter.errors_of_migration(&m.list[0])?.is_empty()); // a warning
-    /// let found = linter.errors_of_migration(&m.list[1])?;
+    /// assert!(linter.errors_of_migration(&m.list[0], None)?.is_empty()); // a warning
+    /// let found = linter.errors_of_migration(&m.list[1], None)?;
     /// assert_eq!(found[0].rule.to_string(), "transaction-control");
     /// # Ok::<(), strata::Error>(())
     /// ```
     ///
     /// # Errors
     /// As [`Linter::lint_migration`].
-    pub fn errors_of_migration(&mut self, m: &Migration) -> Result<Vec<Finding>, Error> {
-        let text = whole_text(m)?;
+    pub fn errors_of_migration(
+        &mut self,
+        m: &Migration,
+        placeholders: Option<&Placeholders>,
+    ) -> Result<Vec<Finding>, Error> {
+        let mut text = whole_text(m)?;
+        if let Some(p) = placeholders {
+            text = replaced(&text, p, &m.script);
+        }
         let source = Source {
             script: &m.script,
             text: &text,
@@ -278,6 +288,19 @@ impl Linter<'_> {
         found.retain(Finding::is_error);
         Ok(found)
     }
+}
+
+/// `text` with its placeholders replaced line by line (values are one
+/// line, so lines and statements keep their numbers); a line with one that
+/// cannot be replaced stays as written.
+fn replaced(text: &str, placeholders: &Placeholders, script: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            placeholders
+                .replace(line, script)
+                .unwrap_or(std::borrow::Cow::Borrowed(line))
+        })
+        .collect()
 }
 
 /// A migration's whole file, read again (lint needs the text; the load

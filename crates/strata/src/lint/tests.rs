@@ -392,7 +392,7 @@ fn the_error_only_check_finds_what_a_full_lint_finds_at_error_level() {
             // A file the load refuses never reaches the check.
             let Ok(loaded) = loaded else { continue };
             let quick: Vec<String> = Linter::new(rules)
-                .errors_of_migration(&loaded.list[0])
+                .errors_of_migration(&loaded.list[0], None)
                 .map(|f| f.into_iter().map(|f| f.rule.to_string()).collect())
                 .unwrap_or_else(|e| vec![format!("error: {e}")]);
             assert_eq!(quick, full, "{text}");
@@ -409,12 +409,12 @@ fn the_error_only_check_finds_what_a_full_lint_finds_at_error_level() {
     .unwrap();
     assert!(
         Linter::new(&Rules::default())
-            .errors_of_migration(&m.list[0])
+            .errors_of_migration(&m.list[0], None)
             .unwrap()
             .is_empty()
     );
     let found = Linter::new(&raised)
-        .errors_of_migration(&m.list[0])
+        .errors_of_migration(&m.list[0], None)
         .unwrap();
     assert_eq!(
         found[0].rule.to_string(),

@@ -85,7 +85,7 @@ impl Migrator<'_> {
                 .map(|i| &self.migrations.list[*i])
                 .collect();
             if plan.blockers.is_empty() {
-                super::lint::refuse_on_errors(&todo, rules)?;
+                super::lint::refuse_on_errors(&todo, rules, self.options.placeholders.as_ref())?;
             }
         }
         if let Some(schema_exists) = missing {

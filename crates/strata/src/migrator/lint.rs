@@ -5,15 +5,19 @@
 
 use crate::error::Error;
 use crate::lint::{Linter, Rules};
-use crate::migration::Migration;
+use crate::migration::{Migration, Placeholders};
 
-/// Lints `todo` in order as one run; [`Error::LintRefused`] with the
-/// error-level findings.
-pub(super) fn refuse_on_errors(todo: &[&Migration], rules: &Rules) -> Result<(), Error> {
+/// Lints `todo` in order as one run, on the text that runs (`placeholders`
+/// replaced); [`Error::LintRefused`] with the error-level findings.
+pub(super) fn refuse_on_errors(
+    todo: &[&Migration],
+    rules: &Rules,
+    placeholders: Option<&Placeholders>,
+) -> Result<(), Error> {
     let mut linter = Linter::new(rules);
     let mut errors = Vec::new();
     for m in todo {
-        errors.extend(linter.errors_of_migration(m)?);
+        errors.extend(linter.errors_of_migration(m, placeholders)?);
     }
     if errors.is_empty() {
         Ok(())

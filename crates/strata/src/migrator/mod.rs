@@ -296,7 +296,7 @@ impl<'m> Migrator<'m> {
                     .iter()
                     .map(|i| &self.migrations.list[*i])
                     .collect();
-                lint::refuse_on_errors(&todo, rules)?;
+                lint::refuse_on_errors(&todo, rules, self.options.placeholders.as_ref())?;
             }
             return Ok(Report {
                 plan,
