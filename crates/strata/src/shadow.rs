@@ -208,9 +208,9 @@ impl Shadow {
             .await?;
         // The scratch database is thrown away: what is written on this
         // session need not wait for the WAL flush. CREATE and DROP DATABASE
-        // force theirs whatever the setting (the CREATE WAL-logs the whole
-        // template, ~7 MB: 60–250 ms on a slow disk, the largest fixed cost
-        // of a check); the ALTER DATABASE of `create` does not.
+        // force theirs whatever the setting (the CREATE, which makes some
+        // 300 files from template0, is the largest fixed cost of a check);
+        // the ALTER DATABASE of `create` does not.
         admin
             .batch_execute("SET synchronous_commit = off")
             .await
@@ -360,30 +360,28 @@ impl ShadowHost {
                     e,
                 )
             })?;
-        // Nor need the migrations replayed there wait for theirs: every
-        // session on the scratch database starts with it off (RESET ALL
-        // included, which the migrator sends between migrations).
-        if let Err(e) = admin
-            .batch_execute(&format!(
-                "ALTER DATABASE {} SET synchronous_commit = off",
-                quote_ident(&name)
-            ))
-            .await
-        {
-            let _ = drop_scratch(&admin, &name).await;
-            return Err(Error::db(
-                format!("cannot prepare the scratch database {name} on {server}"),
-                e,
-            ));
-        }
-        let endpoint = match Endpoint::for_url(&server_url.with_database(name.clone()), &libpq) {
-            Ok(e) => e,
-            Err(e) => {
-                let _ = drop_scratch(&admin, &name).await;
-                return Err(e);
-            }
+        // Once it exists, a failure drops it again.
+        let connected = async {
+            // Nor need the migrations replayed there wait for theirs: every
+            // session on the scratch database starts with it off (RESET ALL
+            // included, which the migrator sends between migrations).
+            admin
+                .batch_execute(&format!(
+                    "ALTER DATABASE {} SET synchronous_commit = off",
+                    quote_ident(&name)
+                ))
+                .await
+                .map_err(|e| {
+                    Error::db(
+                        format!("cannot prepare the scratch database {name} on {server}"),
+                        e,
+                    )
+                })?;
+            let endpoint = Endpoint::for_url(&server_url.with_database(name.clone()), &libpq)?;
+            let client = endpoint.connect(CONNECT_WAIT).await?;
+            Ok::<_, Error>((endpoint, client))
         };
-        let client = match endpoint.connect(CONNECT_WAIT).await {
+        let (endpoint, client) = match connected.await {
             Ok(c) => c,
             Err(e) => {
                 let _ = drop_scratch(&admin, &name).await;

@@ -43,6 +43,7 @@ mod tests;
 mod transaction;
 mod truncate;
 
+use std::io::Read;
 use std::path::Path;
 
 pub use base::BaseFiles;
@@ -52,7 +53,7 @@ pub use rules::Rules;
 pub use severity::Severity;
 
 use crate::error::Error;
-use crate::migration::{FileProblem, Migration, Placeholders, scan_keeping_mixed};
+use crate::migration::{FileProblem, Migration, Placeholders, Replacing, scan_keeping_mixed};
 use hit::Hit;
 use part::Part;
 use rule::Own;
@@ -273,7 +274,7 @@ impl Linter<'_> {
     ) -> Result<Vec<Finding>, Error> {
         let mut text = whole_text(m)?;
         if let Some(p) = placeholders {
-            text = replaced(&text, p, &m.script);
+            text = replaced(text, p, &m.script);
         }
         let source = Source {
             script: &m.script,
@@ -290,17 +291,14 @@ impl Linter<'_> {
     }
 }
 
-/// `text` with its placeholders replaced line by line (values are one
-/// line, so lines and statements keep their numbers); a line with one that
-/// cannot be replaced stays as written.
-fn replaced(text: &str, placeholders: &Placeholders, script: &str) -> String {
-    text.split_inclusive('\n')
-        .map(|line| {
-            placeholders
-                .replace(line, script)
-                .unwrap_or(std::borrow::Cow::Borrowed(line))
-        })
-        .collect()
+/// `text` as the engine runs it: through [`Replacing`], the engine's own
+/// reader; with a placeholder that cannot be replaced, as written.
+fn replaced(text: String, placeholders: &Placeholders, script: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    match Replacing::new(text.as_bytes(), Some(placeholders), script).read_to_string(&mut out) {
+        Ok(_) => out,
+        Err(_) => text,
+    }
 }
 
 /// A migration's whole file, read again (lint needs the text; the load

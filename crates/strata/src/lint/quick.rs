@@ -10,7 +10,7 @@
 //! never skipped wrongly. Any other rule set to `error` in strata.toml
 //! turns the shortcut off.
 
-use super::rule::{Id, Own, Rule};
+use super::rule::{Id, Own};
 use super::rules::Rules;
 use super::severity::Severity;
 
@@ -21,7 +21,7 @@ use super::severity::Severity;
 /// - `concurrently-in-transaction`, `non-transactional-in-transaction`:
 ///   the statements of [`NonTransactional`](crate::sql::NonTransactional)
 ///   (the load refuses such a file before lint anyway).
-const WORDS: [&str; 12] = [
+const WORDS: [&str; 13] = [
     "begin",
     "commit",
     "end",
@@ -34,10 +34,8 @@ const WORDS: [&str; 12] = [
     "vacuum",
     "database",
     "system",
+    "tablespace",
 ];
-
-/// The same for `CREATE/DROP TABLESPACE`, which holds no word above.
-const TABLESPACE: &str = "tablespace";
 
 /// Whether every rule at error level is one the shortcut knows (the
 /// `--base` rules are never found by [`Linter::lint`](super::Linter::lint)).
@@ -61,16 +59,5 @@ pub(super) fn applies(rules: &Rules) -> bool {
 pub(super) fn cannot_err(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     let has = |word: &str| memchr::memmem::find(lower.as_bytes(), word.as_bytes()).is_some();
-    !WORDS.iter().any(|w| has(w)) && !has(TABLESPACE)
-}
-
-/// The rules of `rules` whose severity is `severity`.
-impl Rules {
-    pub(super) fn at(&self, severity: Severity) -> Vec<Rule> {
-        let mut all: Vec<Rule> = Rule::defaults().chain(self.set_rules()).collect();
-        all.sort_by_key(|r| r.to_string());
-        all.dedup();
-        all.retain(|r| self.severity(*r) == Some(severity));
-        all
-    }
+    !WORDS.iter().any(|w| has(w))
 }

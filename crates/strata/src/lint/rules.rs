@@ -43,25 +43,33 @@ impl Rules {
         }
     }
 
-    /// The rules strata.toml sets (to a severity or off).
-    pub(super) fn set_rules(&self) -> impl Iterator<Item = Rule> + '_ {
-        self.overrides.keys().copied()
+    /// Every rule on by default or set in strata.toml (to a severity or
+    /// off), each once, in id order.
+    fn known(&self) -> Vec<Rule> {
+        let mut all: Vec<Rule> = Rule::defaults()
+            .chain(self.overrides.keys().copied())
+            .collect();
+        all.sort_by_key(|r| r.to_string());
+        all.dedup();
+        all
+    }
+
+    /// The rules that run at `severity`.
+    pub(super) fn at(&self, severity: Severity) -> Vec<Rule> {
+        let mut all = self.known();
+        all.retain(|r| self.severity(*r) == Some(severity));
+        all
     }
 
     /// The squawk rules that are on.
     pub(super) fn squawk(&self) -> Vec<squawk_linter::Rule> {
-        let defaults = Rule::defaults().filter_map(|r| match r.0 {
-            Id::Squawk(s) => Some(s),
-            Id::Strata(_) => None,
-        });
-        let set = self.overrides.keys().filter_map(|r| match r.0 {
-            Id::Squawk(s) => Some(s),
-            Id::Strata(_) => None,
-        });
-        let mut all: Vec<squawk_linter::Rule> = defaults.chain(set).collect();
-        all.sort_by_key(|r| r.to_string());
-        all.dedup();
-        all.retain(|r| self.severity(Rule(Id::Squawk(*r))).is_some());
-        all
+        self.known()
+            .into_iter()
+            .filter(|r| self.severity(*r).is_some())
+            .filter_map(|r| match r.0 {
+                Id::Squawk(s) => Some(s),
+                Id::Strata(_) => None,
+            })
+            .collect()
     }
 }

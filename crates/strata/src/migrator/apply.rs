@@ -76,16 +76,11 @@ impl Migrator<'_> {
             HistoryState::Missing { schema_exists } => (Vec::new(), Some(schema_exists)),
         };
         let history_created = missing.is_some();
-        if let Some(rules) = &self.lint {
+        if self.lint.is_some() {
             // Before the history table is created (or a baseline written).
             let plan = self.plan_of(&history);
-            let todo: Vec<&Migration> = plan
-                .to_apply
-                .iter()
-                .map(|i| &self.migrations.list[*i])
-                .collect();
             if plan.blockers.is_empty() {
-                super::lint::refuse_on_errors(&todo, rules, self.options.placeholders.as_ref())?;
+                self.refuse_by_lint(&plan)?;
             }
         }
         if let Some(schema_exists) = missing {

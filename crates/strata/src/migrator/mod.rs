@@ -290,14 +290,7 @@ impl<'m> Migrator<'m> {
                 });
             }
             // And refused by lint as the real run would be.
-            if let Some(rules) = &self.lint {
-                let todo: Vec<&Migration> = plan
-                    .to_apply
-                    .iter()
-                    .map(|i| &self.migrations.list[*i])
-                    .collect();
-                lint::refuse_on_errors(&todo, rules, self.options.placeholders.as_ref())?;
-            }
+            self.refuse_by_lint(&plan)?;
             return Ok(Report {
                 plan,
                 executed: Vec::new(),
