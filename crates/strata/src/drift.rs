@@ -21,7 +21,7 @@ use crate::migration::Placeholders;
 use crate::migrator::{MigrateOptions, Migrator};
 use crate::plan::{Plan, PlanOptions, State};
 use crate::schema::{Difference, Scope, Snapshot};
-use crate::shadow::Shadow;
+use crate::shadow::{Shadow, ShadowHost, ShadowServer};
 use crate::source::Migrations;
 
 /// What `drift` found on one database.
@@ -182,6 +182,158 @@ pub async fn drift(
         baseline_undescribed,
         differences: expected.diff(&live_schema),
     })
+}
+
+/// Where [`drift_on`] builds the expected schema.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Building<'a> {
+    /// In one transaction on the shadow server's own database, rolled
+    /// back afterwards ([`ShadowHost::in_place`]).
+    RolledBack {
+        /// The database (`postgres` on the local cluster).
+        database: &'a str,
+        /// Its server.
+        server: &'a ShadowServer,
+    },
+    /// In a scratch database, dropped afterwards.
+    Scratch {
+        /// Its name (`strata_shadow_…`).
+        name: &'a str,
+        /// Its server.
+        server: &'a ShadowServer,
+        /// Why not in one transaction, when that was tried and failed.
+        after: Option<&'a str>,
+    },
+}
+
+impl std::fmt::Display for Building<'_> {
+    /// ```
+    /// use strata::drift::Building;
+    /// use strata::shadow::ShadowServer;
+    /// let local = ShadowServer::LocalCluster { started: false };
+    /// let b = Building::RolledBack { database: "postgres", server: &local };
+    /// assert_eq!(
+    ///     b.to_string(),
+    ///     "in one transaction in database postgres on the local cluster, rolled back afterwards"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Building::RolledBack { database, server } => write!(
+                f,
+                "in one transaction in database {database} on {server}, rolled back afterwards"
+            ),
+            Building::Scratch { name, server, .. } => {
+                write!(f, "in scratch database {name} on {server}")
+            }
+        }
+    }
+}
+
+/// [`drift`] from the shadow server alone: builds the expected schema in
+/// one transaction on the server's own database, rolled back afterwards,
+/// when [`ShadowHost::in_place`] allows it and no replayed migration runs
+/// outside a transaction; else — and when that replay fails (a migration
+/// that needs the one before it committed, such as a use of an enum label
+/// added there) — in a scratch database, as [`drift`] does. The live
+/// history is read first, so a failure there creates nothing. `on_build`
+/// hears where, before the replay.
+///
+/// ```no_run
+/// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv,
+/// #            live: &tokio_postgres::Client) -> Result<(), strata::Error> {
+/// let db = &project.databases()[0];
+/// let migrations = strata::Migrations::from_dir(&db.migrations)?;
+/// let host = strata::shadow::Shadow::connect_server(project, env, db).await?;
+/// let report = strata::drift::drift_on(live, host, &migrations, db, None, &mut |b| {
+///     eprintln!("building the expected schema {b}");
+/// })
+/// .await?;
+/// assert!(report.is_clean());
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// As [`drift`]; a migration's failure is the scratch database's.
+pub async fn drift_on(
+    live: &Client,
+    host: ShadowHost,
+    migrations: &Migrations,
+    db: &crate::config::DatabaseConfig,
+    placeholders: Option<&Placeholders>,
+    on_build: &mut dyn FnMut(Building<'_>),
+) -> Result<DriftReport, Error> {
+    let scope = Scope::of(db);
+    let history = history::read(live, &db.history_table).await?;
+    let history_missing = history.is_none();
+    let history = history.unwrap_or_default();
+    let applied = applied_subset(migrations, &history);
+    let report = |expected: Snapshot, live_schema: &Snapshot| DriftReport {
+        history_missing,
+        replayed: applied.list.iter().map(|m| m.script.clone()).collect(),
+        baseline_undescribed: undescribed_baseline(&history, &applied),
+        differences: expected.diff(live_schema),
+    };
+    let options = MigrateOptions {
+        placeholders: placeholders.cloned(),
+        ..MigrateOptions::default()
+    };
+    let mut live_schema = None;
+    let mut failed = None;
+    let in_place = if applied.list.iter().any(|m| m.no_transaction()) {
+        None
+    } else {
+        host.in_place().await
+    };
+    if let Some(place) = in_place {
+        on_build(Building::RolledBack {
+            database: place.database(),
+            server: place.server(),
+        });
+        let migrator =
+            Migrator::new(&applied, db.history_table.clone()).with_options(options.clone());
+        let (live_read, expected) = futures_util::future::join(
+            crate::schema::snapshot(live, &scope),
+            place.run(async |client| {
+                migrator.apply_uncommitted(client).await?;
+                crate::schema::snapshot_in_transaction(client, &scope).await
+            }),
+        )
+        .await;
+        let live_read = live_read?;
+        match expected {
+            Ok(expected) => return Ok(report(expected, &live_read)),
+            Err(e) if crate::interrupt::requested() => return Err(e),
+            Err(e) => {
+                failed = Some(first_line(&e.to_string()));
+                live_schema = Some(live_read);
+            }
+        }
+    }
+    let shadow = host.create().await?;
+    on_build(Building::Scratch {
+        name: shadow.name(),
+        server: shadow.server(),
+        after: failed.as_deref(),
+    });
+    let build = shadow.run(async |client| {
+        expected_schema(client, &applied, &db.history_table, &scope, placeholders).await
+    });
+    let (live_schema, expected) = match live_schema {
+        Some(l) => (l, build.await?),
+        None => {
+            let (l, e) =
+                futures_util::future::join(crate::schema::snapshot(live, &scope), build).await;
+            (l?, e?)
+        }
+    };
+    Ok(report(expected, &live_schema))
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_owned()
 }
 
 /// The version of the history's latest baseline when no replayed file is

@@ -1,15 +1,25 @@
-//! The shadow database of `drift` and `roundtrip` (SPEC §11): a uniquely
-//! named scratch database, created for one check and dropped afterwards on
-//! every path, where the migration files are applied to build the schema
-//! they are expected to produce.
+//! The shadow database of `drift` and `roundtrip` (SPEC §11): where the
+//! migration files are applied to build the schema they are expected to
+//! produce — a uniquely named scratch database, created for one check and
+//! dropped afterwards on every path, or, for `drift`, one transaction on
+//! the server's own database, rolled back afterwards
+//! ([`ShadowHost::in_place`]).
 //!
 //! Where it lives: on the server of the database's `shadow_url_env` when
 //! that variable is set — the URL names a server and a database strata
 //! connects to in order to create and drop its scratch database there
-//! (like Prisma's shadow database; strata never writes into the named
-//! database itself) — else on the project's embedded local cluster (SPEC
-//! §6), started for the purpose whatever the environment's
+//! (like Prisma's shadow database; strata never commits anything into the
+//! named database itself) — else on the project's embedded local cluster
+//! (SPEC §6), started for the purpose whatever the environment's
 //! `local_cluster` says. The live database's server is never touched.
+//!
+//! In place: when the named database (the local cluster's `postgres`) is
+//! as a new one would be, `drift` replays there inside one transaction it
+//! rolls back — nothing is created or committed, no `CREATE DATABASE` (some
+//! 300 files from `template0`) is paid, and kill -9 leaves nothing either:
+//! the server rolls the transaction back. One run at a time builds there
+//! (a transaction-level advisory lock); the others, and every check the
+//! one transaction cannot serve, use a scratch database.
 //!
 //! The scratch database is made from `template0`, so nothing a server's
 //! `template1` holds shows up as a difference. It is dropped `WITH (FORCE)`
@@ -333,6 +343,53 @@ impl ShadowHost {
         &self.server
     }
 
+    /// The database the server's URL names, when a check may build its
+    /// expected schema there instead of in a scratch database: in one
+    /// transaction, rolled back afterwards, so that nothing is created,
+    /// committed or left behind — not even by kill -9, after which the
+    /// server rolls back — and no `CREATE DATABASE` (some 300 files) is
+    /// paid. Only when that database holds nothing a new database would
+    /// not (see `PRISTINE_SQL`) and no other strata run is building there
+    /// (an advisory lock, held until [`InPlace::run`] ends). `None` when
+    /// not — also when the check itself fails: the scratch database is
+    /// the way that always works.
+    ///
+    /// ```no_run
+    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
+    /// let host = strata::shadow::Shadow::connect_server(project, env, &project.databases()[0]).await?;
+    /// match host.in_place().await {
+    ///     Some(place) => println!("in a rolled-back transaction in {}", place.database()),
+    ///     None => println!("in a scratch database"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn in_place(&self) -> Option<InPlace<'_>> {
+        // BEGIN and the check travel together; the lock is the
+        // transaction's, so it ends with it — on the ROLLBACK, on a lost
+        // connection, behind a transaction-mode pooler too.
+        let begin = self.admin.batch_execute("BEGIN");
+        let check = self.admin.query_typed_one(
+            PRISTINE_SQL,
+            &[(&IN_PLACE_LOCK, tokio_postgres::types::Type::INT8)],
+        );
+        let (begun, row) = futures_util::future::join(begin, check).await;
+        let usable = begun.ok().and(row.ok()).and_then(|row| {
+            let locked: bool = row.try_get(0).ok()?;
+            let database: String = row.try_get(1).ok()?;
+            let pristine: bool = row.try_get(2).ok()?;
+            (locked && pristine).then_some(database)
+        });
+        let Some(database) = usable else {
+            let _ = self.admin.batch_execute("ROLLBACK").await;
+            return None;
+        };
+        Some(InPlace {
+            client: &self.admin,
+            database,
+            server: &self.server,
+        })
+    }
+
     /// Creates the scratch database (from `template0`) and connects to it.
     ///
     /// # Errors
@@ -398,15 +455,146 @@ impl ShadowHost {
     }
 }
 
+/// The transaction-level advisory lock, taken on the server's own database,
+/// of the run that builds its expected schema there
+/// ([`ShadowHost::in_place`]): one such run at a time, the others make a
+/// scratch database. (Advisory locks are per database: this key meets only
+/// other strata runs there.)
+const IN_PLACE_LOCK: i64 = 0x7374_7261_7461_5348;
+
+/// Whether the database the shadow server's URL names (the local cluster's
+/// `postgres`) holds nothing a copy of `template0` would not: no object
+/// made after `initdb` (OIDs from 16384 on) in any per-database catalog,
+/// no `ALTER DATABASE … SET`, the same encoding and locale as `template0`,
+/// the `public` schema and PL/pgSQL as `initdb` made them; and the role
+/// is a superuser or a member of the database's owner, as it owns the
+/// scratch database it would make. Then migrations replayed there in a
+/// transaction give what they give in a new database.
+/// With the lock of [`IN_PLACE_LOCK`] tried in the same statement.
+const PRISTINE_SQL: &str = "\
+SELECT pg_catalog.pg_try_advisory_xact_lock($1) AS locked, pg_catalog.current_database()::text, \
+NOT EXISTS ( \
+  SELECT FROM pg_catalog.pg_namespace WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_class WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_type WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_proc WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_extension WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_constraint WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_trigger WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_rewrite WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_policy WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_collation WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_conversion WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_operator WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_opfamily WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_opclass WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_am WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_cast WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_language WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_transform WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_ts_config WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_ts_dict WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_ts_parser WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_ts_template WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_foreign_data_wrapper WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_foreign_server WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_user_mappings WHERE umid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_event_trigger WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_publication WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_statistic_ext WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_default_acl WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_largeobject_metadata WHERE oid >= 16384 \
+  UNION ALL SELECT FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d \
+    ON d.oid = s.setdatabase WHERE d.datname = pg_catalog.current_database() \
+) \
+AND EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE oid = 2200 AND nspname = 'public') \
+AND pg_catalog.obj_description(2200, 'pg_namespace') IS NOT DISTINCT FROM 'standard public schema' \
+AND EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'plpgsql') \
+AND (SELECT r.rolsuper OR pg_catalog.pg_has_role(d.datdba, 'USAGE') \
+     FROM pg_catalog.pg_roles r, pg_catalog.pg_database d \
+     WHERE r.rolname = current_user AND d.datname = pg_catalog.current_database()) \
+AND (SELECT (pg_catalog.to_jsonb(d) - k.other) = (pg_catalog.to_jsonb(t) - k.other) \
+     FROM pg_catalog.pg_database d, pg_catalog.pg_database t, \
+     (SELECT ARRAY['oid', 'datname', 'datdba', 'datistemplate', 'datallowconn', 'datconnlimit', \
+       'datlastsysoid', 'datfrozenxid', 'datminmxid', 'dattablespace', 'datacl', \
+       'dathasloginevt', 'datcollversion'] AS other) k \
+     WHERE d.datname = pg_catalog.current_database() AND t.datname = 'template0') \
+  IS TRUE AS pristine";
+
+/// The server's own database, where a check builds its expected schema in
+/// a transaction it rolls back ([`ShadowHost::in_place`]). Consume it with
+/// [`InPlace::run`].
+pub struct InPlace<'a> {
+    client: &'a Client,
+    database: String,
+    server: &'a ShadowServer,
+}
+
+impl std::fmt::Debug for InPlace<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InPlace")
+            .field("database", &self.database)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InPlace<'_> {
+    /// The database (`postgres` on the local cluster).
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Where it is.
+    pub fn server(&self) -> &ShadowServer {
+        self.server
+    }
+
+    /// Runs `work` on the connection to the database, inside the
+    /// transaction [`ShadowHost::in_place`] opened, then rolls it back
+    /// (which releases the lock), after a failure too. The work's error wins over a failed rollback (a
+    /// session that cannot roll back is gone, and the server rolls back
+    /// for it).
+    ///
+    /// # Errors
+    ///
+    /// The work's error; else [`Error::Db`] when the rollback fails.
+    pub(crate) async fn run<T>(
+        self,
+        work: impl AsyncFnOnce(&Client) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let result = work(self.client).await;
+        let ended = retry_cancelled(self.client, "ROLLBACK").await.map_err(|e| {
+            Error::db(
+                format!(
+                    "cannot roll back the replay in database {} on {}",
+                    self.database, self.server
+                ),
+                e,
+            )
+        });
+        match (result, ended) {
+            (Ok(t), Ok(())) => Ok(t),
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        }
+    }
+}
+
 /// `DROP DATABASE … WITH (FORCE)`. An interrupt sends a cancel request
 /// to every open connection, this one included, and that request may
 /// arrive after the work has already failed, cancelling the drop itself:
 /// a cancelled drop is sent again (a few times; each cancel is sent once).
 async fn drop_scratch(admin: &Client, name: &str) -> Result<(), tokio_postgres::Error> {
     let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name));
+    retry_cancelled(admin, &sql).await
+}
+
+/// `sql`, sent again when an interrupt's cancel request (see
+/// [`drop_scratch`]) cancelled it.
+async fn retry_cancelled(admin: &Client, sql: &str) -> Result<(), tokio_postgres::Error> {
     let mut attempt = 0;
     loop {
-        match admin.batch_execute(&sql).await {
+        match admin.batch_execute(sql).await {
             Err(e) if attempt < 3 && e.code() == Some(&SqlState::QUERY_CANCELED) => attempt += 1,
             done => return done,
         }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 use strata::config::DatabaseConfig;
+use strata::drift::Building;
 use strata::drift::DriftReport;
 use strata::schema::{Dump, Scope};
 use strata::shadow::{Shadow, ShadowServer};
@@ -64,10 +65,17 @@ impl PerDatabase for Drift<'_> {
                         .await
                         .map_err(anyhow::Error::from)
                 })?;
-                let shadow = host.create().await?;
-                tell_shadow(ctx, db, &shadow);
+                tell_started(ctx, host.server());
                 let placeholders = ctx.placeholders(db);
-                strata::drift::drift(&live, shadow, migrations, db, placeholders.as_ref()).await?
+                strata::drift::drift_on(
+                    &live,
+                    host,
+                    migrations,
+                    db,
+                    placeholders.as_ref(),
+                    &mut |building| tell_building(ctx, db, building),
+                )
+                .await?
             }
         };
         if report.history_missing {
@@ -144,12 +152,33 @@ enum Expected {
     Files(strata::Migrations),
 }
 
+/// Says that the local cluster was started for the check (stderr).
+pub(crate) fn tell_started(ctx: &Ctx, server: &ShadowServer) {
+    if let ShadowServer::LocalCluster { started: true } = server {
+        ctx.out
+            .info("started the local cluster for the expected schema");
+    }
+}
+
+/// Says where the expected schema is built (stderr), and why not in one
+/// transaction when that failed.
+fn tell_building(ctx: &Ctx, db: &DatabaseConfig, building: Building<'_>) {
+    if let Building::Scratch {
+        after: Some(why), ..
+    } = building
+    {
+        ctx.out.info(&format!(
+            "database {}: the replay in one transaction failed ({why}); replaying file by file",
+            db.name
+        ));
+    }
+    ctx.out
+        .info(&format!("database {}: replaying {building}", db.name));
+}
+
 /// Says where the scratch database is (stderr).
 pub(crate) fn tell_shadow(ctx: &Ctx, db: &DatabaseConfig, shadow: &Shadow) {
-    if let ShadowServer::LocalCluster { started: true } = shadow.server() {
-        ctx.out
-            .info("started the local cluster for the scratch database");
-    }
+    tell_started(ctx, shadow.server());
     ctx.out.info(&format!(
         "database {}: scratch database {} on {}",
         db.name,

@@ -36,15 +36,41 @@ fn run(project: &Project, db: &TestDb, args: &[&str]) -> Run {
     run
 }
 
-/// The scratch database the run named on stderr; asserts it is gone.
+/// What the run left on the shadow server: the scratch database it named
+/// on stderr is gone, or it built in one transaction in the server's own
+/// database and that holds no object (none committed).
 fn assert_scratch_dropped(run: &Run) {
-    let name = run
+    let admin = strata_testkit::server().base_url();
+    match run
         .stderr
         .split_whitespace()
         .find(|w| w.starts_with("strata_shadow_"))
-        .unwrap_or_else(|| panic!("no scratch database named:\n{}", run.stderr));
-    let admin = strata_testkit::server().base_url();
-    assert!(!db_exists(admin, name), "{name} was left behind");
+    {
+        Some(name) => assert!(!db_exists(admin, name), "{name} was left behind"),
+        None => {
+            assert!(
+                run.stderr.contains(", rolled back afterwards"),
+                "neither a scratch database nor a rolled-back replay:\n{}",
+                run.stderr
+            );
+            assert_eq!(objects(admin), 0, "the replay left objects behind");
+        }
+    }
+}
+
+/// How many objects made after initdb (OIDs from 16384 on) a database's
+/// catalogs hold, as another session sees them: committed ones.
+fn objects(url: &str) -> i64 {
+    scalar(
+        url,
+        "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
+         + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384) \
+         + (SELECT count(*) FROM pg_type WHERE oid >= 16384) \
+         + (SELECT count(*) FROM pg_proc WHERE oid >= 16384)",
+    )
+    .unwrap()
+    .parse()
+    .unwrap()
 }
 
 /// A checksum of what the live database's catalogs hold, and its history.
@@ -424,13 +450,14 @@ fn sigint_during_roundtrip_still_drops_the_scratch_database() {
 }
 
 /// The same for `drift`, whose live snapshot is read while the shadow
-/// replays: the migration sleeps only in a scratch database.
+/// replays: the migration sleeps only in a scratch database (where a
+/// no-transaction file sends the replay).
 #[test]
 fn sigint_during_drift_still_drops_the_scratch_database() {
     let p = Project::with_toml(TOML);
     p.migration(
         "V1__slow.sql",
-        "CREATE TABLE s (id int);\n\
+        "-- strata:no-transaction\nCREATE TABLE s (id int);\n\
          SELECT pg_sleep(CASE WHEN current_database() LIKE 'strata\\_shadow\\_%' THEN 60 ELSE 0 END);\n",
     );
     let db = TestDb::new_blocking("cli_drift_sigint");
@@ -587,8 +614,8 @@ fn a_live_connection_that_fails_late_leaves_no_scratch_database() {
 }
 
 /// A live history that cannot be read (a table of that name that is not a
-/// history table) fails the run after the scratch database exists: it is
-/// dropped.
+/// history table) fails the run before the shadow is used: nothing is
+/// created.
 #[test]
 fn an_unreadable_live_history_leaves_no_scratch_database() {
     let owner = ShadowOwner::new();
@@ -602,7 +629,8 @@ fn an_unreadable_live_history_leaves_no_scratch_database() {
             .unwrap(),
     );
     r.expect_no_panic();
-    assert!(r.stderr.contains("strata_shadow_"), "{}", r.stderr);
+    // Read before anything is made: no replay started.
+    assert!(!r.stderr.contains("replaying"), "{}", r.stderr);
     assert_eq!(owner.left_behind(), None, "scratch database(s) left behind");
     assert_ne!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("strata_schema_history"), "{}", r.stderr);

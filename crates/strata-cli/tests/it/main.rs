@@ -16,6 +16,7 @@ mod db_owner;
 mod deadlines;
 mod docs_reference;
 mod drift;
+mod drift_in_place;
 mod env_resolution;
 mod example_dreichor;
 mod example_project;

@@ -363,3 +363,55 @@ fn drift_and_schema_dump_through_pgbouncer_read_the_live_schema() {
     pooled.expect_code(0);
     assert_eq!(pooled.stdout, direct.stdout);
 }
+
+/// The shadow URL through a transaction-mode pooler: the replay in one
+/// rolled-back transaction holds its lock for that transaction only, so
+/// the pool keeps no lock and no object, and the next run builds there
+/// again.
+#[test]
+fn drift_builds_in_place_through_pgbouncer_and_leaves_the_pool_clean() {
+    let bouncer = PgBouncer::start();
+    let db = TestDb::new_blocking("cli_pooler_in_place");
+    let shadow = TestDb::new_blocking("cli_pooler_shadow");
+    let project = Project::with_toml(
+        "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
+         shadow_url_env = \"SHADOW_DATABASE_URL\"\n",
+    );
+    project.migration(
+        "V1__t.sql",
+        "CREATE TABLE t (id int PRIMARY KEY, v text);\n",
+    );
+    project.run(&db.url(), &["migrate"]).expect_code(0);
+    let objects = "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
+                   + (SELECT count(*) FROM pg_type WHERE oid >= 16384)";
+    assert_eq!(
+        crate::support::scalar(&shadow.url(), objects).as_deref(),
+        Some("0"),
+        "the test's shadow database is not a new one"
+    );
+    for _ in 0..2 {
+        let r = Run::of(
+            project
+                .cmd(Some(&db.url()), &["drift"])
+                .env("SHADOW_DATABASE_URL", bouncer.url(&shadow))
+                .output()
+                .unwrap(),
+        );
+        r.expect_no_panic();
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("rolled back afterwards"), "{}", r.stderr);
+        let locks = crate::support::scalar(
+            server().base_url(),
+            &format!(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+                 WHERE l.locktype = 'advisory' AND d.datname = '{}'",
+                shadow.name()
+            ),
+        );
+        assert_eq!(locks.as_deref(), Some("0"), "a lock stayed in the pool");
+        assert_eq!(
+            crate::support::scalar(&shadow.url(), objects).as_deref(),
+            Some("0")
+        );
+    }
+}

@@ -11,7 +11,7 @@ use tokio_postgres::Client;
 
 use super::existing::Existing;
 use super::no_transaction::run_no_transaction;
-use super::single::run_single_transaction;
+use super::single::{Finish, run_single_transaction};
 use super::{
     Event, Executed, Locked, Migrator, Report, Script, SessionReset, blockers, lost_commit, pooled,
     retry, row_of,
@@ -161,6 +161,7 @@ impl Migrator<'_> {
                 notices,
                 placeholders,
                 on_event,
+                Finish::Commit,
             )
             .await?
         } else {

@@ -58,6 +58,7 @@ mod script;
 mod session;
 mod single;
 mod transaction;
+mod uncommitted;
 
 use tokio_postgres::Client;
 

@@ -74,6 +74,11 @@ impl SessionReset {
         SessionReset { sql }
     }
 
+    /// The reset as one simple-query message.
+    pub(crate) fn sql(&self) -> &str {
+        &self.sql
+    }
+
     /// Queues the reset behind what `pipe` holds (a transaction's
     /// statements), before the history row.
     pub(super) fn queue<'a>(&'a self, client: &'a Client, pipe: &mut Pipeline<'a>) {

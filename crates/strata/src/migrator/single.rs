@@ -18,11 +18,29 @@ use crate::history::TableName;
 use crate::migration::{Migration, Placeholders};
 use crate::notice::{Notice, Notices};
 
+/// How the one transaction ends.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Finish<'a> {
+    /// The history rows, then COMMIT (`--single-transaction`).
+    Commit,
+    /// In the transaction the caller opened, left open after the last
+    /// migration, without history rows: the caller reads what the
+    /// migrations made, then rolls back (drift's expected schema,
+    /// [`Migrator::apply_uncommitted`](super::Migrator)). `prelude` runs
+    /// first.
+    LeaveOpen {
+        /// Sent before the first migration.
+        prelude: &'a str,
+    },
+}
+
 /// All pending migrations in one transaction, pipelined: every statement
 /// goes out without waiting for the one before (a failure aborts the
 /// transaction, so nothing after it can take effect), then every history
-/// row, then COMMIT. A migration's time is measured between the replies
-/// to its last statement and the previous one's.
+/// row, then COMMIT (or, with [`Finish::LeaveOpen`], neither). A
+/// migration's time is measured between the replies to its last statement
+/// and the previous one's.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn run_single_transaction(
     client: &Client,
     table: &TableName,
@@ -31,6 +49,7 @@ pub(super) async fn run_single_transaction(
     notices: Option<&Notices>,
     placeholders: Option<&Placeholders>,
     on_event: &mut dyn FnMut(Event<'_>),
+    finish: Finish<'_>,
 ) -> Result<Vec<Executed>, Error> {
     let mut pipe = Pipeline::timed();
     // Notices from before the run's statements are strata's own.
@@ -39,7 +58,10 @@ pub(super) async fn run_single_transaction(
         n.received()
     });
     pipe.notice_marks = notices.map(|n| (n.clone(), Vec::new()));
-    pipe.simple(client, Tag::Control, "BEGIN".into());
+    match finish {
+        Finish::Commit => pipe.simple(client, Tag::Control, "BEGIN".into()),
+        Finish::LeaveOpen { prelude } => pipe.simple(client, Tag::Control, prelude.to_owned()),
+    }
     // The number of each migration's last request, and its statement count.
     let mut ends: Vec<(usize, usize)> = Vec::with_capacity(todo.len());
     for m in todo {
@@ -79,6 +101,9 @@ pub(super) async fn run_single_transaction(
             Some(m) => failure(table, &Script::up(m), tag, e, None),
             None => Error::db("the single transaction failed", e),
         });
+    }
+    if let Finish::LeaveOpen { .. } = finish {
+        return Ok(Vec::new());
     }
     let times = pipe.reply_times.take().unwrap_or_default();
     let mut executed = Vec::with_capacity(todo.len());

@@ -49,6 +49,8 @@ pub use model::{
 pub use relations::{Column, Constraint, Index, PartitionOf, Policy, Table, Trigger, View};
 pub use scope::Scope;
 
+pub(crate) use read::snapshot_in_transaction;
+
 /// Reads the schema in `scope` from the catalogs: one statement in a
 /// read-only transaction of its own (so call it outside a transaction),
 /// pipelined with its `BEGIN` and `COMMIT` — one round trip whatever the
