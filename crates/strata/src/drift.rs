@@ -312,6 +312,8 @@ pub async fn drift_on(
             }
         }
     }
+    // An interrupt during the check or the replay in place: nothing more.
+    crate::interrupt::check()?;
     let shadow = host.create().await?;
     on_build(Building::Scratch {
         name: shadow.name(),
