@@ -154,34 +154,85 @@ pub async fn drift(
     db: &crate::config::DatabaseConfig,
     placeholders: Option<&Placeholders>,
 ) -> Result<DriftReport, Error> {
-    let scope = Scope::of(db);
-    let history = match history::read(live, &db.history_table).await {
+    let live_history = match LiveHistory::read(live, db, migrations).await {
         Ok(h) => h,
         Err(e) => {
             let _ = shadow.discard().await;
             return Err(e);
         }
     };
-    let history_missing = history.is_none();
-    let history = history.unwrap_or_default();
-    let applied = applied_subset(migrations, &history);
-    let baseline_undescribed = undescribed_baseline(&history, &applied);
-    // The live snapshot is read while the shadow replays: two sessions,
-    // two servers (or two backends of one).
-    let (live_schema, expected) = futures_util::future::join(
-        crate::schema::snapshot(live, &scope),
-        shadow.run(async |client| {
-            expected_schema(client, &applied, &db.history_table, &scope, placeholders).await
-        }),
+    let scope = Scope::of(db);
+    let (live_schema, expected) = in_scratch(
+        live,
+        shadow,
+        &live_history.applied,
+        db,
+        &scope,
+        placeholders,
+        None,
     )
-    .await;
-    let (live_schema, expected) = (live_schema?, expected?);
-    Ok(DriftReport {
-        history_missing,
-        replayed: applied.list.iter().map(|m| m.script.clone()).collect(),
-        baseline_undescribed,
-        differences: expected.diff(&live_schema),
-    })
+    .await?;
+    Ok(live_history.report(&expected, &live_schema))
+}
+
+/// What the live history says: whether it exists, and what it applied.
+struct LiveHistory {
+    missing: bool,
+    rows: Vec<history::AppliedMigration>,
+    applied: Migrations,
+}
+
+impl LiveHistory {
+    async fn read(
+        live: &Client,
+        db: &crate::config::DatabaseConfig,
+        migrations: &Migrations,
+    ) -> Result<LiveHistory, Error> {
+        let rows = history::read(live, &db.history_table).await?;
+        let missing = rows.is_none();
+        let rows = rows.unwrap_or_default();
+        let applied = applied_subset(migrations, &rows);
+        Ok(LiveHistory {
+            missing,
+            rows,
+            applied,
+        })
+    }
+
+    /// Expected → live.
+    fn report(&self, expected: &Snapshot, live_schema: &Snapshot) -> DriftReport {
+        DriftReport {
+            history_missing: self.missing,
+            replayed: self.applied.list.iter().map(|m| m.script.clone()).collect(),
+            baseline_undescribed: undescribed_baseline(&self.rows, &self.applied),
+            differences: expected.diff(live_schema),
+        }
+    }
+}
+
+/// The expected schema built in `shadow` (dropped afterwards), and the live
+/// one: read meanwhile — two sessions, two servers (or two backends of
+/// one) — unless `live_schema` was read already.
+async fn in_scratch(
+    live: &Client,
+    shadow: Shadow,
+    applied: &Migrations,
+    db: &crate::config::DatabaseConfig,
+    scope: &Scope,
+    placeholders: Option<&Placeholders>,
+    live_schema: Option<Snapshot>,
+) -> Result<(Snapshot, Snapshot), Error> {
+    let build = shadow.run(async |client| {
+        expected_schema(client, applied, &db.history_table, scope, placeholders).await
+    });
+    match live_schema {
+        Some(l) => Ok((l, build.await?)),
+        None => {
+            let (l, e) =
+                futures_util::future::join(crate::schema::snapshot(live, scope), build).await;
+            Ok((l?, e?))
+        }
+    }
 }
 
 /// Where [`drift_on`] builds the expected schema.
@@ -265,21 +316,9 @@ pub async fn drift_on(
     placeholders: Option<&Placeholders>,
     on_build: &mut dyn FnMut(Building<'_>),
 ) -> Result<DriftReport, Error> {
+    let live_history = LiveHistory::read(live, db, migrations).await?;
+    let applied = &live_history.applied;
     let scope = Scope::of(db);
-    let history = history::read(live, &db.history_table).await?;
-    let history_missing = history.is_none();
-    let history = history.unwrap_or_default();
-    let applied = applied_subset(migrations, &history);
-    let report = |expected: Snapshot, live_schema: &Snapshot| DriftReport {
-        history_missing,
-        replayed: applied.list.iter().map(|m| m.script.clone()).collect(),
-        baseline_undescribed: undescribed_baseline(&history, &applied),
-        differences: expected.diff(live_schema),
-    };
-    let options = MigrateOptions {
-        placeholders: placeholders.cloned(),
-        ..MigrateOptions::default()
-    };
     let mut live_schema = None;
     let mut failed = None;
     let in_place = if applied.list.iter().any(|m| m.no_transaction()) {
@@ -292,8 +331,11 @@ pub async fn drift_on(
             database: place.database(),
             server: place.server(),
         });
-        let migrator =
-            Migrator::new(&applied, db.history_table.clone()).with_options(options.clone());
+        let options = MigrateOptions {
+            placeholders: placeholders.cloned(),
+            ..MigrateOptions::default()
+        };
+        let migrator = Migrator::new(applied, db.history_table.clone()).with_options(options);
         let (live_read, expected) = futures_util::future::join(
             crate::schema::snapshot(live, &scope),
             place.run(async |client| {
@@ -304,7 +346,7 @@ pub async fn drift_on(
         .await;
         let live_read = live_read?;
         match expected {
-            Ok(expected) => return Ok(report(expected, &live_read)),
+            Ok(expected) => return Ok(live_history.report(&expected, &live_read)),
             Err(e) if crate::interrupt::requested() => return Err(e),
             Err(e) => {
                 failed = Some(first_line(&e.to_string()));
@@ -320,18 +362,9 @@ pub async fn drift_on(
         server: shadow.server(),
         after: failed.as_deref(),
     });
-    let build = shadow.run(async |client| {
-        expected_schema(client, &applied, &db.history_table, &scope, placeholders).await
-    });
-    let (live_schema, expected) = match live_schema {
-        Some(l) => (l, build.await?),
-        None => {
-            let (l, e) =
-                futures_util::future::join(crate::schema::snapshot(live, &scope), build).await;
-            (l?, e?)
-        }
-    };
-    Ok(report(expected, &live_schema))
+    let (live_schema, expected) =
+        in_scratch(live, shadow, applied, db, &scope, placeholders, live_schema).await?;
+    Ok(live_history.report(&expected, &live_schema))
 }
 
 fn first_line(s: &str) -> String {

@@ -8,7 +8,7 @@
 
 use strata_testkit::TestDb;
 
-use crate::support::{Project, Run, db_exists, history, scalar, table_exists};
+use crate::support::{Project, Run, db_exists, history, objects, scalar, table_exists};
 
 const TOML: &str = "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
                     shadow_url_env = \"SHADOW_DATABASE_URL\"\n";
@@ -56,21 +56,6 @@ fn assert_scratch_dropped(run: &Run) {
             assert_eq!(objects(admin), 0, "the replay left objects behind");
         }
     }
-}
-
-/// How many objects made after initdb (OIDs from 16384 on) a database's
-/// catalogs hold, as another session sees them: committed ones.
-fn objects(url: &str) -> i64 {
-    scalar(
-        url,
-        "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
-         + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384) \
-         + (SELECT count(*) FROM pg_type WHERE oid >= 16384) \
-         + (SELECT count(*) FROM pg_proc WHERE oid >= 16384)",
-    )
-    .unwrap()
-    .parse()
-    .unwrap()
 }
 
 /// A checksum of what the live database's catalogs hold, and its history.

@@ -35,16 +35,7 @@ impl ShadowDb {
 
     /// Objects made after initdb that another session sees (committed).
     fn objects(&self) -> i64 {
-        scalar(
-            &self.url(),
-            "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
-             + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384) \
-             + (SELECT count(*) FROM pg_type WHERE oid >= 16384) \
-             + (SELECT count(*) FROM pg_proc WHERE oid >= 16384)",
-        )
-        .unwrap()
-        .parse()
-        .unwrap()
+        crate::support::objects(&self.url())
     }
 }
 

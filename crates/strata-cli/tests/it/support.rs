@@ -320,6 +320,22 @@ pub fn scalar(url: &str, sql: &str) -> Option<String> {
     })
 }
 
+/// How many objects made after initdb (OIDs from 16384 on) the database
+/// of `url` holds in pg_class, pg_namespace, pg_type and pg_proc, as
+/// another session sees them: committed ones.
+pub fn objects(url: &str) -> i64 {
+    scalar(
+        url,
+        "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
+         + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384) \
+         + (SELECT count(*) FROM pg_type WHERE oid >= 16384) \
+         + (SELECT count(*) FROM pg_proc WHERE oid >= 16384)",
+    )
+    .unwrap()
+    .parse()
+    .unwrap()
+}
+
 /// Whether database `name` exists on the server of `admin_url`.
 pub fn db_exists(admin_url: &str, name: &str) -> bool {
     query_bool(

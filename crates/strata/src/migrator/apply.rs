@@ -11,14 +11,14 @@ use tokio_postgres::Client;
 
 use super::existing::Existing;
 use super::no_transaction::run_no_transaction;
-use super::single::{Finish, run_single_transaction};
+use super::single::{Finish, refuse_no_transaction, run_single_transaction};
 use super::{
     Event, Executed, Locked, Migrator, Report, Script, SessionReset, blockers, lost_commit, pooled,
     retry, row_of,
 };
-use crate::error::{Conflict, Error};
+use crate::error::Error;
 use crate::history::{self, HistoryState};
-use crate::migration::{Migration, Version};
+use crate::migration::Version;
 use crate::notice::Notices;
 impl Migrator<'_> {
     /// The second half of [`Migrator::run`]: plans against the history read
@@ -108,16 +108,7 @@ impl Migrator<'_> {
         }
         let plan = self.plan_of(&history);
         on_event(Event::Planned(&plan));
-        if !plan.blockers.is_empty() {
-            return Err(Error::Refused {
-                problems: plan.blockers.clone(),
-            });
-        }
-        let todo: Vec<&Migration> = plan
-            .to_apply
-            .iter()
-            .map(|i| &self.migrations.list[*i])
-            .collect();
+        let todo = self.todo_of(&plan)?;
         // The history table is created in the first migration's own
         // transaction when there is one; otherwise on its own, now.
         let mut create_with_first = None;
@@ -145,12 +136,7 @@ impl Migrator<'_> {
         let lock_timeout = self.options.session.lock_timeout;
         let mut watcher = blockers::Watcher::new(self.watch.clone(), &self.table, lock_timeout);
         let executed = if self.options.single_transaction {
-            if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
-                return Err(Error::Conflict {
-                    script: m.script.clone(),
-                    conflict: Conflict::NoTransactionInSingleTransaction,
-                });
-            }
+            refuse_no_transaction(&todo)?;
             let notices = self.notices.as_ref();
             let placeholders = self.options.placeholders.as_ref();
             run_single_transaction(

@@ -304,6 +304,21 @@ impl<'m> Migrator<'m> {
         self.run_locked(client, locked, on_event).await
     }
 
+    /// The migrations `plan` applies, in order; refused when it has
+    /// blockers.
+    fn todo_of(&self, plan: &Plan) -> Result<Vec<&Migration>, Error> {
+        if !plan.blockers.is_empty() {
+            return Err(Error::Refused {
+                problems: plan.blockers.clone(),
+            });
+        }
+        Ok(plan
+            .to_apply
+            .iter()
+            .map(|i| &self.migrations.list[*i])
+            .collect())
+    }
+
     fn plan_of(&self, history: &[AppliedMigration]) -> Plan {
         let mut plan = Plan::new(&self.migrations.list, history, &self.options.plan);
         if self.options.resume {

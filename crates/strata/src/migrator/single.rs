@@ -13,10 +13,21 @@ use super::report::{Event, Executed};
 use super::row_of;
 use super::script::Script;
 use super::session::SessionReset;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::history::TableName;
 use crate::migration::{Migration, Placeholders};
 use crate::notice::{Notice, Notices};
+
+/// A no-transaction migration cannot run inside the one transaction.
+pub(super) fn refuse_no_transaction(todo: &[&Migration]) -> Result<(), Error> {
+    match todo.iter().find(|m| m.no_transaction()) {
+        Some(m) => Err(Error::Conflict {
+            script: m.script.clone(),
+            conflict: Conflict::NoTransactionInSingleTransaction,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// How the one transaction ends.
 #[derive(Clone, Copy, Debug)]

@@ -5,11 +5,10 @@
 
 use tokio_postgres::Client;
 
-use super::single::{Finish, run_single_transaction};
+use super::single::{Finish, refuse_no_transaction, run_single_transaction};
 use super::{Migrator, SessionReset};
-use crate::error::{Conflict, Error};
+use crate::error::Error;
 use crate::history;
-use crate::migration::Migration;
 
 impl Migrator<'_> {
     /// Applies, in the transaction open on `client` (the caller's
@@ -28,22 +27,8 @@ impl Migrator<'_> {
     /// reports it.
     pub(crate) async fn apply_uncommitted(&self, client: &Client) -> Result<(), Error> {
         let plan = self.plan_of(&[]);
-        if !plan.blockers.is_empty() {
-            return Err(Error::Refused {
-                problems: plan.blockers.clone(),
-            });
-        }
-        let todo: Vec<&Migration> = plan
-            .to_apply
-            .iter()
-            .map(|i| &self.migrations.list[*i])
-            .collect();
-        if let Some(m) = todo.iter().find(|m| m.no_transaction()) {
-            return Err(Error::Conflict {
-                script: m.script.clone(),
-                conflict: Conflict::NoTransactionInSingleTransaction,
-            });
-        }
+        let todo = self.todo_of(&plan)?;
+        refuse_no_transaction(&todo)?;
         let reset = SessionReset::new(&self.options.session);
         // The first migration starts from the same session as the others.
         let create = history::create_in_transaction_sql(&self.table)
