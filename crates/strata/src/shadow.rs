@@ -559,7 +559,23 @@ impl InPlace<'_> {
     /// # Errors
     ///
     /// The work's error; else [`Error::Db`] when the rollback fails.
-    pub(crate) async fn run<T>(
+    ///
+    /// ```no_run
+    /// # async fn f(host: strata::shadow::ShadowHost) -> Result<(), strata::Error> {
+    /// if let Some(place) = host.in_place().await {
+    ///     let n: i64 = place
+    ///         .run(async |client| {
+    ///             client.batch_execute("CREATE TABLE t (id int)").await.ok();
+    ///             let row = client.query_one("SELECT count(*) FROM pg_class", &[]).await;
+    ///             row.map(|r| r.get(0)).map_err(|_| strata::Error::Internal { what: "example" })
+    ///         })
+    ///         .await?;
+    ///     // t is gone again: rolled back.
+    /// #   let _ = n;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<T>(
         self,
         work: impl AsyncFnOnce(&Client) -> Result<T, Error>,
     ) -> Result<T, Error> {
