@@ -26,7 +26,7 @@ SELECT json_build_object(
   'server_major', current_setting('server_version_num')::int / 10000,
   'schemas', (SELECT coalesce(json_agg(json_build_object(
         'name', nspname,
-        'comment', obj_description(oid, 'pg_namespace'))), '[]') FROM ns),
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = ns.oid AND dsc.classoid = 'pg_namespace'::regclass AND dsc.objsubid = 0))), '[]') FROM ns),
   'extensions', (SELECT coalesce(json_agg(json_build_object(
         'name', e.extname, 'schema', n.nspname)), '[]')
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
@@ -64,7 +64,7 @@ SELECT json_build_object(
             FROM pg_range r JOIN pg_type st ON st.oid = r.rngsubtype
             WHERE r.rngtypid = t.oid)
         END,
-        'comment', obj_description(t.oid, 'pg_type'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_type'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_type t JOIN ns n ON n.oid = t.typnamespace
       LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
       WHERE (t.typtype IN ('e', 'd', 'r')
@@ -77,7 +77,7 @@ SELECT json_build_object(
         'arguments', pg_get_function_identity_arguments(p.oid),
         'kind', CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
         'definition', pg_get_functiondef(p.oid),
-        'comment', obj_description(p.oid, 'pg_proc'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_proc'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
       WHERE p.prokind IN ('f', 'p', 'w')
         AND NOT EXISTS (SELECT 1 FROM pg_depend d
@@ -95,7 +95,7 @@ SELECT json_build_object(
             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
             LIMIT 1),
-        'comment', obj_description(c.oid, 'pg_class'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_sequence s JOIN rel c ON c.oid = s.seqrelid
       WHERE NOT EXISTS (SELECT 1 FROM pg_depend d
                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
@@ -136,7 +136,9 @@ SELECT json_build_object(
                   LIMIT 1) END,
               'collation', CASE WHEN a.attcollation <> ct.typcollation
                                 THEN a.attcollation::regcollation::text END,
-              'comment', col_description(a.attrelid, a.attnum))
+              'comment', (SELECT dsc.description FROM pg_description dsc
+                         WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_class'::regclass
+                           AND dsc.objsubid = a.attnum))
             ORDER BY a.attnum), '[]')
           FROM pg_attribute a
           JOIN pg_type ct ON ct.oid = a.atttypid
@@ -150,21 +152,21 @@ SELECT json_build_object(
             FROM pg_inherits i WHERE i.inhrelid = c.oid LIMIT 1) END,
         'rls_enabled', c.relrowsecurity,
         'rls_forced', c.relforcerowsecurity,
-        'comment', obj_description(c.oid, 'pg_class'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0))), '[]')
       FROM rel c WHERE c.relkind IN ('r', 'p')),
   'constraints', (SELECT coalesce(json_agg(json_build_object(
         'schema', c.nspname, 'table', c.relname, 'name', k.conname,
         'kind', CASE k.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique'
                   WHEN 'f' THEN 'foreign key' WHEN 'c' THEN 'check' ELSE 'exclusion' END,
         'definition', pg_get_constraintdef(k.oid),
-        'comment', obj_description(k.oid, 'pg_constraint'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = k.oid AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_constraint k JOIN rel c ON c.oid = k.conrelid
       WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p')),
   'indexes', (SELECT coalesce(json_agg(json_build_object(
         'schema', ic.nspname, 'name', ic.relname, 'table', tc.relname,
         'definition', pg_get_indexdef(i.indexrelid),
         'valid', i.indisvalid,
-        'comment', obj_description(ic.oid, 'pg_class'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = ic.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_index i
       JOIN rel ic ON ic.oid = i.indexrelid
       JOIN rel tc ON tc.oid = i.indrelid
@@ -175,14 +177,14 @@ SELECT json_build_object(
         'schema', c.nspname, 'name', c.relname,
         'materialized', c.relkind = 'm',
         'definition', pg_get_viewdef(c.oid, true),
-        'comment', obj_description(c.oid, 'pg_class'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0))), '[]')
       FROM rel c WHERE c.relkind IN ('v', 'm')),
   'triggers', (SELECT coalesce(json_agg(json_build_object(
         'schema', c.nspname, 'table', c.relname, 'name', t.tgname,
         'definition', pg_get_triggerdef(t.oid),
         'enabled', CASE t.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled'
                      WHEN 'R' THEN 'replica' ELSE 'always' END,
-        'comment', obj_description(t.oid, 'pg_trigger'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_trigger'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_trigger t JOIN rel c ON c.oid = t.tgrelid
       WHERE NOT t.tgisinternal AND t.tgparentid = 0),
   'policies', (SELECT coalesce(json_agg(json_build_object(
@@ -195,6 +197,6 @@ SELECT json_build_object(
                   FROM unnest(p.polroles) AS r),
         'using', pg_get_expr(p.polqual, p.polrelid),
         'with_check', pg_get_expr(p.polwithcheck, p.polrelid),
-        'comment', obj_description(p.oid, 'pg_policy'))), '[]')
+        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_policy'::regclass AND dsc.objsubid = 0))), '[]')
       FROM pg_policy p JOIN rel c ON c.oid = p.polrelid)
 )::text
