@@ -15,7 +15,7 @@
 
 use tokio_postgres::Client;
 
-use crate::error::Error;
+use crate::error::{Error, first_line};
 use crate::history::{self, TableName};
 use crate::migration::Placeholders;
 use crate::migrator::{MigrateOptions, Migrator};
@@ -117,15 +117,24 @@ pub async fn expected_schema(
     scope: &Scope,
     placeholders: Option<&Placeholders>,
 ) -> Result<Snapshot, Error> {
+    replayer(migrations, table, placeholders)
+        .run(shadow, &mut |_| {})
+        .await?;
+    crate::schema::snapshot(shadow, scope).await
+}
+
+/// The migrator a shadow replays with: the normal one, the database's
+/// history table and placeholders, default options otherwise.
+fn replayer<'m>(
+    migrations: &'m Migrations,
+    table: &TableName,
+    placeholders: Option<&Placeholders>,
+) -> Migrator<'m> {
     let options = MigrateOptions {
         placeholders: placeholders.cloned(),
         ..MigrateOptions::default()
     };
-    Migrator::new(migrations, table.clone())
-        .with_options(options)
-        .run(shadow, &mut |_| {})
-        .await?;
-    crate::schema::snapshot(shadow, scope).await
+    Migrator::new(migrations, table.clone()).with_options(options)
 }
 
 /// Compares the live database on `live` with the schema its applied
@@ -331,11 +340,7 @@ pub async fn drift_on(
             database: place.database(),
             server: place.server(),
         });
-        let options = MigrateOptions {
-            placeholders: placeholders.cloned(),
-            ..MigrateOptions::default()
-        };
-        let migrator = Migrator::new(applied, db.history_table.clone()).with_options(options);
+        let migrator = replayer(applied, &db.history_table, placeholders);
         let (live_read, expected) = futures_util::future::join(
             crate::schema::snapshot(live, &scope),
             place.run(async |client| {
@@ -349,7 +354,7 @@ pub async fn drift_on(
             Ok(expected) => return Ok(live_history.report(&expected, &live_read)),
             Err(e) if crate::interrupt::requested() => return Err(e),
             Err(e) => {
-                failed = Some(first_line(&e.to_string()));
+                failed = Some(first_line(&e.to_string()).to_owned());
                 live_schema = Some(live_read);
             }
         }
@@ -365,10 +370,6 @@ pub async fn drift_on(
     let (live_schema, expected) =
         in_scratch(live, shadow, applied, db, &scope, placeholders, live_schema).await?;
     Ok(live_history.report(&expected, &live_schema))
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
 }
 
 /// The version of the history's latest baseline when no replayed file is

@@ -63,6 +63,12 @@ fn scratch(run: &Run) -> Option<&str> {
         .find(|w| w.starts_with("strata_shadow_"))
 }
 
+/// The run named a scratch database, and it is gone.
+fn assert_scratch_dropped(run: &Run) {
+    let name = scratch(run).unwrap_or_else(|| panic!("no scratch database:\n{}", run.stderr));
+    assert!(!db_exists(strata_testkit::server().base_url(), name));
+}
+
 #[test]
 fn drift_replays_in_one_rolled_back_transaction_on_a_pristine_database() {
     let shadow = ShadowDb::new("drift_in_place");
@@ -129,8 +135,7 @@ fn a_replay_that_fails_in_one_transaction_is_done_again_in_a_scratch_database() 
         "{}",
         r.stderr
     );
-    let name = scratch(&r).unwrap_or_else(|| panic!("no scratch database:\n{}", r.stderr));
-    assert!(!db_exists(strata_testkit::server().base_url(), name));
+    assert_scratch_dropped(&r);
     assert!(
         r.stdout.contains("its 3 applied migration(s)"),
         "{}",
@@ -155,8 +160,7 @@ fn a_no_transaction_file_sends_the_replay_to_a_scratch_database() {
     r.expect_code(0);
     assert!(!r.stderr.contains("rolled back"), "{}", r.stderr);
     assert!(!r.stderr.contains("failed"), "{}", r.stderr);
-    let name = scratch(&r).unwrap_or_else(|| panic!("no scratch database:\n{}", r.stderr));
-    assert!(!db_exists(strata_testkit::server().base_url(), name));
+    assert_scratch_dropped(&r);
 }
 
 /// A shadow database that already holds something is not built in: what

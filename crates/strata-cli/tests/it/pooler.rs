@@ -326,13 +326,10 @@ fn the_direct_url_is_policy_checked_for_migrate_and_left_alone_by_status() {
     run(&["status"]).expect_code(0);
 }
 
-/// `drift` and `schema dump` only read the live database: through a
-/// transaction-mode pooler they work as over a direct URL (the scratch
-/// database on the server itself), clean and then dirty.
-#[test]
-fn drift_and_schema_dump_through_pgbouncer_read_the_live_schema() {
-    let bouncer = PgBouncer::start();
-    let db = TestDb::new_blocking("cli_pooler_drift");
+/// A project whose one database has a shadow URL, migrated (V1: table `t`)
+/// into a new test database.
+fn migrated_drift_project(hint: &str) -> (Project, TestDb) {
+    let db = TestDb::new_blocking(hint);
     let project = Project::with_toml(
         "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
          shadow_url_env = \"SHADOW_DATABASE_URL\"\n",
@@ -342,6 +339,16 @@ fn drift_and_schema_dump_through_pgbouncer_read_the_live_schema() {
         "CREATE TABLE t (id int PRIMARY KEY, v text);\n",
     );
     project.run(&db.url(), &["migrate"]).expect_code(0);
+    (project, db)
+}
+
+/// `drift` and `schema dump` only read the live database: through a
+/// transaction-mode pooler they work as over a direct URL (the scratch
+/// database on the server itself), clean and then dirty.
+#[test]
+fn drift_and_schema_dump_through_pgbouncer_read_the_live_schema() {
+    let bouncer = PgBouncer::start();
+    let (project, db) = migrated_drift_project("cli_pooler_drift");
     let drift = |expect: i32| {
         let r = Run::of(
             project
@@ -371,22 +378,11 @@ fn drift_and_schema_dump_through_pgbouncer_read_the_live_schema() {
 #[test]
 fn drift_builds_in_place_through_pgbouncer_and_leaves_the_pool_clean() {
     let bouncer = PgBouncer::start();
-    let db = TestDb::new_blocking("cli_pooler_in_place");
+    let (project, db) = migrated_drift_project("cli_pooler_in_place");
     let shadow = TestDb::new_blocking("cli_pooler_shadow");
-    let project = Project::with_toml(
-        "[databases.main]\nmigrations = \"migrations\"\nurl_env = \"DATABASE_URL\"\n\
-         shadow_url_env = \"SHADOW_DATABASE_URL\"\n",
-    );
-    project.migration(
-        "V1__t.sql",
-        "CREATE TABLE t (id int PRIMARY KEY, v text);\n",
-    );
-    project.run(&db.url(), &["migrate"]).expect_code(0);
-    let objects = "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
-                   + (SELECT count(*) FROM pg_type WHERE oid >= 16384)";
     assert_eq!(
-        crate::support::scalar(&shadow.url(), objects).as_deref(),
-        Some("0"),
+        crate::support::objects(&shadow.url()),
+        0,
         "the test's shadow database is not a new one"
     );
     for _ in 0..2 {
@@ -409,9 +405,6 @@ fn drift_builds_in_place_through_pgbouncer_and_leaves_the_pool_clean() {
             ),
         );
         assert_eq!(locks.as_deref(), Some("0"), "a lock stayed in the pool");
-        assert_eq!(
-            crate::support::scalar(&shadow.url(), objects).as_deref(),
-            Some("0")
-        );
+        assert_eq!(crate::support::objects(&shadow.url()), 0);
     }
 }

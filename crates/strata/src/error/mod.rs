@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::plan::problem::Problem;
+pub(crate) use text::first_line;
 use text::{join_lines, join_problems};
 
 pub use blocker::{Blocker, LockWait};

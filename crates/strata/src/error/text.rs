@@ -18,6 +18,11 @@ pub(super) const NEEDS_OWN_SESSION: &str = "needs a server session of its own, w
      (each transaction may get another one): connect directly to the server (set the database's `direct_url_env` to a \
      variable holding a URL that bypasses the pooler; migrate, rollback, repair and baseline use it)";
 
+/// The first line of a message (all of it when it has none).
+pub(crate) fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
 /// One error per line.
 pub(super) fn join_lines<T: std::fmt::Display>(errors: &[T]) -> String {
     errors

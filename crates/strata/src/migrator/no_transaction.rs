@@ -22,7 +22,7 @@ use super::in_flight::{InFlight, insert_isolated, open_transaction, progress};
 use super::pipeline::Tag;
 use super::script::Script;
 use super::session::SessionReset;
-use crate::error::Error;
+use crate::error::{Error, first_line};
 use crate::history::{self, NewRow, TableName};
 use crate::migration::Checksum;
 use crate::plan::Resumable;
@@ -356,10 +356,6 @@ fn resume_refused(script: &Script<'_>, reason: String) -> Error {
         script: script.name.to_owned(),
         reason,
     }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
 }
 
 /// After a failed statement: if it was `CREATE INDEX CONCURRENTLY`, the

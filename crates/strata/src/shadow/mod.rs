@@ -44,6 +44,11 @@ use crate::connect::Endpoint;
 use crate::error::Error;
 use crate::history::quote_ident;
 
+mod in_place;
+mod orphans;
+
+pub use in_place::InPlace;
+
 /// How long connecting to the shadow server may wait (a local cluster
 /// that has just started, a CI service container).
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
@@ -231,7 +236,7 @@ impl Shadow {
                 )
             })?;
         if matches!(server, ShadowServer::LocalCluster { .. }) {
-            drop_orphans(&admin).await;
+            orphans::drop_orphans(&admin).await;
         }
         Ok(ShadowHost {
             admin,
@@ -330,10 +335,7 @@ impl Shadow {
         let dropped = drop_scratch(&admin, &name)
             .await
             .map_err(|e| Error::db(format!("cannot drop the scratch database {name}"), e));
-        match (result, dropped) {
-            (Ok(t), Ok(())) => Ok(t),
-            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-        }
+        work_first(result, dropped)
     }
 }
 
@@ -341,53 +343,6 @@ impl ShadowHost {
     /// Where the scratch database will be.
     pub fn server(&self) -> &ShadowServer {
         &self.server
-    }
-
-    /// The database the server's URL names, when a check may build its
-    /// expected schema there instead of in a scratch database: in one
-    /// transaction, rolled back afterwards, so that nothing is created,
-    /// committed or left behind — not even by kill -9, after which the
-    /// server rolls back — and no `CREATE DATABASE` (some 300 files) is
-    /// paid. Only when that database holds nothing a new database would
-    /// not (see `PRISTINE_SQL`) and no other strata run is building there
-    /// (an advisory lock, held until [`InPlace::run`] ends). `None` when
-    /// not — also when the check itself fails: the scratch database is
-    /// the way that always works.
-    ///
-    /// ```no_run
-    /// # async fn f(project: &strata::config::Project, env: &strata::config::ResolvedEnv) -> Result<(), strata::Error> {
-    /// let host = strata::shadow::Shadow::connect_server(project, env, &project.databases()[0]).await?;
-    /// match host.in_place().await {
-    ///     Some(place) => println!("in a rolled-back transaction in {}", place.database()),
-    ///     None => println!("in a scratch database"),
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn in_place(&self) -> Option<InPlace<'_>> {
-        // BEGIN and the check travel together; the lock is the
-        // transaction's, so it ends with it — on the ROLLBACK, on a lost
-        // connection, behind a transaction-mode pooler too.
-        let begin = self.admin.batch_execute("BEGIN");
-        let check = self.admin.query_typed_one(
-            PRISTINE_SQL,
-            &[(&IN_PLACE_LOCK, tokio_postgres::types::Type::INT8)],
-        );
-        let (begun, row) = futures_util::future::join(begin, check).await;
-        let usable = begun.ok().and(row.ok()).and_then(|row| {
-            let locked: bool = row.try_get(0).ok()?;
-            let database: String = row.try_get(1).ok()?;
-            let pristine: bool = row.try_get(2).ok()?;
-            (locked && pristine).then_some(database)
-        });
-        let Some(database) = usable else {
-            let _ = self.admin.batch_execute("ROLLBACK").await;
-            return None;
-        };
-        Some(InPlace {
-            client: &self.admin,
-            database,
-            server: &self.server,
-        })
     }
 
     /// Creates the scratch database (from `template0`) and connects to it.
@@ -455,147 +410,6 @@ impl ShadowHost {
     }
 }
 
-/// The transaction-level advisory lock, taken on the server's own database,
-/// of the run that builds its expected schema there
-/// ([`ShadowHost::in_place`]): one such run at a time, the others make a
-/// scratch database. (Advisory locks are per database: this key meets only
-/// other strata runs there.)
-const IN_PLACE_LOCK: i64 = 0x7374_7261_7461_5348;
-
-/// Whether the database the shadow server's URL names (the local cluster's
-/// `postgres`) holds nothing a copy of `template0` would not: no object
-/// made after `initdb` (OIDs from 16384 on) in any per-database catalog,
-/// no `ALTER DATABASE … SET`, the same encoding and locale as `template0`,
-/// the `public` schema and PL/pgSQL as `initdb` made them; and the role
-/// is a superuser or a member of the database's owner, as it owns the
-/// scratch database it would make. Then migrations replayed there in a
-/// transaction give what they give in a new database.
-/// With the lock of [`IN_PLACE_LOCK`] tried in the same statement.
-const PRISTINE_SQL: &str = "\
-SELECT pg_catalog.pg_try_advisory_xact_lock($1) AS locked, pg_catalog.current_database()::text, \
-NOT EXISTS ( \
-  SELECT FROM pg_catalog.pg_namespace WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_class WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_type WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_proc WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_extension WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_constraint WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_trigger WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_rewrite WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_policy WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_collation WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_conversion WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_operator WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_opfamily WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_opclass WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_am WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_cast WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_language WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_transform WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_ts_config WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_ts_dict WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_ts_parser WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_ts_template WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_foreign_data_wrapper WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_foreign_server WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_user_mappings WHERE umid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_event_trigger WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_publication WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_statistic_ext WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_default_acl WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_largeobject_metadata WHERE oid >= 16384 \
-  UNION ALL SELECT FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d \
-    ON d.oid = s.setdatabase WHERE d.datname = pg_catalog.current_database() \
-) \
-AND EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE oid = 2200 AND nspname = 'public') \
-AND pg_catalog.obj_description(2200, 'pg_namespace') IS NOT DISTINCT FROM 'standard public schema' \
-AND EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'plpgsql') \
-AND (SELECT r.rolsuper OR pg_catalog.pg_has_role(d.datdba, 'USAGE') \
-     FROM pg_catalog.pg_roles r, pg_catalog.pg_database d \
-     WHERE r.rolname = current_user AND d.datname = pg_catalog.current_database()) \
-AND (SELECT (pg_catalog.to_jsonb(d) - k.other) = (pg_catalog.to_jsonb(t) - k.other) \
-     FROM pg_catalog.pg_database d, pg_catalog.pg_database t, \
-     (SELECT ARRAY['oid', 'datname', 'datdba', 'datistemplate', 'datallowconn', 'datconnlimit', \
-       'datlastsysoid', 'datfrozenxid', 'datminmxid', 'dattablespace', 'datacl', \
-       'dathasloginevt', 'datcollversion'] AS other) k \
-     WHERE d.datname = pg_catalog.current_database() AND t.datname = 'template0') \
-  IS TRUE AS pristine";
-
-/// The server's own database, where a check builds its expected schema in
-/// a transaction it rolls back ([`ShadowHost::in_place`]). Consume it with
-/// [`InPlace::run`].
-pub struct InPlace<'a> {
-    client: &'a Client,
-    database: String,
-    server: &'a ShadowServer,
-}
-
-impl std::fmt::Debug for InPlace<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InPlace")
-            .field("database", &self.database)
-            .field("server", &self.server)
-            .finish_non_exhaustive()
-    }
-}
-
-impl InPlace<'_> {
-    /// The database (`postgres` on the local cluster).
-    pub fn database(&self) -> &str {
-        &self.database
-    }
-
-    /// Where it is.
-    pub fn server(&self) -> &ShadowServer {
-        self.server
-    }
-
-    /// Runs `work` on the connection to the database, inside the
-    /// transaction [`ShadowHost::in_place`] opened, then rolls it back
-    /// (which releases the lock), after a failure too. The work's error wins over a failed rollback (a
-    /// session that cannot roll back is gone, and the server rolls back
-    /// for it).
-    ///
-    /// # Errors
-    ///
-    /// The work's error; else [`Error::Db`] when the rollback fails.
-    ///
-    /// ```no_run
-    /// # async fn f(host: strata::shadow::ShadowHost) -> Result<(), strata::Error> {
-    /// if let Some(place) = host.in_place().await {
-    ///     let n: i64 = place
-    ///         .run(async |client| {
-    ///             client.batch_execute("CREATE TABLE t (id int)").await.ok();
-    ///             let row = client.query_one("SELECT count(*) FROM pg_class", &[]).await;
-    ///             row.map(|r| r.get(0)).map_err(|_| strata::Error::Internal { what: "example" })
-    ///         })
-    ///         .await?;
-    ///     // t is gone again: rolled back.
-    /// #   let _ = n;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn run<T>(
-        self,
-        work: impl AsyncFnOnce(&Client) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let result = work(self.client).await;
-        let ended = retry_cancelled(self.client, "ROLLBACK").await.map_err(|e| {
-            Error::db(
-                format!(
-                    "cannot roll back the replay in database {} on {}",
-                    self.database, self.server
-                ),
-                e,
-            )
-        });
-        match (result, ended) {
-            (Ok(t), Ok(())) => Ok(t),
-            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-        }
-    }
-}
-
 /// `DROP DATABASE … WITH (FORCE)`. An interrupt sends a cancel request
 /// to every open connection, this one included, and that request may
 /// arrive after the work has already failed, cancelling the drop itself:
@@ -603,6 +417,15 @@ impl InPlace<'_> {
 async fn drop_scratch(admin: &Client, name: &str) -> Result<(), tokio_postgres::Error> {
     let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name));
     retry_cancelled(admin, &sql).await
+}
+
+/// The work's result after its clean-up ran: the work's error wins over
+/// the clean-up's.
+fn work_first<T>(work: Result<T, Error>, cleanup: Result<(), Error>) -> Result<T, Error> {
+    match (work, cleanup) {
+        (Ok(t), Ok(())) => Ok(t),
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+    }
 }
 
 /// `sql`, sent again when an interrupt's cancel request (see
@@ -615,43 +438,6 @@ async fn retry_cancelled(admin: &Client, sql: &str) -> Result<(), tokio_postgres
             done => return done,
         }
     }
-}
-
-/// Drops the scratch databases that runs killed before their drop (kill -9,
-/// a power cut) left on the project's local cluster: those whose process
-/// (the pid in the name) is gone and that nobody is connected to. Only on
-/// the local cluster, whose runs all share this machine's pids; on a
-/// `shadow_url_env` server another machine's run may own the name. Linux
-/// only (`/proc`); a failure is ignored: the check runs anyway.
-async fn drop_orphans(admin: &Client) {
-    if !std::path::Path::new("/proc/self").exists() {
-        return;
-    }
-    let sql = "SELECT datname FROM pg_catalog.pg_database d \
-               WHERE datname LIKE 'strata\\_shadow\\_%' AND NOT EXISTS \
-               (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid)";
-    let Ok(messages) = admin.simple_query(sql).await else {
-        return;
-    };
-    for m in &messages {
-        let tokio_postgres::SimpleQueryMessage::Row(row) = m else {
-            continue;
-        };
-        let Some(name) = row.get(0) else { continue };
-        let Some(pid) = pid_of(name) else { continue };
-        if pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
-        // Not WITH (FORCE): a database someone has just connected to stays.
-        let _ = admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name)))
-            .await;
-    }
-}
-
-/// The pid in a scratch database's name.
-fn pid_of(name: &str) -> Option<u32> {
-    name.strip_prefix(PREFIX)?.split('_').next()?.parse().ok()
 }
 
 /// `strata_shadow_<pid>_<time>_<n>`: unique on a server shared by
@@ -670,14 +456,6 @@ fn scratch_name() -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_pid_is_read_back_from_a_scratch_name() {
-        let name = super::scratch_name();
-        assert_eq!(super::pid_of(&name), Some(std::process::id()));
-        assert_eq!(super::pid_of("strata_shadow_x_1_0"), None);
-        assert_eq!(super::pid_of("other_12_1_0"), None);
-    }
-
     #[test]
     fn scratch_names_are_distinct_identifiers() {
         let (a, b) = (super::scratch_name(), super::scratch_name());
